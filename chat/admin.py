@@ -1,0 +1,62 @@
+"""Read-only admin for the chat tables; the agent workspace lives in the agents app."""
+
+from django.contrib import admin
+
+from .models import Conversation, ConversationEvent, Customer, Device, Message
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DeviceInline(admin.TabularInline):
+    model = Device
+    extra = 0
+    fields = ("device_id", "platform", "app_version", "last_seen")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Customer)
+class CustomerAdmin(ReadOnlyAdmin):
+    list_display = ("id", "nickname", "masked_openid", "blocked", "created_at")
+    search_fields = ("nickname",)
+    list_filter = ("blocked",)
+    fields = ("nickname", "masked_openid", "unionid", "blocked", "created_at")
+    readonly_fields = fields
+    inlines = [DeviceInline]
+
+
+@admin.register(Conversation)
+class ConversationAdmin(ReadOnlyAdmin):
+    list_display = ("id", "customer", "status", "assigned_agent", "last_seq", "opened_at", "closed_at", "rating")
+    list_filter = ("status", "opened_at")
+    list_select_related = ("customer", "assigned_agent")
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdmin):
+    list_display = ("id", "conversation", "seq", "sender", "short_text", "created_at")
+    list_filter = ("sender", "is_note")
+    search_fields = ("text",)
+    list_select_related = ("conversation",)
+
+    @admin.display(description="text")
+    def short_text(self, obj):
+        return obj.text[:80]
+
+
+@admin.register(ConversationEvent)
+class ConversationEventAdmin(ReadOnlyAdmin):
+    list_display = ("id", "conversation", "kind", "actor", "actor_user", "from_status", "to_status", "created_at")
+    list_filter = ("kind", "actor")

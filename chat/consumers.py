@@ -1,0 +1,203 @@
+"""The customer socket at /ws/chat/: decode, authenticate, call an action, encode."""
+
+import logging
+import time
+from urllib.parse import parse_qs
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from . import db, liveness, metrics, realtime
+from .accounts import read_token
+from .delivery import Delivery
+from .protocol.codecs import choose_codec
+from .protocol.errors import CloseCode, ErrorCode, ProtocolError, soft
+from .protocol.frames import validate_client_frame
+from .protocol.wire import Wire
+from .ratelimit import TokenBucket
+from .session import CustomerSession
+
+log = logging.getLogger(__name__)
+
+
+def bearer_token(scope):
+    """Return the token from the Authorization header or the ?token= query."""
+    for name, value in scope.get("headers", []):
+        if name == b"authorization" and value[:7].lower() == b"bearer ":
+            return value[7:].decode("latin-1").strip()
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token")
+    return values[0] if values else None
+
+
+class CustomerConsumer(AsyncWebsocketConsumer):
+    """One customer device's socket."""
+
+    closing = False
+    delivery = None
+
+    @property
+    def conversation_id(self):
+        return self.delivery.conversation_id if self.delivery else None
+
+    @property
+    def synced(self):
+        return bool(self.delivery and self.delivery.synced)
+
+    async def dispatch(self, message):
+        """Call the handler directly: actions manage their own database connections."""
+        handler = getattr(self, message["type"].replace(".", "_"), None)
+        if handler is None:
+            raise ValueError(f"no handler for {message['type']}")
+        await handler(message)
+
+    async def connect(self):
+        """Accept, then authenticate, so a bad token gets a readable 4401."""
+        offered = self.scope.get("subprotocols") or []
+        self.wire = Wire(
+            choose_codec(offered),
+            max_frame_bytes=settings.CSBOT_MAX_FRAME_BYTES,
+            compress_min_bytes=settings.CSBOT_COMPRESS_MIN_BYTES,
+        )
+        await self.accept(self.wire.subprotocol if self.wire.subprotocol in offered else None)
+        self.opened_at = self.last_rx = time.monotonic()
+        self.bucket = TokenBucket(rate=settings.CSBOT_RATE_LIMIT_PER_S, capacity=settings.CSBOT_RATE_LIMIT_BURST)
+        claims = read_token(bearer_token(self.scope))
+        self.session = await db.read(CustomerSession.load, claims) if claims else None
+        if self.session is None:
+            return await self.fail(ProtocolError(ErrorCode.UNAUTHORIZED, "log in again", close_code=CloseCode.UNAUTHORIZED))
+        if self.session.blocked:
+            return await self.fail(ProtocolError(ErrorCode.FORBIDDEN, "account blocked", close_code=CloseCode.FORBIDDEN))
+        self.delivery = Delivery(self)
+        self.groups_joined = [realtime.customer_group(self.session.customer_id)]
+        await self.channel_layer.group_add(self.groups_joined[0], self.channel_name)
+        await realtime.announce_connection(self.session.customer_id, self.session.device_id, self.channel_name)
+        metrics.sockets_open.labels(role="customer").inc()
+        liveness.register(self)
+        log.info("socket open", extra={"event": "connect", "customer": self.session.customer_id, "device": self.session.device_id})
+
+    async def disconnect(self, code):
+        """Leave groups and stop watching; the database already has everything."""
+        liveness.unregister(self)
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        if self.delivery is not None:
+            metrics.sockets_open.labels(role="customer").dec()
+            log.info(
+                "socket closed",
+                extra={"event": "close", "customer": self.session.customer_id, "device": self.session.device_id,
+                       "code": code, "duration_s": round(time.monotonic() - self.opened_at, 3)},
+            )
+
+    async def receive(self, text_data=None, bytes_data=None):
+        """Decode one frame and hand it to its handler; errors answer per the contract."""
+        if self.closing or self.delivery is None:
+            return
+        self.last_rx = time.monotonic()
+        try:
+            if not self.bucket.take():
+                raise ProtocolError(ErrorCode.RATE_LIMITED, "too many frames", close_code=CloseCode.RATE_LIMITED)
+            kind, fields = validate_client_frame(self.wire.decode(text=text_data, data=bytes_data))
+            metrics.frames_in.labels(type=kind, encoding=self.wire.codec.subprotocol).inc()
+            if kind not in ("hello", "ping") and not self.synced:
+                raise soft(ErrorCode.HELLO_REQUIRED, "send hello first")
+            await getattr(self, f"on_{kind}")(fields)
+        except ProtocolError as exc:
+            await self.fail(exc)
+        except Exception:
+            log.exception("customer frame failed")
+            await self.fail(ProtocolError(ErrorCode.SERVER_ERROR, "server error", close_code=CloseCode.SERVER_ERROR))
+
+    async def send_frame(self, frame):
+        """Encode and send one server frame."""
+        kind, payload = self.wire.encode(frame)
+        metrics.frames_out.labels(type=frame["type"], encoding=self.wire.codec.subprotocol).inc()
+        if kind == "text":
+            await self.send(text_data=payload)
+        else:
+            await self.send(bytes_data=payload)
+
+    async def fail(self, error):
+        """Send the error frame; close the socket when the error is fatal."""
+        await self.send_frame(error.frame())
+        if error.close_code is not None:
+            await self.close_with(error.close_code)
+
+    async def close_with(self, code):
+        if not self.closing:
+            self.closing = True
+            metrics.closes.labels(code=str(int(code))).inc()
+            await self.close(code=int(code))
+
+    # --- client frames ---------------------------------------------------
+
+    async def on_hello(self, fields):
+        """Answer with welcome, the replay or latest page, then synced."""
+        if fields["device_id"] != self.session.device_id:
+            raise ProtocolError(ErrorCode.UNAUTHORIZED, "token belongs to another device", close_code=CloseCode.UNAUTHORIZED)
+        self.wire.peer_snappy = "snappy" in fields["compress"]
+        await self.delivery.hello(fields)
+
+    async def on_message(self, fields):
+        """Store the message once and acknowledge it."""
+        started = time.perf_counter()
+        await self.delivery.record(fields["client_msg_id"], fields["text"])
+        metrics.ack_latency.observe(time.perf_counter() - started)
+
+    async def on_ping(self, fields):
+        frame = {"type": "pong"}
+        if fields["ts"] is not None:
+            frame["ts"] = fields["ts"]
+        await self.send_frame(frame)
+
+    async def on_read(self, fields):
+        await self.delivery.mark_read(fields["seq"])
+
+    async def on_typing(self, fields):
+        now = time.monotonic()
+        if now - getattr(self, "last_typing", 0) >= 2:
+            self.last_typing = now
+            await realtime.customer_typing(self.conversation_id)
+
+    async def on_handoff(self, fields):
+        await self.delivery.handoff(fields["reason"])
+
+    async def on_rate(self, fields):
+        await self.delivery.rate(fields)
+
+    async def on_history(self, fields):
+        await self.delivery.history(fields["before_seq"], fields["limit"])
+
+    # --- channel-layer events --------------------------------------------
+
+    async def chat_event(self, event):
+        """Turn a wake-up from the channel layer into frames for this client."""
+        if self.closing or self.delivery is None:
+            return
+        if event["kind"] == "connected":
+            return await self.on_connected_elsewhere(event)
+        await self.delivery.on_event(event)
+
+    async def on_connected_elsewhere(self, event):
+        """Give way to a newer socket of the same customer, per the device policy."""
+        if event["channel"] == self.channel_name:
+            return
+        if event["device_id"] == self.session.device_id:
+            await self.close_with(CloseCode.NORMAL)
+        elif settings.CSBOT_DEVICE_POLICY == "single":
+            metrics.kicks.inc()
+            await self.send_frame({"type": "kick", "reason": "signed_in_elsewhere"})
+            await self.close_with(CloseCode.REPLACED)
+
+    # --- called by the process-wide watcher ------------------------------
+
+    async def heartbeat_timeout(self):
+        if not self.closing:
+            await self.send_frame(
+                {"type": "error", "code": str(ErrorCode.HEARTBEAT_TIMEOUT), "message": "no frame within 3 heartbeats"}
+            )
+            await self.close_with(CloseCode.HEARTBEAT_TIMEOUT)
+
+    async def reconcile(self, last_seq, status):
+        if not self.closing:
+            await self.delivery.reconcile(last_seq, status)
+

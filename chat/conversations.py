@@ -1,0 +1,335 @@
+"""The only code that changes conversation state.
+
+Every action runs in one transaction, locks the conversation row when it
+hands out a seq or changes status, writes its audit event, and tells sockets
+only once the transaction has committed. Consumers, HTTP views, the admin, the
+bot and management commands all call these functions.
+"""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import metrics, realtime
+from .models import Conversation, ConversationEvent, Message, SenderKind
+from .presenters import message_frame, status_frame
+
+Status = Conversation.Status
+Kind = ConversationEvent.Kind
+
+
+class ConversationStateError(Exception):
+    """The action does not apply to the conversation in its current state."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Recorded:
+    message: Message
+    created: bool
+    opened: Conversation | None = None
+
+
+# --- building blocks ------------------------------------------------------
+
+
+def _pk(obj):
+    return obj if isinstance(obj, int) else obj.pk
+
+
+def _lock(conversation):
+    """Return the conversation row, locked until the transaction ends."""
+    return Conversation.objects.select_for_update().get(pk=_pk(conversation))
+
+
+def _record_event(conversation, kind, *, actor, actor_user=None, from_status="", **data):
+    return ConversationEvent.objects.create(
+        conversation=conversation,
+        kind=kind,
+        actor=actor,
+        actor_user=actor_user,
+        from_status=from_status,
+        to_status=conversation.status,
+        data=data,
+    )
+
+
+def _store_message(conversation, *, sender, text, sender_user=None, sender_name="", client_msg_id=None, stream_id=None):
+    """Store a visible message under the next seq of a locked conversation."""
+    conversation.last_seq += 1
+    message = Message.objects.create(
+        conversation=conversation,
+        seq=conversation.last_seq,
+        sender=sender,
+        sender_user=sender_user,
+        sender_name=sender_name,
+        client_msg_id=client_msg_id,
+        text=text,
+        stream_id=stream_id,
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(last_seq=conversation.last_seq)
+    frame = message_frame(message)
+    realtime.publish_on_commit(
+        realtime.customer_group(conversation.customer_id),
+        realtime.event("message", conversation_id=conversation.pk, frame=frame),
+    )
+    realtime.publish_on_commit(
+        realtime.conversation_group(conversation.pk),
+        realtime.event("message", conversation_id=conversation.pk, frame=frame),
+    )
+    return message
+
+
+def queue_position(conversation):
+    """Return the 1-based place of a queued conversation, first come first served."""
+    if conversation.status != Status.QUEUED or conversation.waiting_since is None:
+        return None
+    ahead = Conversation.objects.filter(status=Status.QUEUED, first_customer_message_at__isnull=False).filter(
+        waiting_since__lt=conversation.waiting_since
+    ).count() + Conversation.objects.filter(
+        status=Status.QUEUED, waiting_since=conversation.waiting_since, pk__lt=conversation.pk
+    ).count()
+    return ahead + 1
+
+
+def _publish_status(conversation):
+    frame = status_frame(conversation, queue_position(conversation))
+    realtime.publish_on_commit(
+        realtime.customer_group(conversation.customer_id),
+        realtime.event("status", conversation_id=conversation.pk, frame=frame),
+    )
+    realtime.publish_on_commit(
+        realtime.conversation_group(conversation.pk),
+        realtime.event("status", conversation_id=conversation.pk, frame=frame),
+    )
+
+
+def _publish_queue():
+    """Tell every queued customer their place, and agents that the queue moved."""
+    queued = Conversation.objects.filter(status=Status.QUEUED, first_customer_message_at__isnull=False).order_by(
+        "waiting_since", "pk"
+    )
+    for position, conversation in enumerate(queued, start=1):
+        realtime.publish_on_commit(
+            realtime.customer_group(conversation.customer_id),
+            realtime.event(
+                "status",
+                conversation_id=conversation.pk,
+                frame=status_frame(conversation, position),
+            ),
+        )
+    realtime.publish_on_commit(realtime.QUEUE_GROUP, realtime.event("queue"))
+
+
+def _change_status(conversation, to_status, kind, *, actor, actor_user=None, **data):
+    from_status = conversation.status
+    was_queued = from_status == Status.QUEUED
+    conversation.status = to_status
+    conversation.save()
+    _record_event(conversation, kind, actor=actor, actor_user=actor_user, from_status=from_status, **data)
+    _publish_status(conversation)
+    if was_queued or to_status == Status.QUEUED:
+        _publish_queue()
+
+
+# --- opening and reading --------------------------------------------------
+
+
+def open_conversation(*, customer, actor=SenderKind.SYSTEM):
+    """Return the customer's open conversation, opening one with the bot if none is."""
+    existing = Conversation.objects.filter(customer=customer).exclude(status=Status.CLOSED).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(customer_id=_pk(customer), status=Status.BOT)
+            _record_event(conversation, Kind.OPENED, actor=actor)
+            _publish_status(conversation)
+            return conversation
+    except IntegrityError:
+        # Another device opened one at the same moment; the database allows one.
+        return Conversation.objects.filter(customer=customer).exclude(status=Status.CLOSED).get()
+
+
+def latest_conversation(customer):
+    """Return the customer's open conversation, else the most recent one, else None."""
+    return (
+        Conversation.objects.filter(customer=customer).exclude(status=Status.CLOSED).first()
+        or Conversation.objects.filter(customer=customer).order_by("-pk").first()
+    )
+
+
+# --- customer actions -----------------------------------------------------
+
+
+def _find_duplicate(customer, client_msg_id):
+    return (
+        Message.objects.filter(conversation__customer=customer, client_msg_id=client_msg_id)
+        .order_by("-pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def record_customer_message(*, customer, client_msg_id, text):
+    """Store a customer's message once per client_msg_id, opening a conversation if needed."""
+    opened = None
+    conversation = (
+        Conversation.objects.select_for_update().filter(customer=customer).exclude(status=Status.CLOSED).first()
+    )
+    if conversation is None:
+        opened = open_conversation(customer=customer, actor=SenderKind.CUSTOMER)
+        conversation = _lock(opened)
+    # Checked under the lock, so two copies racing on two instances store one.
+    duplicate = _find_duplicate(customer, client_msg_id)
+    if duplicate is not None:
+        return Recorded(message=duplicate, created=False)
+    message = _store_message(conversation, sender=SenderKind.CUSTOMER, text=text, client_msg_id=client_msg_id)
+    if conversation.first_customer_message_at is None:
+        conversation.first_customer_message_at = message.created_at
+        Conversation.objects.filter(pk=conversation.pk).update(first_customer_message_at=message.created_at)
+        if conversation.status == Status.QUEUED:
+            _publish_queue()
+    return Recorded(message=message, created=True, opened=opened)
+
+
+@transaction.atomic
+def request_handoff(*, conversation, actor, reason="", actor_user=None):
+    """Put a bot conversation in the queue for a human; queued or agent ones stay."""
+    conversation = _lock(conversation)
+    if conversation.status == Status.CLOSED:
+        raise ConversationStateError("conversation_closed", "the conversation is closed")
+    if conversation.status != Status.BOT:
+        return conversation
+    conversation.waiting_since = timezone.now()
+    _change_status(conversation, Status.QUEUED, Kind.HANDOFF_REQUESTED, actor=actor, actor_user=actor_user, reason=reason)
+    metrics.handoffs.labels(reason=reason or "unspecified").inc()
+    return conversation
+
+
+@transaction.atomic
+def rate_conversation(*, customer, score, comment="", conversation_id=None):
+    """Store the customer's 1-5 rating of a closed conversation (the latest by default)."""
+    closed = Conversation.objects.select_for_update().filter(customer=customer, status=Status.CLOSED)
+    conversation = (
+        closed.filter(pk=conversation_id).first() if conversation_id else closed.order_by("-closed_at", "-pk").first()
+    )
+    if conversation is None:
+        raise ConversationStateError("nothing_to_rate", "no closed conversation to rate")
+    conversation.rating = score
+    conversation.rating_comment = comment
+    conversation.save(update_fields=["rating", "rating_comment"])
+    _record_event(conversation, Kind.RATED, actor=SenderKind.CUSTOMER, score=score)
+    realtime.publish_on_commit(
+        realtime.conversation_group(conversation.pk),
+        realtime.event("rated", conversation_id=conversation.pk, frame={"type": "rated", "conversation_id": str(conversation.pk), "score": score}),
+    )
+    return conversation
+
+
+def mark_read(*, conversation, seq, reader):
+    """Record how far the customer or the agent has read; the other side gets a receipt."""
+    field = "customer_read_seq" if reader == SenderKind.CUSTOMER else "agent_read_seq"
+    with transaction.atomic():
+        updated = Conversation.objects.filter(pk=_pk(conversation), **{f"{field}__lt": seq}).update(**{field: seq})
+        if updated and reader != SenderKind.CUSTOMER:
+            conv = Conversation.objects.only("customer_id").get(pk=_pk(conversation))
+            realtime.publish_on_commit(
+                realtime.customer_group(conv.customer_id),
+                realtime.event("receipt", conversation_id=conv.pk, frame={"type": "receipt", "seq": seq}),
+            )
+    return bool(updated)
+
+
+# --- bot, agent and system actions ---------------------------------------
+
+
+@transaction.atomic
+def post_bot_reply(*, conversation, text, stream_id=None):
+    """Store the bot's answer; refused unless the bot owns the conversation."""
+    conversation = _lock(conversation)
+    if conversation.status != Status.BOT:
+        raise ConversationStateError("bot_not_in_charge", f"the bot cannot speak in a {conversation.status} conversation")
+    return _store_message(conversation, sender=SenderKind.BOT, text=text, sender_name="", stream_id=stream_id)
+
+
+@transaction.atomic
+def post_system_message(*, conversation, text):
+    """Store a notice from the system, visible to the customer."""
+    conversation = _lock(conversation)
+    return _store_message(conversation, sender=SenderKind.SYSTEM, text=text)
+
+
+@transaction.atomic
+def take_over(*, conversation, agent, agent_name):
+    """Give an open conversation to an agent, from the bot or the queue."""
+    conversation = _lock(conversation)
+    if conversation.status == Status.CLOSED:
+        raise ConversationStateError("conversation_closed", "the conversation is closed")
+    if conversation.status == Status.AGENT and conversation.assigned_agent_id == agent.pk:
+        return conversation
+    previous = conversation.assigned_agent_id
+    conversation.assigned_agent = agent
+    conversation.agent_name = agent_name
+    conversation.waiting_since = None
+    kind = Kind.TRANSFERRED if previous and previous != agent.pk else Kind.TAKEN_OVER
+    _change_status(conversation, Status.AGENT, kind, actor=SenderKind.AGENT, actor_user=agent, previous_agent=previous)
+    return conversation
+
+
+@transaction.atomic
+def send_agent_reply(*, conversation, agent, text, agent_name):
+    """Store an agent's reply; only the assigned agent may speak."""
+    conversation = _lock(conversation)
+    if conversation.status != Status.AGENT or conversation.assigned_agent_id != agent.pk:
+        raise ConversationStateError("not_assigned", "only the assigned agent can reply")
+    message = _store_message(conversation, sender=SenderKind.AGENT, text=text, sender_user=agent, sender_name=agent_name)
+    if conversation.first_agent_reply_at is None:
+        Conversation.objects.filter(pk=conversation.pk).update(first_agent_reply_at=message.created_at)
+    return message
+
+
+@transaction.atomic
+def add_private_note(*, conversation, agent, text, agent_name=""):
+    """Store a note for staff only: no seq, never sent to the customer."""
+    conversation = _lock(conversation)
+    note = Message.objects.create(
+        conversation=conversation, seq=None, is_note=True, sender=SenderKind.AGENT, sender_user=agent,
+        sender_name=agent_name, text=text,
+    )
+    frame = message_frame(note)
+    realtime.publish_on_commit(
+        realtime.conversation_group(conversation.pk),
+        realtime.event("note", conversation_id=conversation.pk, frame=frame),
+    )
+    return note
+
+
+@transaction.atomic
+def return_to_bot(*, conversation, agent):
+    """Hand an open conversation back to the bot."""
+    conversation = _lock(conversation)
+    if conversation.status == Status.CLOSED:
+        raise ConversationStateError("conversation_closed", "the conversation is closed")
+    conversation.assigned_agent = None
+    conversation.agent_name = ""
+    conversation.waiting_since = None
+    _change_status(conversation, Status.BOT, Kind.RETURNED_TO_BOT, actor=SenderKind.AGENT, actor_user=agent)
+    return conversation
+
+
+@transaction.atomic
+def close_conversation(*, conversation, actor, actor_user=None, reason=""):
+    """Close an open conversation; the customer is then asked for a rating."""
+    conversation = _lock(conversation)
+    if conversation.status == Status.CLOSED:
+        return conversation
+    conversation.closed_at = timezone.now()
+    conversation.waiting_since = None
+    _change_status(conversation, Status.CLOSED, Kind.CLOSED, actor=actor, actor_user=actor_user, reason=reason)
+    return conversation
+

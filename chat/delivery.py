@@ -1,0 +1,193 @@
+"""What one socket has shown its client, so each message reaches it once, in seq order.
+
+Wake-ups from the channel layer may be lost, doubled or late. Every message
+carries its per-conversation seq, so this keeps the highest seq the client has
+without a gap and fills any hole from the database before going on.
+"""
+
+import asyncio
+import time
+
+from django.conf import settings
+
+from . import db, metrics
+from .accounts import touch_device
+from .conversations import ConversationStateError, mark_read, queue_position, rate_conversation, record_customer_message, request_handoff
+from .models import SenderKind
+from .presenters import ack_frame, status_frame
+from .protocol.errors import ErrorCode, soft
+from .sync import messages_after, page_before, prepare_welcome, welcome_frame
+
+STATE_ERRORS = {"conversation_closed": ErrorCode.CONVERSATION_CLOSED, "nothing_to_rate": ErrorCode.NOTHING_TO_RATE}
+FORWARDED = frozenset({"typing", "rated"})
+
+
+def state_error(exc):
+    """Return the non-fatal error frame for an action the conversation's state refused."""
+    return soft(STATE_ERRORS.get(exc.code, ErrorCode.CONVERSATION_CLOSED), str(exc))
+
+
+def _hello(*, customer_id, device_id, platform, app_version, resume):
+    touch_device(customer_id=customer_id, device_id=device_id, platform=platform, app_version=app_version)
+    return prepare_welcome(customer=customer_id, resume=resume)
+
+
+def _handoff(*, conversation_id, reason):
+    conversation = request_handoff(conversation=conversation_id, actor=SenderKind.CUSTOMER, reason=reason)
+    return status_frame(conversation, queue_position(conversation))
+
+
+class Delivery:
+    def __init__(self, consumer):
+        self.consumer = consumer
+        self.customer_id = consumer.session.customer_id
+        self.conversation_id = None
+        self.synced = False
+        self.last_seq = 0  # the client has every seq up to here
+        self.acked = set()  # seqs beyond last_seq the client has through an ack
+        self.status = None  # the last status frame sent
+        self.lock = asyncio.Lock()
+
+    async def send(self, frame):
+        await self.consumer.send_frame(frame)
+
+    def _follow(self, conversation_id):
+        self.conversation_id = conversation_id
+        self.last_seq = 0
+        self.acked.clear()
+
+    def _advance(self, seq):
+        if seq == self.last_seq + 1:
+            self.last_seq = seq
+            while self.last_seq + 1 in self.acked:
+                self.last_seq += 1
+                self.acked.discard(self.last_seq)
+        elif seq > self.last_seq:
+            self.acked.add(seq)
+
+    async def _send_status(self, frame):
+        if frame != self.status:
+            self.status = frame
+            await self.send(frame)
+
+    # --- answers to client frames ---------------------------------------
+
+    async def hello(self, fields):
+        """Send welcome, the replay or the latest page, then synced."""
+        resume = fields.get("resume")
+        async with self.lock:
+            welcome = await db.call(
+                _hello, customer_id=self.customer_id, device_id=fields["device_id"], platform=fields["platform"],
+                app_version=fields["app_version"], resume=resume,
+            )
+            current = welcome.conversation
+            await self.send(welcome_frame(
+                welcome, heartbeat_s=settings.CSBOT_HEARTBEAT_S, max_frame_bytes=settings.CSBOT_MAX_FRAME_BYTES,
+                server_time=int(time.time() * 1000),
+            ))
+            self._follow(current.pk)
+            self.last_seq = current.last_seq
+            for frame in welcome.frames:
+                await self.send(frame)
+                if frame["type"] == "message" and frame["conversation_id"] == str(current.pk):
+                    self.last_seq = max(self.last_seq, frame["seq"])
+            if resume is not None:
+                metrics.resumes.labels(recovered=str(welcome.recovered).lower()).inc()
+                metrics.replayed.inc(len(welcome.frames))
+            await self.send({"type": "synced", "last_seq": self.last_seq})
+            self.synced = True
+            self.status = {k: v for k, v in welcome.status.items() if k != "queue_position"}
+            await self._send_status(welcome.status)
+
+    async def record(self, client_msg_id, text):
+        """Store a message (once per client_msg_id) and acknowledge it."""
+        result = await db.call(record_customer_message, customer=self.customer_id, client_msg_id=client_msg_id, text=text)
+        message = result.message
+        async with self.lock:
+            if result.opened is not None and result.opened.pk != self.conversation_id:
+                self._follow(result.opened.pk)
+                await self._send_status(status_frame(result.opened))
+            await self.send(ack_frame(message))
+            if message.conversation_id == self.conversation_id:
+                self._advance(message.seq)
+
+    async def handoff(self, reason):
+        try:
+            frame = await db.call(_handoff, conversation_id=self.conversation_id, reason=reason or "customer_request")
+        except ConversationStateError as exc:
+            raise state_error(exc) from exc
+        async with self.lock:
+            self.status = frame
+            await self.send(frame)
+
+    async def rate(self, fields):
+        try:
+            conversation = await db.call(
+                rate_conversation, customer=self.customer_id, score=fields["score"], comment=fields["comment"],
+                conversation_id=fields.get("conversation_id"),
+            )
+        except ConversationStateError as exc:
+            raise state_error(exc) from exc
+        await self.send({"type": "rated", "conversation_id": str(conversation.pk), "score": conversation.rating})
+
+    async def history(self, before_seq, limit):
+        frames = await db.read(page_before, self.conversation_id, before_seq, limit)
+        await self.send({"type": "history", "messages": frames})
+
+    async def mark_read(self, seq):
+        if self.conversation_id is not None:
+            await db.call(mark_read, conversation=self.conversation_id, seq=seq, reader=SenderKind.CUSTOMER)
+
+    # --- wake-ups --------------------------------------------------------
+
+    async def on_event(self, event):
+        """Turn one channel-layer event into frames, filling any seq gap first."""
+        kind = event["kind"]
+        async with self.lock:
+            if not self.synced:
+                return  # hello's database read covers whatever this was
+            conversation_id = event.get("conversation_id")
+            if conversation_id is not None and conversation_id != self.conversation_id:
+                if kind not in ("message", "status") or conversation_id < self.conversation_id:
+                    return
+                self._follow(conversation_id)  # another device opened a newer conversation
+            if kind == "message":
+                await self._deliver(event["frame"])
+            elif kind == "status":
+                await self._send_status(event["frame"])
+            elif kind in ("stream", "receipt") or kind in FORWARDED:
+                await self.send(event["frame"])
+
+    async def _deliver(self, frame):
+        seq = frame["seq"]
+        if seq <= self.last_seq:
+            return
+        if any(s not in self.acked for s in range(self.last_seq + 1, seq)):
+            await self._fill(upto=seq - 1)
+        if seq not in self.acked:
+            await self.send(frame)
+        self.last_seq = seq
+        self.acked = {s for s in self.acked if s > seq}
+
+    async def _fill(self, upto=None):
+        frames = await db.read(messages_after, self.conversation_id, self.last_seq, upto=upto)
+        for frame in frames:
+            if frame["seq"] not in self.acked:
+                metrics.gap_repairs.inc()
+                await self.send(frame)
+            self._advance_past(frame["seq"])
+
+    def _advance_past(self, seq):
+        if seq > self.last_seq:
+            self.last_seq = seq
+            self.acked = {s for s in self.acked if s > seq}
+
+    async def reconcile(self, last_seq, status):
+        """Deliver what the database has and this socket was never woken for."""
+        async with self.lock:
+            if not self.synced:
+                return
+            if last_seq > self.last_seq:
+                await self._fill()
+            if status.get("conversation_id") == str(self.conversation_id):
+                await self._send_status(status)

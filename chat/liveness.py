@@ -1,0 +1,69 @@
+"""One task per process watches every socket: heartbeats and lost wake-ups.
+
+A timer per socket would cost memory at ten thousand sockets; one sweep over
+a dict costs a few microseconds per socket.
+"""
+
+import asyncio
+import logging
+import time
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from .sync import conversation_heads
+
+log = logging.getLogger(__name__)
+
+_sockets = {}
+_task = None
+CHUNK = 500
+
+
+def register(consumer):
+    """Watch a socket until `unregister`."""
+    global _task
+    _sockets[consumer.channel_name] = consumer
+    if _task is None or _task.done():
+        _task = asyncio.get_running_loop().create_task(_watch())
+
+
+def unregister(consumer):
+    _sockets.pop(getattr(consumer, "channel_name", None), None)
+
+
+def count():
+    return len(_sockets)
+
+
+async def _watch():
+    last_reconcile = time.monotonic()
+    while _sockets:
+        await asyncio.sleep(1)
+        now = time.monotonic()
+        limit = 3 * settings.CSBOT_HEARTBEAT_S
+        for consumer in [c for c in _sockets.values() if now - c.last_rx > limit]:
+            unregister(consumer)
+            await _safely(consumer.heartbeat_timeout())
+        if now - last_reconcile >= settings.CSBOT_RECONCILE_S:
+            last_reconcile = now
+            await _safely(reconcile())
+
+
+async def _safely(coro):
+    try:
+        await coro
+    except Exception:
+        log.exception("socket watcher step failed")
+
+
+async def reconcile():
+    """Compare each socket's position with the database and repair what a lost wake-up left out."""
+    watched = [c for c in _sockets.values() if c.conversation_id is not None and c.synced]
+    for start in range(0, len(watched), CHUNK):
+        chunk = watched[start : start + CHUNK]
+        heads = await database_sync_to_async(conversation_heads)({c.conversation_id for c in chunk})
+        for consumer in chunk:
+            head = heads.get(consumer.conversation_id)
+            if head is not None:
+                await _safely(consumer.reconcile(*head))

@@ -1,0 +1,172 @@
+"""The conversation domain's tables; state changes go through chat.conversations."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class SenderKind(models.TextChoices):
+    CUSTOMER = "customer", "Customer"
+    BOT = "bot", "Bot"
+    AGENT = "agent", "Agent"
+    SYSTEM = "system", "System"
+
+
+class Customer(models.Model):
+    openid = models.CharField(max_length=128, unique=True)
+    unionid = models.CharField(max_length=128, blank=True, default="")
+    nickname = models.CharField(max_length=100, blank=True, default="")
+    # WeChat's session key signs user data; it never leaves the server.
+    session_key = models.CharField(max_length=128, blank=True, default="", editable=False)
+    blocked = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.nickname or f"customer {self.pk}"
+
+    @property
+    def masked_openid(self):
+        """Return the openid with its middle hidden, for staff screens."""
+        value = self.openid
+        if len(value) <= 8:
+            return value[:2] + "…"
+        return f"{value[:4]}…{value[-4:]}"
+
+
+class Device(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="devices")
+    device_id = models.CharField(max_length=128)
+    platform = models.CharField(max_length=20, blank=True, default="")
+    app_version = models.CharField(max_length=40, blank=True, default="")
+    last_seen = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "device_id"], name="unique_device_per_customer"),
+        ]
+
+    def __str__(self):
+        return f"{self.device_id} ({self.platform})"
+
+
+class Conversation(models.Model):
+    class Status(models.TextChoices):
+        BOT = "bot", "With the bot"
+        QUEUED = "queued", "Waiting for an agent"
+        AGENT = "agent", "With an agent"
+        CLOSED = "closed", "Closed"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="conversations")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOT)
+    assigned_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Shown to the customer; kept here so chat never needs the agents app.
+    agent_name = models.CharField(max_length=100, blank=True, default="")
+    # The highest seq handed out; the next visible message gets last_seq + 1.
+    last_seq = models.PositiveIntegerField(default=0)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    first_customer_message_at = models.DateTimeField(null=True, blank=True)
+    first_agent_reply_at = models.DateTimeField(null=True, blank=True)
+    customer_read_seq = models.PositiveIntegerField(default=0)
+    agent_read_seq = models.PositiveIntegerField(default=0)
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    rating_comment = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=~Q(status="closed"),
+                name="one_open_conversation_per_customer",
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                name="rating_between_1_and_5",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "waiting_since"], name="conversation_queue_idx")]
+
+    def __str__(self):
+        return f"conversation {self.pk} ({self.status})"
+
+    @property
+    def is_open(self):
+        return self.status != self.Status.CLOSED
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    # Null only for private notes, which the customer never sees.
+    seq = models.PositiveIntegerField(null=True, blank=True)
+    sender = models.CharField(max_length=10, choices=SenderKind.choices)
+    sender_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sender_name = models.CharField(max_length=100, blank=True, default="")
+    is_note = models.BooleanField(default=False)
+    client_msg_id = models.CharField(max_length=64, null=True, blank=True)
+    text = models.TextField()
+    stream_id = models.CharField(max_length=64, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["conversation", "seq", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "seq"], condition=Q(seq__isnull=False), name="unique_seq_per_conversation"
+            ),
+            models.UniqueConstraint(
+                fields=["conversation", "client_msg_id"],
+                condition=Q(client_msg_id__isnull=False),
+                name="unique_client_msg_id_per_conversation",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_note=True, seq__isnull=True) | Q(is_note=False, seq__isnull=False),
+                name="notes_have_no_seq",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["client_msg_id"], condition=Q(client_msg_id__isnull=False), name="message_client_msg_idx")
+        ]
+
+    def __str__(self):
+        return f"#{self.seq} {self.sender}: {self.text[:40]}"
+
+
+class ConversationEvent(models.Model):
+    """One audit row per state change, naming who caused it."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", "Opened"
+        HANDOFF_REQUESTED = "handoff_requested", "Handoff requested"
+        ASSIGNED = "assigned", "Assigned"
+        UNASSIGNED = "unassigned", "Unassigned"
+        TAKEN_OVER = "taken_over", "Taken over"
+        TRANSFERRED = "transferred", "Transferred"
+        RETURNED_TO_BOT = "returned_to_bot", "Returned to the bot"
+        CLOSED = "closed", "Closed"
+        RATED = "rated", "Rated"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.CharField(max_length=10, choices=SenderKind.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=10, blank=True, default="")
+    to_status = models.CharField(max_length=10, blank=True, default="")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["conversation", "id"]
+
+    def __str__(self):
+        return f"{self.kind} by {self.actor}"

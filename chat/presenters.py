@@ -1,0 +1,52 @@
+"""Turn rows into the contract's server frames."""
+
+
+def ms(dt):
+    """Return a datetime as integer milliseconds since the epoch."""
+    return int(dt.timestamp() * 1000)
+
+
+def message_frame(message):
+    frame = {
+        "type": "message",
+        "msg_id": str(message.pk),
+        "conversation_id": str(message.conversation_id),
+        "seq": message.seq,
+        "sender": message.sender,
+        "text": message.text,
+        "ts": ms(message.created_at),
+    }
+    if message.sender_name:
+        frame["sender_name"] = message.sender_name
+    if message.client_msg_id:
+        frame["client_msg_id"] = message.client_msg_id
+    if message.stream_id:
+        frame["stream_id"] = message.stream_id
+    return frame
+
+
+def ack_frame(message):
+    return {
+        "type": "ack",
+        "client_msg_id": message.client_msg_id,
+        "msg_id": str(message.pk),
+        "conversation_id": str(message.conversation_id),
+        "seq": message.seq,
+        "ts": ms(message.created_at),
+    }
+
+
+def status_frame(conversation, queue_position=None):
+    frame = {"type": "status", "conversation_id": str(conversation.pk), "status": conversation.status}
+    if queue_position is not None:
+        frame["queue_position"] = queue_position
+    if conversation.agent_name and conversation.status == "agent":
+        frame["agent_name"] = conversation.agent_name
+    return frame
+
+
+def conversation_summary(conversation):
+    summary = {"id": str(conversation.pk), "status": conversation.status}
+    if conversation.agent_name and conversation.status == "agent":
+        summary["agent_name"] = conversation.agent_name
+    return summary

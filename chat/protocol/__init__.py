@@ -1,0 +1,1 @@
+"""The customer socket protocol: frames, codecs and binary framing, free of Django."""

@@ -1,0 +1,106 @@
+"""The only module that names groups and sends on the channel layer.
+
+The channel layer only wakes sockets up: every event it carries describes
+something already committed to the database, so a lost wake-up is repaired
+from the database by seq. Actions call `publish_on_commit`; what they publish
+leaves only after their transaction commits.
+"""
+
+import asyncio
+import logging
+import threading
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+QUEUE_GROUP = "agents.queue"
+EVENT_TYPE = "chat.event"
+
+_collector = threading.local()
+
+
+def customer_group(customer_id):
+    return f"customer.{customer_id}"
+
+
+def conversation_group(conversation_id):
+    return f"conv.{conversation_id}"
+
+
+def event(kind, **fields):
+    """Return a channel-layer message of our one event type."""
+    return {"type": EVENT_TYPE, "kind": kind, **fields}
+
+
+def publish_on_commit(group, message):
+    """Send `message` to `group` once the current transaction commits."""
+    transaction.on_commit(lambda: _dispatch([(group, message)]))
+
+
+def _dispatch(items):
+    collected = getattr(_collector, "items", None)
+    if collected is not None:
+        # An async caller publishes them itself, without blocking the ORM thread.
+        collected.extend(items)
+        return
+    try:
+        async_to_sync(publish_many)(items)
+    except Exception:  # The database has it; sockets repair from there.
+        log.exception("channel layer publish failed")
+
+
+def collecting(fn):
+    """Wrap a sync action so what it publishes is returned instead of sent."""
+
+    def run(*args, **kwargs):
+        _collector.items = []
+        try:
+            result = fn(*args, **kwargs)
+            return result, _collector.items
+        finally:
+            _collector.items = None
+
+    return run
+
+
+async def publish_many(items):
+    """Send (group, message) pairs; a failure is logged, never raised."""
+    if not items:
+        return
+    layer = get_channel_layer()
+    results = await asyncio.gather(
+        *(layer.group_send(group, message) for group, message in items), return_exceptions=True
+    )
+    for result in results:
+        if isinstance(result, Exception):
+            log.error("channel layer publish failed: %r", result)
+            from . import metrics
+
+            metrics.channel_layer_errors.inc()
+
+
+async def send_to_channel(channel_name, message):
+    """Send one message to one consumer's own channel."""
+    try:
+        await get_channel_layer().send(channel_name, message)
+    except Exception as exc:
+        log.error("channel layer send failed: %r", exc)
+
+
+async def announce_connection(customer_id, device_id, channel_name):
+    """Tell the customer's other sockets, on any instance, that a new one connected."""
+    await publish_many(
+        [(customer_group(customer_id), event("connected", device_id=device_id, channel=channel_name))]
+    )
+
+
+async def customer_typing(conversation_id):
+    """Tell the agents watching a conversation that the customer is typing."""
+    if conversation_id is not None:
+        await publish_many(
+            [(conversation_group(conversation_id), event("typing", conversation_id=conversation_id,
+                                                          frame={"type": "typing", "sender": "customer"}))]
+        )

@@ -1,0 +1,20 @@
+"""Who is on a customer socket, loaded once at connect."""
+
+from dataclasses import dataclass
+
+from .models import Customer
+
+
+@dataclass(frozen=True)
+class CustomerSession:
+    customer_id: int
+    device_id: str
+    blocked: bool
+
+    @classmethod
+    def load(cls, claims):
+        """Return the session for valid token claims, or None if the customer is gone."""
+        row = Customer.objects.filter(pk=claims.customer_id).values_list("blocked", flat=True).first()
+        if row is None:
+            return None
+        return cls(customer_id=claims.customer_id, device_id=claims.device_id, blocked=row)

@@ -1,0 +1,90 @@
+"""Read paths that bring a client up to date: welcome pages, resume, history, catch-up."""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from .conversations import open_conversation, queue_position
+from .models import Conversation, Message
+from .presenters import conversation_summary, message_frame, status_frame
+
+
+@dataclass
+class Welcome:
+    conversation: Conversation
+    recovered: bool
+    frames: list = field(default_factory=list)  # replay: messages, and status of a closed one
+    status: dict | None = None
+
+
+def visible_messages(conversation_id):
+    return Message.objects.filter(conversation_id=conversation_id, is_note=False)
+
+
+def messages_after(conversation_id, after_seq, *, limit=None, upto=None):
+    """Return message frames with seq > after_seq (and <= upto), oldest first."""
+    qs = visible_messages(conversation_id).filter(seq__gt=after_seq)
+    if upto is not None:
+        qs = qs.filter(seq__lte=upto)
+    qs = qs.order_by("seq")
+    if limit is not None:
+        qs = qs[:limit]
+    return [message_frame(m) for m in qs]
+
+
+def page_before(conversation_id, before_seq, limit):
+    """Return up to `limit` message frames before `before_seq` (0: the end), oldest first."""
+    qs = visible_messages(conversation_id)
+    if before_seq:
+        qs = qs.filter(seq__lt=before_seq)
+    rows = list(qs.order_by("-seq")[:limit])
+    return [message_frame(m) for m in reversed(rows)]
+
+
+def _resume_point(customer, resume):
+    """Return the conversation a resume can be honoured in, or None."""
+    if not resume or resume.get("conversation_id") is None:
+        return None
+    conversation = Conversation.objects.filter(customer=customer, pk=resume["conversation_id"]).first()
+    if conversation is None:
+        return None
+    last_seq = resume["last_seq"]
+    if last_seq > conversation.last_seq or conversation.last_seq - last_seq > settings.CSBOT_REPLAY_WINDOW:
+        return None
+    return conversation
+
+
+def prepare_welcome(*, customer, resume=None):
+    """Return what `hello` is answered with: the open conversation and the frames to send."""
+    current = open_conversation(customer=customer)
+    resumed = _resume_point(customer, resume)
+    welcome = Welcome(conversation=current, recovered=resumed is not None)
+    if resumed is None:
+        welcome.frames = page_before(current.pk, 0, settings.CSBOT_PAGE_SIZE)
+    else:
+        welcome.frames = messages_after(resumed.pk, resume["last_seq"])
+        if resumed.pk != current.pk:
+            # It closed while the client was away: say so, then show the new one.
+            welcome.frames.append(status_frame(resumed))
+            welcome.frames += messages_after(current.pk, 0)
+    welcome.status = status_frame(current, queue_position(current))
+    return welcome
+
+
+def welcome_frame(welcome, *, heartbeat_s, max_frame_bytes, server_time):
+    return {
+        "type": "welcome",
+        "conversation": conversation_summary(welcome.conversation),
+        "last_seq": welcome.conversation.last_seq,
+        "heartbeat_s": heartbeat_s,
+        "max_frame_bytes": max_frame_bytes,
+        "compress": ["snappy"],
+        "recovered": welcome.recovered,
+        "server_time": server_time,
+    }
+
+
+def conversation_heads(conversation_ids):
+    """Return {id: (last_seq, status frame)} for the given conversations."""
+    rows = Conversation.objects.filter(pk__in=conversation_ids)
+    return {c.pk: (c.last_seq, status_frame(c, queue_position(c) if c.status == "queued" else None)) for c in rows}

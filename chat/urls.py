@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.index, name="chat-index"),
+    path("api/auth/wx-login", views.wx_login, name="wx-login"),
+    path("api/auth/dev-login", views.dev_login, name="dev-login"),
+    path("api/chat/messages", views.post_message, name="chat-post-message"),
+    path("api/chat/poll", views.poll, name="chat-poll"),
+]

@@ -1,0 +1,179 @@
+"""HTTP endpoints: login, the long-poll fallback and the demo page."""
+
+import asyncio
+import json
+
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from . import db, realtime, wechat
+from .accounts import PLATFORMS, read_token, sign_in
+from .conversations import latest_conversation, open_conversation, queue_position, record_customer_message
+from .models import Customer
+from .presenters import ack_frame, status_frame
+from .protocol.errors import ErrorCode, ProtocolError
+from .protocol.frames import validate_client_frame
+from .sync import messages_after
+
+POLL_PAGE = 100
+
+
+def error(code, status, message=None):
+    body = {"error": str(code)}
+    if message:
+        body["message"] = message
+    return JsonResponse(body, status=status)
+
+
+def json_body(request):
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def login_fields(body):
+    """Return (device_id, platform, app_version) or None when they are malformed."""
+    device_id, platform = body.get("device_id"), body.get("platform")
+    app_version = body.get("app_version") or ""
+    if not isinstance(device_id, str) or not 1 <= len(device_id) <= 128:
+        return None
+    if platform not in PLATFORMS or not isinstance(app_version, str) or len(app_version) > 40:
+        return None
+    return device_id, platform, app_version
+
+
+def login_answer(customer, token):
+    return JsonResponse({"token": token, "expires_in": settings.CSBOT_TOKEN_TTL_S, "customer_id": str(customer.pk)})
+
+
+@csrf_exempt
+@require_POST
+async def wx_login(request):
+    """Exchange a wx.login code with WeChat and answer with a token."""
+    body = json_body(request)
+    fields = login_fields(body) if body else None
+    code = body.get("code") if body else None
+    if fields is None or not isinstance(code, str) or not 1 <= len(code) <= 256:
+        return error(ErrorCode.INVALID_REQUEST, 400)
+    try:
+        session = await wechat.code_to_session(code)
+    except wechat.InvalidCode:
+        return error(ErrorCode.INVALID_CODE, 401)
+    except wechat.UpstreamUnavailable:
+        return error(ErrorCode.UPSTREAM_UNAVAILABLE, 502)
+    device_id, platform, app_version = fields
+    customer, token = await db.call(
+        sign_in, openid=session.openid, unionid=session.unionid, session_key=session.session_key,
+        device_id=device_id, platform=platform, app_version=app_version,
+    )
+    return login_answer(customer, token)
+
+
+@csrf_exempt
+@require_POST
+def dev_login(request):
+    """Sign in by openid without WeChat; only in development setups."""
+    if not settings.CSBOT_DEV_LOGIN:
+        raise Http404
+    body = json_body(request)
+    fields = login_fields(body) if body else None
+    openid = body.get("openid") if body else None
+    if fields is None or not isinstance(openid, str) or not 1 <= len(openid) <= 128:
+        return error(ErrorCode.INVALID_REQUEST, 400)
+    device_id, platform, app_version = fields
+    customer, token = sign_in(openid=openid, device_id=device_id, platform=platform, app_version=app_version)
+    return login_answer(customer, token)
+
+
+def authenticated_customer(request):
+    """Return the customer id a Bearer token names, or None."""
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        return None
+    claims = read_token(header[7:].strip())
+    if claims is None:
+        return None
+    blocked = Customer.objects.filter(pk=claims.customer_id).values_list("blocked", flat=True).first()
+    return None if blocked is None or blocked else claims.customer_id
+
+
+@csrf_exempt
+@require_POST
+def post_message(request):
+    """Store a message like the socket's `message` frame and answer with its ack."""
+    customer_id = authenticated_customer(request)
+    if customer_id is None:
+        return error(ErrorCode.UNAUTHORIZED, 401)
+    body = json_body(request)
+    if body is None:
+        return error(ErrorCode.BAD_FRAME, 400, "body must be a JSON object")
+    try:
+        _, fields = validate_client_frame({**body, "type": "message"})
+    except ProtocolError as exc:
+        return error(exc.code, 400, exc.message)
+    result = record_customer_message(customer=customer_id, **fields)
+    return JsonResponse(ack_frame(result.message))
+
+
+def poll_snapshot(customer_id, after_seq):
+    conversation = latest_conversation(customer_id) or open_conversation(customer=customer_id)
+    messages = messages_after(conversation.pk, after_seq, limit=POLL_PAGE)
+    status = status_frame(conversation, queue_position(conversation))
+    return {"messages": messages, "status": status, "last_seq": conversation.last_seq}
+
+
+def poll_args(request):
+    try:
+        after_seq = int(request.GET.get("after_seq", "0"))
+        timeout = float(request.GET.get("timeout", "25"))
+    except ValueError:
+        return None
+    if after_seq < 0 or timeout < 0:
+        return None
+    return after_seq, min(timeout, settings.CSBOT_LONGPOLL_MAX_S)
+
+
+@require_GET
+async def poll(request):
+    """Answer at once when newer messages exist, else wait for a wake-up up to `timeout` s."""
+    customer_id = await db.read(authenticated_customer, request)
+    if customer_id is None:
+        return error(ErrorCode.UNAUTHORIZED, 401)
+    args = poll_args(request)
+    if args is None:
+        return error(ErrorCode.INVALID_FIELD, 400, "after_seq and timeout must be non-negative numbers")
+    after_seq, timeout = args
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    group = realtime.customer_group(customer_id)
+    # Subscribe before reading, so a message committed in between still wakes us.
+    await layer.group_add(group, channel)
+    try:
+        snapshot = await db.read(poll_snapshot, customer_id, after_seq)
+        if not snapshot["messages"] and timeout > 0:
+            try:
+                await asyncio.wait_for(_wait_for_message(layer, channel), timeout)
+            except asyncio.TimeoutError:
+                pass
+            snapshot = await db.read(poll_snapshot, customer_id, after_seq)
+    finally:
+        await layer.group_discard(group, channel)
+    return JsonResponse(snapshot)
+
+
+async def _wait_for_message(layer, channel):
+    while True:
+        event = await layer.receive(channel)
+        if event.get("kind") in ("message", "status"):
+            return
+
+
+def index(request):
+    """Serve the web chat page."""
+    return render(request, "chat/index.html", {"dev_login": settings.CSBOT_DEV_LOGIN})

@@ -1,0 +1,205 @@
+"""Settings for csbot, read from the environment.
+
+With no environment at all the project runs embedded: SQLite in the project
+folder, the in-memory channel layer, DEBUG on, dev login on. Production sets
+DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name, default):
+    """Read a boolean from the environment ("1", "true", "yes", "on" are true)."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name, default):
+    """Read an integer from the environment."""
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
+def env_float(name, default):
+    """Read a float from the environment."""
+    value = os.environ.get(name)
+    return default if value in (None, "") else float(value)
+
+
+def env_list(name, default):
+    """Read a comma-separated list from the environment."""
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return list(default)
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+REDIS_URL = os.environ.get("REDIS_URL", "")
+# The embedded setup is what runs when nobody configured a database.
+EMBEDDED = not DATABASE_URL
+
+DEBUG = env_bool("DEBUG", EMBEDDED)
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+    SECRET_KEY = "csbot-development-only-key-never-use-in-production"
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "chat",
+    "agents",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "csbot.urls"
+ASGI_APPLICATION = "csbot.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# SQLite takes concurrent writers only in WAL mode, with a busy timeout and
+# write transactions that take the lock up front (IMMEDIATE), so two writers
+# never deadlock upgrading a read lock.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 30,
+}
+
+if DATABASE_URL:
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": BASE_DIR / "db.sqlite3",
+            "CONN_MAX_AGE": 600,
+        }
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+    DATABASES["default"].setdefault("TEST", {})
+    # An on-disk test database: in-memory SQLite cannot be shared between the
+    # threads that run the ORM for async code.
+    DATABASES["default"]["TEST"].setdefault("NAME", str(BASE_DIR / ".test-db.sqlite3"))
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+if REDIS_URL:
+    # The pub/sub layer relays several times the messages of the classic
+    # layer, has no per-channel capacity that drops silently, and subscribes
+    # its groups again after Redis restarts. The pool is sized explicitly:
+    # redis-py caps it at 100 by default.
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": env_int("CSBOT_REDIS_MAX_CONNECTIONS", 200),
+                        "socket_connect_timeout": 5,
+                        "socket_keepalive": True,
+                        "health_check_interval": 15,
+                    }
+                ],
+                "prefix": os.environ.get("CSBOT_CHANNEL_PREFIX", "csbot"),
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+LOGIN_URL = "/admin/login/"
+
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"jieba": {"level": "WARNING"}},
+}
+
+# --- csbot's own settings -------------------------------------------------
+
+CSBOT_DEV_LOGIN = env_bool("CSBOT_DEV_LOGIN", EMBEDDED)
+CSBOT_WX_APPID = os.environ.get("CSBOT_WX_APPID", "")
+CSBOT_WX_SECRET = os.environ.get("CSBOT_WX_SECRET", "")
+CSBOT_WX_API_BASE = os.environ.get("CSBOT_WX_API_BASE", "https://api.weixin.qq.com")
+CSBOT_WX_TIMEOUT_S = env_float("CSBOT_WX_TIMEOUT_S", 5.0)
+CSBOT_TOKEN_TTL_S = env_int("CSBOT_TOKEN_TTL_S", 86400)
+# "single": a new device signs the older one out; "multi": all stay connected.
+CSBOT_DEVICE_POLICY = os.environ.get("CSBOT_DEVICE_POLICY", "single")
+if CSBOT_DEVICE_POLICY not in {"single", "multi"}:
+    raise ImproperlyConfigured("CSBOT_DEVICE_POLICY must be 'single' or 'multi'")
+CSBOT_HEARTBEAT_S = env_int("CSBOT_HEARTBEAT_S", 10)
+CSBOT_MAX_FRAME_BYTES = env_int("CSBOT_MAX_FRAME_BYTES", 64 * 1024)
+CSBOT_COMPRESS_MIN_BYTES = env_int("CSBOT_COMPRESS_MIN_BYTES", 1024)
+# Token bucket per socket: sustained frames per second and the burst allowed.
+CSBOT_RATE_LIMIT_PER_S = env_float("CSBOT_RATE_LIMIT_PER_S", 10.0)
+CSBOT_RATE_LIMIT_BURST = env_int("CSBOT_RATE_LIMIT_BURST", 40)
+# Resume replays at most this many messages; further behind gets a fresh page.
+CSBOT_REPLAY_WINDOW = env_int("CSBOT_REPLAY_WINDOW", 1000)
+CSBOT_PAGE_SIZE = env_int("CSBOT_PAGE_SIZE", 50)
+# How often each process checks its sockets against the database for a
+# wake-up the channel layer lost (it is at-most-once).
+CSBOT_RECONCILE_S = env_float("CSBOT_RECONCILE_S", 15.0)
+CSBOT_LONGPOLL_MAX_S = env_int("CSBOT_LONGPOLL_MAX_S", 30)
+CSBOT_INSTANCE = os.environ.get("CSBOT_INSTANCE", "")
