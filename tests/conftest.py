@@ -1,0 +1,45 @@
+"""Shared fixtures: in-process tests use the in-memory layer; end-to-end tests real services."""
+
+import pytest
+from channels.layers import channel_layers
+
+from tests.support import services
+from tests.support.servers import Database, RedisServer
+
+
+@pytest.fixture(autouse=True)
+def in_memory_channel_layer(settings):
+    """Give each in-process test a fresh in-memory layer; processes under test choose their own."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
+def redis_url():
+    return services.redis_url()
+
+
+@pytest.fixture
+def private_redis():
+    """A Redis of the test's own, on its own port, that it may restart."""
+    server = RedisServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def e2e_database(request):
+    """A migrated database that daphne processes share: SQLite file, then PostgreSQL."""
+    admin_url = services.postgres_url() if request.param == "postgres" else None
+    database = Database(request.param, admin_url)
+    yield database
+    database.drop()
+
+
+@pytest.fixture
+def pg_database():
+    database = Database("postgres", services.postgres_url())
+    yield database
+    database.drop()

@@ -1,0 +1,157 @@
+"""Real server processes on loopback for end-to-end tests: daphne, Redis, databases."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+from .services import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def wait_for_port(port, *, timeout=20.0, proc=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"port {port} did not open")
+
+
+class Database:
+    """A fresh, migrated database for server processes: a SQLite file or a PostgreSQL database."""
+
+    def __init__(self, kind, admin_url=None):
+        self.kind = kind
+        self.admin_url = admin_url
+        self.tmpdir = tempfile.mkdtemp(prefix="csbot-e2e-")
+        if kind == "sqlite":
+            self.url = f"sqlite:///{self.tmpdir}/db.sqlite3"
+        else:
+            self.name = f"csbot_e2e_{uuid.uuid4().hex[:10]}"
+            parsed = urlparse(admin_url)
+            self.url = urlunparse(parsed._replace(path=f"/{self.name}"))
+            self._psql(f'CREATE DATABASE "{self.name}"')
+        self.env = server_env(self.url)
+        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=self.env, check=True)
+
+    def _psql(self, sql):
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def query(self, sql, params=()):
+        """Run a read query against the database the servers use."""
+        if self.kind == "sqlite":
+            import sqlite3
+
+            with sqlite3.connect(self.url.removeprefix("sqlite:///")) as conn:
+                return conn.execute(sql.replace("%s", "?"), params).fetchall()
+        import psycopg
+
+        with psycopg.connect(self.url) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def drop(self):
+        if self.kind == "postgres":
+            self._psql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+
+def server_env(database_url, **extra):
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
+    env.update(
+        DATABASE_URL=database_url,
+        SECRET_KEY="e2e-secret-key",
+        DEBUG="0",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        CSBOT_DEV_LOGIN="1",
+        DJANGO_SETTINGS_MODULE="csbot.settings",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+class Daphne:
+    """One daphne process serving csbot on a loopback port."""
+
+    def __init__(self, database, *, redis_url=None, name="a", **settings):
+        self.port = free_port()
+        self.name = name
+        env = dict(database.env)
+        if redis_url:
+            env["REDIS_URL"] = redis_url
+        env.update({k: str(v) for k, v in settings.items()})
+        env["CSBOT_INSTANCE"] = name
+        self.log_path = Path(database.tmpdir) / f"daphne-{name}-{self.port}.log"
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "csbot.asgi:application"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        wait_for_port(self.port, proc=self.proc)
+
+    @property
+    def http(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws(self):
+        return f"ws://127.0.0.1:{self.port}"
+
+    def kill(self, sig=signal.SIGKILL):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=10)
+        self.log.close()
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def output(self):
+        return self.log_path.read_text(errors="replace")
+
+
+class RedisServer:
+    """A private Redis on its own port, so a test may stop and restart it."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="csbot-redis-")
+        self.proc = None
+        self.start()
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no",
+             "--dir", self.dir],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port, proc=self.proc)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
