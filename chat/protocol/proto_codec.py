@@ -6,25 +6,48 @@ from .codecs import PROTO_SUBPROTOCOL
 from .csbot_pb2 import ChatMessage, Conversation, Frame, Resume
 from .errors import ErrorCode, ProtocolError
 
-# Explicit tables instead of descriptor walks or MessageToDict: this is the hot path.
+# Explicit tables rather than descriptor walks or MessageToDict: this is the hot path.
 FRAME_STRINGS = frozenset({
-    "type", "conversation_id", "stream_id", "delta", "text", "client_msg_id", "msg_id",
-    "sender", "sender_name", "status", "device_id", "platform", "app_version", "reason",
-    "comment", "agent_name", "code", "message",
+    "type", "conversation_id", "stream_id", "delta", "text", "client_msg_id", "msg_id", "sender",
+    "sender_name", "status", "device_id", "platform", "app_version", "reason", "comment",
+    "agent_name", "code", "message",
 })
 FRAME_INTS = frozenset({
     "index", "seq", "ts", "last_seq", "score", "before_seq", "limit", "heartbeat_s",
     "max_frame_bytes", "server_time", "queue_position",
 })
 FRAME_SCALARS = FRAME_STRINGS | FRAME_INTS | {"recovered", "compress"}
-CONVERSATION_FIELDS = frozenset({"id", "status", "agent_name"})
-RESUME_FIELDS = frozenset({"conversation_id", "last_seq"})
-CHAT_MESSAGE_FIELDS = frozenset({
-    "type", "msg_id", "conversation_id", "seq", "sender", "sender_name", "text", "ts",
-    "client_msg_id", "stream_id",
-})
-NESTED_STRINGS = frozenset({"id", "status", "agent_name", "conversation_id", "type", "msg_id",
-                            "sender", "sender_name", "text", "client_msg_id", "stream_id"})
+CONVERSATION_FIELDS = ("id", "status", "agent_name")
+RESUME_FIELDS = ("conversation_id", "last_seq")
+CHAT_MESSAGE_FIELDS = ("type", "msg_id", "conversation_id", "seq", "sender", "sender_name", "text", "ts",
+                       "client_msg_id", "stream_id")
+NESTED_STRINGS = frozenset(CONVERSATION_FIELDS + RESUME_FIELDS + CHAT_MESSAGE_FIELDS) - {"seq", "ts", "last_seq"}
+
+# Scalars each frame type carries; a type used in both directions lists both sides.
+# Testing these with HasField is about twice as fast as walking ListFields().
+SCALARS_BY_TYPE = {
+    "hello": ("type", "device_id", "platform", "app_version"),
+    "message": ("type", "client_msg_id", "text", "msg_id", "conversation_id", "seq", "sender",
+                "sender_name", "ts", "stream_id"),
+    "ping": ("type", "ts"),
+    "read": ("type", "seq"),
+    "typing": ("type", "sender"),
+    "handoff": ("type", "reason"),
+    "rate": ("type", "score", "comment", "conversation_id"),
+    "history": ("type", "before_seq", "limit"),
+    "welcome": ("type", "last_seq", "heartbeat_s", "max_frame_bytes", "recovered", "server_time"),
+    "synced": ("type", "last_seq"),
+    "ack": ("type", "client_msg_id", "msg_id", "conversation_id", "seq", "ts"),
+    "stream": ("type", "conversation_id", "stream_id", "index", "delta"),
+    "status": ("type", "conversation_id", "status", "queue_position", "agent_name"),
+    "rated": ("type", "conversation_id", "score"),
+    "receipt": ("type", "seq"),
+    "kick": ("type", "reason"),
+    "error": ("type", "code", "message", "client_msg_id"),
+    "pong": ("type", "ts"),
+}
+# Types whose frames carry lists or nested messages.
+NESTED_TYPES = frozenset({"hello", "welcome", "history"})
 
 
 def _pick(fields, names):
@@ -48,7 +71,7 @@ def _build(frame):
 
 
 def _coerce_value(key, value, strings):
-    # Ids are strings in the contract; a caller that still holds an int id gets it sent as text.
+    # Ids are strings in the contract; a caller still holding an int id gets it sent as text.
     if key in strings and isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if key in FRAME_INTS and isinstance(value, float) and value.is_integer():
@@ -63,32 +86,42 @@ def _coerce(frame):
         if isinstance(out.get(key), dict):
             out[key] = {k: _coerce_value(k, v, NESTED_STRINGS) for k, v in out[key].items()}
     if isinstance(out.get("messages"), list):
-        out["messages"] = [
-            {k: _coerce_value(k, v, NESTED_STRINGS) for k, v in item.items()} for item in out["messages"]
-        ]
+        out["messages"] = [{k: _coerce_value(k, v, NESTED_STRINGS) for k, v in m.items()} for m in out["messages"]]
     return out
 
 
-def _nested(message):
-    """Return the present fields of a nested message as a dict."""
-    return {field.name: value for field, value in message.ListFields()}
+def _present(message, names):
+    """Return the fields of a message that are set, among the names given."""
+    has = message.HasField
+    return {name: getattr(message, name) for name in names if has(name)}
 
 
-def _messages(container):
-    return [_nested(item) for item in container]
+def _chat_messages(container):
+    return [_present(item, CHAT_MESSAGE_FIELDS) for item in container]
 
 
-DECODE_CONVERTERS = {"compress": list, "conversation": _nested, "resume": _nested, "messages": _messages}
+def _add_nested(frame, message, kind):
+    """Add the list and message fields, which HasField cannot test or which need converting."""
+    # Proto3 cannot tell an empty list from an absent one, so the lists the contract always
+    # sends come back as []: welcome.compress, and messages in the server's history answer
+    # (the client's history request carries limit and before_seq instead).
+    if message.compress or kind == "welcome":
+        frame["compress"] = list(message.compress)
+    if message.messages or (kind == "history" and "limit" not in frame and "before_seq" not in frame):
+        frame["messages"] = _chat_messages(message.messages)
+    if message.HasField("conversation"):
+        frame["conversation"] = _present(message.conversation, CONVERSATION_FIELDS)
+    if message.HasField("resume"):
+        frame["resume"] = _present(message.resume, RESUME_FIELDS)
 
 
-def _fill_lists(frame):
-    # Proto3 cannot tell an empty repeated field from an absent one, so lists the
-    # contract always sends come back as [] instead of disappearing.
-    kind = frame.get("type")
-    if kind == "welcome" and "compress" not in frame:
-        frame["compress"] = []
-    elif kind == "history" and "messages" not in frame and "limit" not in frame and "before_seq" not in frame:
-        frame["messages"] = []  # The server's answer; the client's request carries limit.
+def _decode_untyped(message):
+    """Return every set field of a frame whose type has no table (unknown or missing)."""
+    frame = {}
+    for field, value in message.ListFields():
+        frame[field.name] = value
+    _add_nested(frame, message, None)
+    return frame
 
 
 class ProtoCodec:
@@ -108,10 +141,11 @@ class ProtoCodec:
             message = Frame.FromString(body)
         except (DecodeError, TypeError) as exc:
             raise ProtocolError(ErrorCode.BAD_FRAME, "frame is not a valid csbot.v1.Frame") from exc
-        frame = {}
-        for field, value in message.ListFields():
-            name = field.name
-            convert = DECODE_CONVERTERS.get(name)
-            frame[name] = value if convert is None else convert(value)
-        _fill_lists(frame)
+        kind = message.type
+        scalars = SCALARS_BY_TYPE.get(kind)
+        if scalars is None:
+            return _decode_untyped(message)
+        frame = _present(message, scalars)
+        if kind in NESTED_TYPES:
+            _add_nested(frame, message, kind)
         return frame

@@ -118,3 +118,9 @@ class TestProtoCodec(CodecContract):
     def test_body_is_smaller_than_json(self):
         for frame in ALL_FRAMES.values():
             assert len(self.codec.encode(frame)) < len(JsonCodec().encode(frame))
+
+    def test_frames_of_unknown_type_keep_every_field(self):
+        frame = {"type": "future", "seq": 0, "text": "", "compress": ["snappy"], "resume": {"last_seq": 1},
+                 "messages": [{"seq": 1, "text": "hi"}], "conversation": {"id": "1"}}
+        assert self.codec.decode(self.codec.encode(frame)) == frame
+        assert self.codec.decode(self.codec.encode({"seq": 3})) == {"seq": 3}

@@ -11,7 +11,9 @@ from chat.protocol.proto_codec import (
     CONVERSATION_FIELDS,
     FRAME_SCALARS,
     RESUME_FIELDS,
+    SCALARS_BY_TYPE,
 )
+from chat.protocol.frames import CLIENT_TYPES
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULE = Path("chat/protocol/csbot_pb2.py")
@@ -27,9 +29,9 @@ def test_checked_in_module_matches_a_fresh_generation(tmp_path):
 def test_codec_tables_cover_every_schema_field():
     nested = {"conversation", "resume", "messages"}
     assert FRAME_SCALARS | nested == set(csbot_pb2.Frame.DESCRIPTOR.fields_by_name)
-    assert CONVERSATION_FIELDS == set(csbot_pb2.Conversation.DESCRIPTOR.fields_by_name)
-    assert RESUME_FIELDS == set(csbot_pb2.Resume.DESCRIPTOR.fields_by_name)
-    assert CHAT_MESSAGE_FIELDS == set(csbot_pb2.ChatMessage.DESCRIPTOR.fields_by_name)
+    assert set(CONVERSATION_FIELDS) == set(csbot_pb2.Conversation.DESCRIPTOR.fields_by_name)
+    assert set(RESUME_FIELDS) == set(csbot_pb2.Resume.DESCRIPTOR.fields_by_name)
+    assert set(CHAT_MESSAGE_FIELDS) == set(csbot_pb2.ChatMessage.DESCRIPTOR.fields_by_name)
 
 
 def test_every_scalar_keeps_presence():
@@ -37,3 +39,11 @@ def test_every_scalar_keeps_presence():
         for field in message.DESCRIPTOR.fields:
             repeated = field.is_repeated
             assert repeated or field.has_presence, f"{message.__name__}.{field.name} loses presence"
+
+
+def test_every_frame_type_has_a_decode_table():
+    server_types = {"welcome", "synced", "ack", "message", "stream", "status", "rated", "typing", "receipt",
+                    "history", "kick", "error", "pong"}
+    assert set(SCALARS_BY_TYPE) == CLIENT_TYPES | server_types
+    for kind, names in SCALARS_BY_TYPE.items():
+        assert set(names) <= FRAME_SCALARS, kind
