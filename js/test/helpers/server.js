@@ -58,6 +58,10 @@ class DaphneServer {
       DATABASE_URL: 'sqlite:///' + this.dbPath,
       DJANGO_SETTINGS_MODULE: 'csbot.settings',
       CSBOT_DEV_LOGIN: '1',
+      // DATABASE_URL switches the settings out of the embedded (DEBUG) mode,
+      // which then insist on an explicit key and host list.
+      SECRET_KEY: 'js-tests-only-' + this.id,
+      ALLOWED_HOSTS: '127.0.0.1,localhost',
       PYTHONUNBUFFERED: '1',
     }, env);
     delete this.env.REDIS_URL; // one process, in-memory channel layer
