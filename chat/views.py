@@ -156,22 +156,27 @@ async def poll(request):
     await layer.group_add(group, channel)
     try:
         snapshot = await db.read(poll_snapshot, customer_id, after_seq)
-        if not snapshot["messages"] and timeout > 0:
-            try:
-                await asyncio.wait_for(_wait_for_message(layer, channel), timeout)
-            except asyncio.TimeoutError:
-                pass
+        deadline = asyncio.get_running_loop().time() + timeout
+        first_status = snapshot["status"]
+        while not snapshot["messages"] and snapshot["status"] == first_status:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0 or not await _woken(layer, channel, remaining):
+                break
             snapshot = await db.read(poll_snapshot, customer_id, after_seq)
     finally:
         await layer.group_discard(group, channel)
     return JsonResponse(snapshot)
 
 
-async def _wait_for_message(layer, channel):
-    while True:
-        event = await layer.receive(channel)
-        if event.get("kind") in ("message", "status"):
-            return
+async def _woken(layer, channel, timeout):
+    """Wait for a message or status wake-up; False when the time runs out."""
+    try:
+        async with asyncio.timeout(timeout):
+            while (await layer.receive(channel)).get("kind") not in ("message", "status"):
+                pass
+        return True
+    except TimeoutError:
+        return False
 
 
 def index(request):

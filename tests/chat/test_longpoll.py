@@ -1,0 +1,90 @@
+"""The long-poll fallback: same actions, woken through the channel layer."""
+
+import asyncio
+import json
+import time
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.test import AsyncClient
+
+from chat import conversations as actions
+from chat.models import Message
+
+from .helpers import make_customer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def signed_in():
+    return make_customer()
+
+
+class Client(AsyncClient):
+    """An async test client that sends a Bearer token with every request."""
+
+    def __init__(self, token):
+        super().__init__()
+        self.auth = {"Authorization": f"Bearer {token}"}
+
+    def get(self, path, **kwargs):
+        return super().get(path, headers=self.auth, **kwargs)
+
+    def post(self, path, **kwargs):
+        return super().post(path, headers=self.auth, **kwargs)
+
+
+async def test_post_message_acks_like_the_socket_and_dedups(signed_in):
+    customer, token = signed_in
+    client = Client(token)
+    first = await client.post("/api/chat/messages", data=json.dumps({"client_msg_id": "p1", "text": "hi"}), content_type="application/json")
+    again = await client.post("/api/chat/messages", data=json.dumps({"client_msg_id": "p1", "text": "hi"}), content_type="application/json")
+    assert first.status_code == 200 and first.json() == again.json()
+    assert first.json()["type"] == "ack" and first.json()["seq"] == 1
+    assert await sync_to_async(Message.objects.count)() == 1
+
+
+async def test_bad_requests_are_refused_without_writing(signed_in):
+    customer, token = signed_in
+    client = Client(token)
+    too_long = await client.post("/api/chat/messages", data=json.dumps({"client_msg_id": "p1", "text": "x" * 4001}), content_type="application/json")
+    assert (too_long.status_code, too_long.json()["error"]) == (400, "text_too_long")
+    garbage = await client.post("/api/chat/messages", data=b"{nope", content_type="application/json")
+    assert garbage.status_code == 400
+    unauthorized = await Client("forged").get("/api/chat/poll?after_seq=0&timeout=0")
+    assert (unauthorized.status_code, unauthorized.json()) == (401, {"error": "unauthorized"})
+    assert (await client.get("/api/chat/poll?after_seq=-1")).status_code == 400
+    assert await sync_to_async(Message.objects.count)() == 0
+
+
+async def test_poll_answers_at_once_when_messages_exist(signed_in):
+    customer, token = signed_in
+    await sync_to_async(actions.record_customer_message)(customer=customer, client_msg_id="p1", text="hi")
+    started = time.monotonic()
+    response = await Client(token).get("/api/chat/poll?after_seq=0&timeout=25")
+    body = response.json()
+    assert time.monotonic() - started < 5
+    assert [m["seq"] for m in body["messages"]] == [1] and body["last_seq"] == 1
+    assert body["status"]["status"] == "bot"
+
+
+async def test_poll_waits_and_is_woken_by_a_new_message(signed_in):
+    customer, token = signed_in
+    conversation = await sync_to_async(actions.open_conversation)(customer=customer)
+    client = Client(token)
+    poll = asyncio.ensure_future(client.get("/api/chat/poll?after_seq=0&timeout=10"))
+    await asyncio.sleep(0.5)
+    assert not poll.done()
+    started = time.monotonic()
+    await sync_to_async(actions.post_bot_reply)(conversation=conversation, text="here you are")
+    body = (await asyncio.wait_for(poll, 5)).json()
+    assert time.monotonic() - started < 3
+    assert [m["text"] for m in body["messages"]] == ["here you are"]
+
+
+async def test_poll_times_out_with_an_empty_list(signed_in):
+    customer, token = signed_in
+    started = time.monotonic()
+    body = (await Client(token).get("/api/chat/poll?after_seq=0&timeout=1")).json()
+    assert 0.9 < time.monotonic() - started < 5 and body["messages"] == []
