@@ -1,0 +1,348 @@
+// Web chat page: renders the conversation the SDK delivers. The SDK owns
+// the connection, ordering and retries; this file only draws.
+(function () {
+  'use strict';
+
+  var SENDER_NAMES = {
+    bot: '智能客服 · Bot',
+    agent: '人工客服 · Agent',
+    system: '系统 · System',
+  };
+  var STATE_TEXT = {
+    idle: '未连接 · Idle',
+    connecting: '连接中… · Connecting',
+    open: '已连接 · Online',
+    reconnecting: '重连中… · Reconnecting',
+    offline: '已离线 · Offline',
+    stopped: '已断开 · Disconnected',
+  };
+  // [sent text, chip label]: the question goes out in Chinese only.
+  var SUGGESTIONS = [
+    ['订单什么时候发货？', '订单什么时候发货？· When will my order ship?'],
+    ['怎么申请退款？', '怎么申请退款？· How do I get a refund?'],
+    ['修改收货地址', '修改收货地址 · Change delivery address'],
+    ['发票怎么开？', '发票怎么开？· How do I get an invoice?'],
+  ];
+  var TYPING_SHOW_MS = 3000;
+
+  var $ = function (id) { return document.getElementById(id); };
+  var el = {
+    conn: $('conn'), connText: document.querySelector('#conn .conn-text'),
+    status: $('status-line'), banner: $('banner'), bannerText: $('banner-text'), bannerRetry: $('banner-retry'),
+    messages: $('messages'), list: $('list'), typing: $('typing'), earlier: $('load-earlier'),
+    rating: $('rating'), stars: $('stars'), comment: $('rating-comment'),
+    rateSubmit: $('rating-submit'), rateSkip: $('rating-skip'),
+    chips: $('chips'), input: $('input'), send: $('send'), handoff: $('handoff'),
+  };
+
+  if (document.body.getAttribute('data-dev-login') !== '1') {
+    showBanner('此演示页需要开发登录（CSBOT_DEV_LOGIN）· This demo needs dev login enabled', 'error');
+    return;
+  }
+
+  var client = new window.CsbotClient({ baseUrl: window.location.origin, adapter: 'browser', login: 'dev', appVersion: 'web-1' });
+
+  // Bubbles by key: "seq:<conv>:<n>", "cm:<client_msg_id>" or "st:<stream_id>".
+  var bubbles = {};
+  var firstSeq = null;
+  var ratingScore = 0;
+  var ratedConversation = null;
+  var typingTimer = null;
+
+  // ------------------------------------------------------------- bubbles
+
+  function senderName(m) {
+    if (m.sender === 'agent' && m.sender_name) return m.sender_name + ' · 人工客服';
+    return m.sender_name || SENDER_NAMES[m.sender] || m.sender;
+  }
+
+  function makeBubble(sender, name) {
+    var li = document.createElement('li');
+    li.className = 'msg ' + (sender === 'customer' ? 'mine' : sender === 'system' ? 'system' : 'theirs');
+    if (sender !== 'customer' && sender !== 'system') {
+      var n = document.createElement('div');
+      n.className = 'name';
+      n.textContent = name;
+      li.appendChild(n);
+    }
+    var b = document.createElement('div');
+    b.className = 'bubble';
+    li.appendChild(b);
+    var meta = document.createElement('div');
+    meta.className = 'meta';
+    li.appendChild(meta);
+    return li;
+  }
+
+  function nearBottom() {
+    var m = el.messages;
+    return m.scrollHeight - m.scrollTop - m.clientHeight < 80;
+  }
+
+  function scrollDown(force) {
+    if (force || nearBottom()) el.messages.scrollTop = el.messages.scrollHeight;
+  }
+
+  function timeOf(ts) {
+    var d = new Date(ts || Date.now());
+    return ('0' + d.getHours()).slice(-2) + ':' + ('0' + d.getMinutes()).slice(-2);
+  }
+
+  /** Insert a bubble in seq order; pending and streaming ones stay at the end. */
+  function insertBySeq(li, seq) {
+    li.setAttribute('data-seq', seq);
+    var items = el.list.children;
+    for (var i = 0; i < items.length; i++) {
+      var s = Number(items[i].getAttribute('data-seq'));
+      if (items[i].hasAttribute('data-seq') && s > seq) {
+        el.list.insertBefore(li, items[i]);
+        return;
+      }
+      if (!items[i].hasAttribute('data-seq')) {
+        el.list.insertBefore(li, items[i]);
+        return;
+      }
+    }
+    el.list.appendChild(li);
+  }
+
+  function showMessage(m) {
+    var stick = nearBottom();
+    var key = 'seq:' + m.conversation_id + ':' + m.seq;
+    if (bubbles[key]) return;
+    // The final message of a stream or the stored copy of a pending message
+    // replaces the bubble already on screen.
+    var li = (m.stream_id && bubbles['st:' + m.stream_id]) || (m.client_msg_id && bubbles['cm:' + m.client_msg_id]);
+    if (li) {
+      li.classList.remove('streaming', 'pending');
+      if (li.parentNode) li.parentNode.removeChild(li);
+    } else {
+      li = makeBubble(m.sender, senderName(m));
+    }
+    li.querySelector('.bubble').textContent = m.text;
+    li.querySelector('.meta').textContent = timeOf(m.ts);
+    insertBySeq(li, Number(m.seq));
+    bubbles[key] = li;
+    if (firstSeq === null || m.seq < firstSeq) firstSeq = Number(m.seq);
+    el.earlier.hidden = !(firstSeq > 1);
+    scrollDown(stick || m.sender === 'customer');
+  }
+
+  function showPending(item) {
+    var li = makeBubble('customer');
+    li.classList.add('pending');
+    li.querySelector('.bubble').textContent = item.text;
+    bubbles['cm:' + item.client_msg_id] = li;
+    el.list.appendChild(li);
+    scrollDown(true);
+  }
+
+  function showStream(s) {
+    var stick = nearBottom();
+    var li = bubbles['st:' + s.stream_id];
+    if (!li) {
+      li = makeBubble('bot', SENDER_NAMES.bot);
+      li.classList.add('streaming');
+      bubbles['st:' + s.stream_id] = li;
+      el.list.appendChild(li);
+    }
+    li.querySelector('.bubble').textContent = s.text;
+    scrollDown(stick);
+  }
+
+  function systemNote(text) {
+    var li = makeBubble('system');
+    li.querySelector('.bubble').textContent = text;
+    el.list.appendChild(li);
+    scrollDown(false);
+  }
+
+  // ------------------------------------------------------- status & banner
+
+  function showBanner(text, kind, retry) {
+    el.banner.hidden = !text;
+    el.banner.setAttribute('data-kind', kind || 'error');
+    el.bannerText.textContent = text || '';
+    el.bannerRetry.hidden = !retry;
+  }
+
+  function showState(state) {
+    el.conn.setAttribute('data-state', state);
+    el.connText.textContent = STATE_TEXT[state] || state;
+    if (state === 'reconnecting') showBanner('网络不稳定，正在重连… · Connection lost, reconnecting…', 'info');
+    else if (state === 'offline') showBanner('无法连接服务器 · Cannot reach the server', 'error', true);
+    else if (state === 'open') showBanner('');
+    var usable = state !== 'stopped';
+    el.handoff.disabled = !usable;
+    updateSend();
+  }
+
+  function showStatus(s) {
+    var text = '';
+    if (s.status === 'bot') text = '';
+    else if (s.status === 'queued') {
+      text = s.queue_position
+        ? '正在为您转接人工，前面还有 ' + (s.queue_position - 1) + ' 人 · In the queue, position ' + s.queue_position
+        : '正在为您转接人工… · Waiting for an agent…';
+    } else if (s.status === 'agent') {
+      text = '人工客服' + (s.agent_name ? ' ' + s.agent_name : '') + ' 为您服务 · ' + (s.agent_name || 'An agent') + ' is helping you';
+    } else if (s.status === 'closed') {
+      text = '会话已结束 · Conversation closed';
+    }
+    el.status.hidden = !text;
+    el.status.textContent = text;
+    el.handoff.disabled = s.status === 'queued' || s.status === 'agent' || client.state === 'stopped';
+    if (s.status === 'closed' && ratedConversation !== s.conversation_id) openRating(s.conversation_id);
+  }
+
+  // --------------------------------------------------------------- rating
+
+  function openRating(conversationId) {
+    el.rating.hidden = false;
+    el.rating.setAttribute('data-conversation', conversationId);
+    setScore(0);
+  }
+
+  function setScore(n) {
+    ratingScore = n;
+    var buttons = el.stars.querySelectorAll('button');
+    for (var i = 0; i < buttons.length; i++) {
+      var on = Number(buttons[i].getAttribute('data-score')) <= n;
+      buttons[i].classList.toggle('on', on);
+      buttons[i].setAttribute('aria-checked', String(Number(buttons[i].getAttribute('data-score')) === n));
+    }
+    el.rateSubmit.disabled = n < 1;
+  }
+
+  el.stars.addEventListener('click', function (ev) {
+    var score = ev.target && ev.target.getAttribute('data-score');
+    if (score) setScore(Number(score));
+  });
+
+  el.rateSubmit.addEventListener('click', function () {
+    var conv = el.rating.getAttribute('data-conversation');
+    el.rateSubmit.disabled = true;
+    client.rate(ratingScore, el.comment.value.trim(), conv).then(function () {
+      ratedConversation = conv;
+      el.rating.hidden = true;
+      systemNote('感谢您的评价 · Thanks for your rating');
+    }, function () {
+      el.rateSubmit.disabled = false;
+    });
+  });
+
+  el.rateSkip.addEventListener('click', function () {
+    ratedConversation = el.rating.getAttribute('data-conversation');
+    el.rating.hidden = true;
+  });
+
+  // ------------------------------------------------------------- composer
+
+  function updateSend() {
+    el.send.disabled = !el.input.value.trim() || client.state === 'stopped';
+  }
+
+  function sendText(text) {
+    text = text.trim();
+    if (!text) return;
+    try {
+      client.send(text);
+    } catch (err) {
+      systemNote('消息过长 · Message too long');
+    }
+  }
+
+  el.send.addEventListener('click', function () {
+    sendText(el.input.value);
+    el.input.value = '';
+    updateSend();
+    el.input.focus();
+  });
+
+  el.input.addEventListener('keydown', function (ev) {
+    // Enter sends, Shift+Enter breaks the line; IME composition is left alone.
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault();
+      el.send.click();
+    }
+  });
+
+  el.input.addEventListener('input', function () {
+    updateSend();
+    if (el.input.value) client.typing();
+  });
+
+  el.handoff.addEventListener('click', function () {
+    client.handoff('customer_request');
+    el.handoff.disabled = true;
+  });
+
+  el.earlier.addEventListener('click', function () {
+    if (firstSeq === null) return;
+    var top = el.messages.scrollHeight;
+    client.loadHistory(firstSeq, 20).then(function (messages) {
+      messages.forEach(showMessage);
+      el.messages.scrollTop = el.messages.scrollHeight - top;
+    }, function () {});
+  });
+
+  el.bannerRetry.addEventListener('click', function () {
+    client.start();
+  });
+
+  SUGGESTIONS.forEach(function (q) {
+    var chip = document.createElement('button');
+    chip.type = 'button';
+    chip.className = 'chip';
+    chip.textContent = q[1];
+    chip.addEventListener('click', function () { sendText(q[0]); });
+    el.chips.appendChild(chip);
+  });
+
+  // ---------------------------------------------------------- SDK events
+
+  client.on('state', showState);
+  client.on('pending', showPending);
+  client.on('message', function (m) {
+    showMessage(m);
+    if (m.sender !== 'customer' && document.visibilityState === 'visible') client.markRead(m.seq);
+  });
+  client.on('history', function () {});
+  client.on('stream', showStream);
+  client.on('status', showStatus);
+  client.on('welcome', function (w) {
+    if (w.conversation) showStatus({ conversation_id: w.conversation.id, status: w.conversation.status, agent_name: w.conversation.agent_name });
+  });
+  client.on('typing', function () {
+    el.typing.hidden = false;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(function () { el.typing.hidden = true; }, TYPING_SHOW_MS);
+  });
+  client.on('receipt', function (r) {
+    Object.keys(bubbles).forEach(function (k) {
+      var li = bubbles[k];
+      if (li.classList.contains('mine') && Number(li.getAttribute('data-seq')) <= r.seq) {
+        li.querySelector('.meta').textContent = '已读 · Read';
+      }
+    });
+  });
+  client.on('rejected', function (r) {
+    var li = bubbles['cm:' + r.client_msg_id];
+    if (li) {
+      li.classList.remove('pending');
+      li.classList.add('failed');
+      li.querySelector('.meta').textContent = '发送失败 · Not sent (' + r.code + ')';
+    }
+  });
+  client.on('kick', function () {
+    showBanner('您已在其他设备登录 · Signed in on another device', 'error', true);
+  });
+  client.on('transport', function (t) {
+    if (t === 'poll') showBanner('兼容模式（轮询）· Fallback mode (polling)', 'info');
+  });
+
+  // Messages still in the outbox from an earlier visit are shown as pending.
+  client.outbox.list().forEach(showPending);
+  client.start();
+  window.csbotClient = client; // handy in the browser console
+})();
