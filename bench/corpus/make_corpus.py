@@ -196,6 +196,11 @@ class Session:
     def status(self, status, **extra):
         self.emit("s2c", {"type": "status", "conversation_id": self.conversation_id, "status": status, **extra})
 
+    def history_page(self, before_seq, limit):
+        self.emit("c2s", {"type": "history", "before_seq": before_seq, "limit": limit})
+        page = [m for m in self.stored if m["seq"] < before_seq][-limit:]
+        self.emit("s2c", {"type": "history", "messages": [{"type": "message", **m} for m in page]})
+
     def heartbeat(self):
         ts = self.tick(9000, 10000)
         self.emit("c2s", {"type": "ping", "ts": ts})
@@ -245,12 +250,15 @@ def run_session(session):
     session.emit("s2c", {"type": "welcome", "conversation": {"id": session.conversation_id, "status": "bot"},
                          "last_seq": session.seq, "heartbeat_s": 10, "max_frame_bytes": 65536,
                          "compress": ["snappy"], "recovered": resume, "server_time": session.tick()})
-    if resume:
-        for message in session.stored[-3:]:
-            session.emit("s2c", {"type": "message", **message})
-    else:
-        session.emit("s2c", {"type": "history", "messages": [dict(m) for m in session.stored[-50:]]})
+    # The replay (or, without resume, the latest page) goes out as message frames.
+    replay = session.stored[-3:] if resume else session.stored[-50:]
+    for message in replay:
+        session.emit("s2c", {"type": "message", **message})
     session.emit("s2c", {"type": "synced", "last_seq": session.seq})
+    session.status("bot")
+    if resume and rng.random() < 0.7:
+        # Scrolling up past the replay fetches an older page.
+        session.history_page(replay[0]["seq"], 20)
 
     topic = rng.choice(lang["topics"])
     for ask, answer in zip(topic["ask"], topic["bot"]):
@@ -270,9 +278,7 @@ def run_session(session):
         session.bot_says(topic["bot"][-1])
         session.customer_says(rng.choice(lang["closing"]))
     if rng.random() < 0.3:
-        session.emit("c2s", {"type": "history", "before_seq": max(session.seq - 20, 1), "limit": 20})
-        page = [m for m in session.stored if m["seq"] < max(session.seq - 20, 1)][-20:]
-        session.emit("s2c", {"type": "history", "messages": page})
+        session.history_page(max(session.seq - 10, 1), 20)
 
 
 def handoff(session, topic):

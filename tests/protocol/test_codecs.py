@@ -1,5 +1,8 @@
 """Codec contract tests, written once and run against the JSON and protobuf codecs."""
 
+import json
+from pathlib import Path
+
 import pytest
 
 from chat.protocol.codecs import JsonCodec, choose_codec
@@ -9,6 +12,7 @@ from chat.protocol.proto_codec import ProtoCodec
 
 from .samples import ALL_FRAMES, CLIENT_FRAMES, CONV, TS, long_answer
 
+CORPUS = Path(__file__).resolve().parents[2] / "bench" / "corpus" / "frames.jsonl"
 GARBAGE = [b"\xff\xff\xff\xff", b"\x0a\x05ab", b"\x0a\x02\xc3\x28", b'{"type": "hel']
 
 
@@ -23,6 +27,14 @@ class CodecContract:
         body = self.codec.encode(frame)
         assert isinstance(body, bytes)
         assert self.codec.decode(body) == frame
+
+    def test_every_benchmark_corpus_frame_round_trips(self):
+        lines = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]
+        for line in lines:
+            frame = line["frame"]
+            assert self.codec.decode(self.codec.encode(frame)) == frame
+            if line["dir"] == "c2s":
+                validate_client_frame(frame)
 
     def test_long_mixed_language_answer_round_trips(self):
         frame = {"type": "message", "msg_id": "9", "conversation_id": CONV, "seq": 2, "sender": "bot",
