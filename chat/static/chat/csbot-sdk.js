@@ -4720,18 +4720,25 @@ var CsbotSDK = (() => {
     if (protoCodec === null && descriptor_default) protoCodec = new ProtoCodec(descriptor_default);
     return protoCodec;
   }
+  function globalObject() {
+    if (typeof globalThis !== "undefined") return globalThis;
+    if (typeof window !== "undefined") return window;
+    return {};
+  }
+  function findWx() {
+    return typeof wx !== "undefined" ? wx : globalObject().wx;
+  }
   function defaultAdapter(options) {
     if (options.wx) return createWxAdapter(options.wx);
-    const g = typeof globalThis !== "undefined" ? globalThis : {};
-    const wxGlobal = typeof wx !== "undefined" ? wx : g.wx;
-    if (wxGlobal && typeof wxGlobal.connectSocket === "function") return createWxAdapter(wxGlobal);
-    return createBrowserAdapter(g);
+    const wxObject = findWx();
+    if (wxObject && typeof wxObject.connectSocket === "function") return createWxAdapter(wxObject);
+    return createBrowserAdapter(globalObject());
   }
   var CsbotClient2 = class extends CsbotClient {
     constructor(options) {
       const o = Object.assign({}, options);
-      if (o.adapter === "wx") o.adapter = createWxAdapter(o.wx || globalThis.wx);
-      else if (o.adapter === "browser") o.adapter = createBrowserAdapter(globalThis);
+      if (o.adapter === "wx") o.adapter = createWxAdapter(o.wx || findWx());
+      else if (o.adapter === "browser") o.adapter = createBrowserAdapter(globalObject());
       else if (!o.adapter) o.adapter = defaultAdapter(o);
       if (o.proto === void 0) o.proto = o.jsonOnly ? null : getProtoCodec();
       if (o.jsonOnly) o.protocols = ["csbot.v1.json"];

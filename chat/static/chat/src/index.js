@@ -24,14 +24,24 @@ export function getProtoCodec() {
   return protoCodec;
 }
 
+// Older mini-program base libraries have no globalThis.
+function globalObject() {
+  if (typeof globalThis !== 'undefined') return globalThis;
+  if (typeof window !== 'undefined') return window;
+  return {};
+}
+
+// `wx` is a free variable inside mini-programs, not always a global property.
+function findWx() {
+  // eslint-disable-next-line no-undef
+  return typeof wx !== 'undefined' ? wx : globalObject().wx;
+}
+
 function defaultAdapter(options) {
   if (options.wx) return createWxAdapter(options.wx);
-  const g = typeof globalThis !== 'undefined' ? globalThis : {};
-  // `wx` is a free global inside mini-programs, not always on globalThis.
-  // eslint-disable-next-line no-undef
-  const wxGlobal = typeof wx !== 'undefined' ? wx : g.wx;
-  if (wxGlobal && typeof wxGlobal.connectSocket === 'function') return createWxAdapter(wxGlobal);
-  return createBrowserAdapter(g);
+  const wxObject = findWx();
+  if (wxObject && typeof wxObject.connectSocket === 'function') return createWxAdapter(wxObject);
+  return createBrowserAdapter(globalObject());
 }
 
 /**
@@ -43,8 +53,8 @@ function defaultAdapter(options) {
 export class CsbotClient extends Client {
   constructor(options) {
     const o = Object.assign({}, options);
-    if (o.adapter === 'wx') o.adapter = createWxAdapter(o.wx || globalThis.wx);
-    else if (o.adapter === 'browser') o.adapter = createBrowserAdapter(globalThis);
+    if (o.adapter === 'wx') o.adapter = createWxAdapter(o.wx || findWx());
+    else if (o.adapter === 'browser') o.adapter = createBrowserAdapter(globalObject());
     else if (!o.adapter) o.adapter = defaultAdapter(o);
     if (o.proto === undefined) o.proto = o.jsonOnly ? null : getProtoCodec();
     if (o.jsonOnly) o.protocols = ['csbot.v1.json'];
