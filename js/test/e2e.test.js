@@ -242,3 +242,40 @@ test('reconnects after the server is killed and restarted, losing nothing', { sk
   assert.ok(states.includes('reconnecting'));
   assert.equal(client.state, 'open');
 });
+
+test('wx.login codes are traded for a token through /api/auth/wx-login', { skip, timeout: 120000 }, async (t) => {
+  const http = require('node:http');
+  const codes = [];
+  // A local stand-in for WeChat's jscode2session.
+  const fakeWechat = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    res.setHeader('content-type', 'application/json');
+    if (url.pathname !== '/sns/jscode2session') {
+      res.statusCode = 404;
+      res.end('{}');
+      return;
+    }
+    codes.push(url.searchParams.get('js_code'));
+    res.end(JSON.stringify({ openid: 'wx-openid-e2e', session_key: 'session-key-e2e' }));
+  });
+  await new Promise((r) => fakeWechat.listen(0, '127.0.0.1', r));
+  const srv = new DaphneServer({
+    CSBOT_WX_API_BASE: 'http://127.0.0.1:' + fakeWechat.address().port,
+    CSBOT_WX_APPID: 'wx-test-app', CSBOT_WX_SECRET: 'wx-test-secret',
+  });
+  srv.migrate();
+  await srv.start();
+  const { client, wx } = makeClient(srv, { login: 'wx', openid: undefined });
+  t.after(async () => {
+    client.close();
+    await srv.stop();
+    await new Promise((r) => fakeWechat.close(r));
+  });
+  await open(client);
+  assert.equal(codes.length, 1);
+  assert.match(codes[0], /^code-\d+$/);
+  assert.ok(tokenOf(wx));
+  const acked = nextEvent(client, 'ack', 10000);
+  client.send('from the mini-program');
+  await acked;
+});
