@@ -7,6 +7,7 @@ bot and management commands all call these functions.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -333,3 +334,59 @@ def close_conversation(*, conversation, actor, actor_user=None, reason=""):
     _change_status(conversation, Status.CLOSED, Kind.CLOSED, actor=actor, actor_user=actor_user, reason=reason)
     return conversation
 
+
+
+# --- assignment from the queue -------------------------------------------
+
+
+@transaction.atomic
+def assign_conversation(*, conversation, agent, agent_name):
+    """Give a queued conversation to an agent chosen by the system, remembering its place."""
+    conversation = _lock(conversation)
+    if conversation.status != Status.QUEUED:
+        raise ConversationStateError("not_queued", f"a {conversation.status} conversation is not in the queue")
+    waited_from = conversation.waiting_since
+    conversation.assigned_agent = agent
+    conversation.agent_name = agent_name
+    conversation.waiting_since = None
+    _change_status(
+        conversation, Status.AGENT, Kind.ASSIGNED, actor=SenderKind.SYSTEM, agent=agent.pk,
+        waiting_since=waited_from.isoformat() if waited_from else None,
+    )
+    return conversation
+
+
+@transaction.atomic
+def unassign_to_queue(*, conversation, reason):
+    """Put an agent's conversation back in the queue at the place it had before assignment."""
+    conversation = _lock(conversation)
+    if conversation.status != Status.AGENT:
+        raise ConversationStateError("not_assigned", f"a {conversation.status} conversation has no agent")
+    assigned = conversation.events.filter(kind=Kind.ASSIGNED).order_by("-pk").first()
+    waited_from = assigned.data.get("waiting_since") if assigned else None
+    previous = conversation.assigned_agent_id
+    conversation.assigned_agent = None
+    conversation.agent_name = ""
+    conversation.waiting_since = datetime.fromisoformat(waited_from) if waited_from else timezone.now()
+    _change_status(conversation, Status.QUEUED, Kind.UNASSIGNED, actor=SenderKind.SYSTEM, previous_agent=previous, reason=reason)
+    return conversation
+
+
+@transaction.atomic
+def transfer_conversation(*, conversation, by, agent, agent_name):
+    """Hand an agent's conversation to another agent, naming who passed it on."""
+    conversation = _lock(conversation)
+    if conversation.status != Status.AGENT:
+        raise ConversationStateError("not_assigned", f"a {conversation.status} conversation has no agent")
+    if conversation.assigned_agent_id == agent.pk:
+        return conversation
+    previous = conversation.assigned_agent_id
+    conversation.assigned_agent = agent
+    conversation.agent_name = agent_name
+    _change_status(
+        conversation, Status.AGENT, Kind.TRANSFERRED, actor=SenderKind.AGENT, actor_user=by,
+        previous_agent=previous, agent=agent.pk,
+    )
+    # Consoles list conversations per agent; the queue group reaches them all.
+    realtime.publish_on_commit(realtime.QUEUE_GROUP, realtime.event("queue"))
+    return conversation
