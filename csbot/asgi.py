@@ -9,6 +9,9 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from csbot import daphne_compat  # noqa: E402
 from csbot.routing import websocket_routes  # noqa: E402
+
+daphne_compat.install()
 
 application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": URLRouter(websocket_routes())})

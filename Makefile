@@ -1,0 +1,55 @@
+# csbot: `make run` serves the embedded demo, `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test test-fast test-js browser proto bench-core clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $(STAMP)
+
+# The embedded demo: SQLite, in-memory channel layer, one process.
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py ensure_dev_admin
+	@echo "csbot: chat page http://$(HOST):$(PORT)/  admin http://$(HOST):$(PORT)/admin/ (admin / admin)"
+	$(PY) -m daphne -b $(HOST) -p $(PORT) csbot.asgi:application
+
+# Everything: pure and SQLite tests (with end-to-end tests on real daphne,
+# Redis and PostgreSQL), the database tests again on PostgreSQL, the JS SDK.
+test: $(STAMP) browser
+	$(PY) -m pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== database tests on PostgreSQL"; \
+		DATABASE_URL="$$TEST_DATABASE_URL" SECRET_KEY=test-only DEBUG=1 $(PY) -m pytest -m django_db -p no:cacheprovider tests/chat tests/agents; \
+	elif [ "$$CI" = "true" ]; then echo "TEST_DATABASE_URL must be set under CI"; exit 1; \
+	else echo "== TEST_DATABASE_URL not set: PostgreSQL pass skipped"; fi
+	$(MAKE) test-js
+
+test-fast: $(STAMP)
+	$(PY) -m pytest tests/protocol tests/bot tests/chat
+
+test-js:
+	@if [ -x js/run-tests.sh ]; then js/run-tests.sh; else echo "no JS tests"; fi
+
+# Headless Chromium for the page tests (Debian's package).
+browser:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			(apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)); \
+		else echo "chromium is not installed: browser tests will be skipped (they fail under CI)"; fi; }
+
+proto: $(STAMP)
+	PYTHON=$(PY) scripts/gen_proto.sh
+
+clean:
+	rm -rf $(VENV) db.sqlite3* .test-db.sqlite3* staticfiles artifacts

@@ -1,0 +1,18 @@
+import pytest
+
+from tests.support.servers import Daphne
+
+
+@pytest.fixture
+def servers():
+    """Start daphne processes on demand; all are killed at the end."""
+    started = []
+
+    def start(database, **kwargs):
+        server = Daphne(database, **kwargs)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.kill()
