@@ -5,7 +5,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { DaphneServer, serverAvailable, waitFor, nextEvent, sleep } = require('./helpers/server.js');
 const { createWxShim } = require('./helpers/wx-shim.js');
-const { CsbotClient } = require('../../chat/static/chat/csbot-sdk.js');
+const { CsbotClient, adapters } = require('../../chat/static/chat/csbot-sdk.js');
 
 const skip = !serverAvailable() && 'server not present';
 const FAST = { baseMs: 100, capMs: 1000 };
@@ -74,6 +74,26 @@ test('end to end against daphne', { skip, timeout: 240000 }, async (t) => {
     const [ack] = await acked;
     assert.equal(ack.seq, 1);
     assert.equal(client.outbox.size, 0);
+  });
+
+  await t.test('the browser adapter connects with the token in the query', async () => {
+    const WebSocket = require('ws');
+    const store = new Map();
+    const fakeWindow = {
+      WebSocket, fetch, AbortController,
+      localStorage: { getItem: (k) => (store.has(k) ? store.get(k) : null), setItem: (k, v) => store.set(k, String(v)), removeItem: (k) => store.delete(k) },
+      addEventListener() {}, removeEventListener() {},
+    };
+    const client = new CsbotClient({
+      baseUrl: srv.baseUrl, adapter: adapters.createBrowserAdapter(fakeWindow), login: 'dev', backoff: FAST, longPoll: false,
+    });
+    clients.push(client);
+    await open(client);
+    assert.equal(client._sock.protocol, 'csbot.v1.proto');
+    const acked = nextEvent(client, 'ack', 10000);
+    client.send('from a browser');
+    await acked;
+    assert.ok(store.get('csbot.device_id'));
   });
 
   await t.test('JSON-only clients get csbot.v1.json', async () => {
