@@ -24,7 +24,7 @@ export function getProtoCodec() {
   return protoCodec;
 }
 
-// Older mini-program base libraries have no globalThis.
+// Older mini-program runtimes have no globalThis.
 function globalObject() {
   if (typeof globalThis !== 'undefined') return globalThis;
   if (typeof window !== 'undefined') return window;

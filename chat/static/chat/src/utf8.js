@@ -1,5 +1,5 @@
-// UTF-8 without TextEncoder/TextDecoder, which older mini-program base
-// libraries lack. protobufjs ships a small, tested implementation.
+// UTF-8 without TextEncoder/TextDecoder, which older mini-program runtimes
+// lack. protobufjs ships a small, tested implementation.
 import protobuf from 'protobufjs/minimal';
 
 const utf8 = protobuf.util.utf8;
