@@ -72,6 +72,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -107,17 +108,18 @@ SQLITE_OPTIONS = {
     "timeout": 30,
 }
 
+# Under ASGI every request and every off-loop database call may run on its
+# own thread, so persistent per-thread connections pile up until PostgreSQL
+# refuses clients. A process-wide pool hands connections back after each use.
 if DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)
-    }
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / "db.sqlite3",
-            "CONN_MAX_AGE": 600,
-        }
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("CSBOT_DB_POOL_MIN", 2),
+        "max_size": env_int("CSBOT_DB_POOL_MAX", 20),
+        "timeout": env_float("CSBOT_DB_POOL_TIMEOUT_S", 10.0),
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
@@ -164,6 +166,10 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Static files come from the apps' folders directly, so a fresh checkout
+# serves the chat page without a collectstatic step.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "/admin/login/"
 
@@ -203,3 +209,19 @@ CSBOT_PAGE_SIZE = env_int("CSBOT_PAGE_SIZE", 50)
 CSBOT_RECONCILE_S = env_float("CSBOT_RECONCILE_S", 15.0)
 CSBOT_LONGPOLL_MAX_S = env_int("CSBOT_LONGPOLL_MAX_S", 30)
 CSBOT_INSTANCE = os.environ.get("CSBOT_INSTANCE", "")
+# The bot. An empty LLM base URL means no LLM: the bot suggests articles instead.
+CSBOT_BOT_ENABLED = env_bool("CSBOT_BOT_ENABLED", True)
+CSBOT_LLM_BASE_URL = os.environ.get("CSBOT_LLM_BASE_URL", "")
+CSBOT_LLM_API_KEY = os.environ.get("CSBOT_LLM_API_KEY", "")
+CSBOT_LLM_MODEL = os.environ.get("CSBOT_LLM_MODEL", "")
+# Read timeout per chunk; a whole answer is bounded at three times this.
+CSBOT_LLM_TIMEOUT_S = env_float("CSBOT_LLM_TIMEOUT_S", 20.0)
+CSBOT_BOT_ANSWER_CONFIDENCE = env_float("CSBOT_BOT_ANSWER_CONFIDENCE", 0.55)
+CSBOT_BOT_SUGGEST_CONFIDENCE = env_float("CSBOT_BOT_SUGGEST_CONFIDENCE", 0.25)
+# A turn claimed by a process that then dies is redelivered once its lease expires.
+CSBOT_BOT_LEASE_S = env_float("CSBOT_BOT_LEASE_S", 30.0)
+# How often a process looks for turns whose wake-up was lost, and for expired leases.
+CSBOT_BOT_POLL_S = env_float("CSBOT_BOT_POLL_S", 2.0)
+# How often a process asks the database whether the knowledge base changed.
+CSBOT_BOT_KB_CHECK_S = env_float("CSBOT_BOT_KB_CHECK_S", 3.0)
+CSBOT_STREAM_COALESCE_MS = env_int("CSBOT_STREAM_COALESCE_MS", 50)

@@ -1,0 +1,165 @@
+"""Benchmark the customer socket on one daphne process and print figures.
+
+    .venv/bin/python bench/core_socket.py [--db sqlite|postgres] [--redis URL]
+
+Figures:
+  1. acknowledged, persisted messages per second (many sockets sending as fast
+     as their acks come back);
+  2. ack latency p50/p99 at 100 chatting sockets, each sending on a fixed
+     schedule (one message per second), timed from the scheduled send so a
+     stalled server cannot hide its own delay;
+  3. server memory per idle socket at 1,000 sockets (RSS growth / sockets).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import websockets
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.support.servers import Daphne, Database  # noqa: E402
+
+
+def rss_kib(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def cpu_seconds(pid):
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
+
+
+async def login_many(server, n, prefix):
+    async with httpx.AsyncClient(timeout=30) as http:
+        async def one(i):
+            r = await http.post(f"{server.http}/api/auth/dev-login",
+                                json={"openid": f"{prefix}-{i}", "device_id": "d", "platform": "web"})
+            if r.status_code != 200:
+                raise RuntimeError(f"login failed: {r.status_code} {r.text[:200]}")
+            return r.json()["token"]
+        tokens = []
+        for start in range(0, n, 50):
+            tokens += await asyncio.gather(*(one(i) for i in range(start, min(n, start + 50))))
+        return tokens
+
+
+async def open_socket(server, token):
+    ws = await websockets.connect(f"{server.ws}/ws/chat/?token={token}", max_queue=None, open_timeout=30)
+    await ws.send(json.dumps({"type": "hello", "device_id": "d", "platform": "web"}))
+    while json.loads(await ws.recv())["type"] != "synced":
+        pass
+    return ws
+
+
+async def wait_ack(ws, client_msg_id):
+    while True:
+        frame = json.loads(await ws.recv())
+        if frame["type"] == "ack" and frame["client_msg_id"] == client_msg_id:
+            return frame
+
+
+async def throughput(server, sockets=20, seconds=10.0):
+    tokens = await login_many(server, sockets, "tput")
+    conns = [await open_socket(server, t) for t in tokens]
+    count = 0
+    deadline = time.monotonic() + seconds
+
+    async def run(i, ws):
+        nonlocal count
+        n = 0
+        while time.monotonic() < deadline:
+            await ws.send(json.dumps({"type": "message", "client_msg_id": f"t{i}-{n}", "text": "how do I get a refund?"}))
+            await wait_ack(ws, f"t{i}-{n}")
+            n += 1
+            count += 1
+
+    cpu0, t0 = cpu_seconds(server.proc.pid), time.monotonic()
+    await asyncio.gather(*(run(i, ws) for i, ws in enumerate(conns)))
+    elapsed, cpu = time.monotonic() - t0, cpu_seconds(server.proc.pid) - cpu0
+    for ws in conns:
+        await ws.close()
+    return count / elapsed, cpu / elapsed
+
+
+async def latency(server, sockets=100, seconds=20.0, interval=1.0):
+    tokens = await login_many(server, sockets, "lat")
+    conns = [await open_socket(server, t) for t in tokens]
+    samples = []
+
+    async def run(i, ws):
+        start = time.monotonic() + (i / sockets) * interval
+        n = 0
+        while True:
+            scheduled = start + n * interval
+            if scheduled > start + seconds:
+                return
+            await asyncio.sleep(max(0.0, scheduled - time.monotonic()))
+            await ws.send(json.dumps({"type": "message", "client_msg_id": f"l{i}-{n}", "text": "where is my order?"}))
+            await wait_ack(ws, f"l{i}-{n}")
+            samples.append(time.monotonic() - scheduled)
+            n += 1
+
+    cpu0, t0 = cpu_seconds(server.proc.pid), time.monotonic()
+    await asyncio.gather(*(run(i, ws) for i, ws in enumerate(conns)))
+    cpu = (cpu_seconds(server.proc.pid) - cpu0) / (time.monotonic() - t0)
+    for ws in conns:
+        await ws.close()
+    return percentile(samples, 50) * 1000, percentile(samples, 99) * 1000, len(samples), cpu
+
+
+async def idle_memory(server, sockets=1000):
+    tokens = await login_many(server, sockets, "idle")
+    await asyncio.sleep(1)
+    before = rss_kib(server.proc.pid)
+    conns = []
+    for start in range(0, sockets, 100):
+        conns += await asyncio.gather(*(open_socket(server, t) for t in tokens[start:start + 100]))
+    await asyncio.sleep(2)
+    after = rss_kib(server.proc.pid)
+    for ws in conns:
+        await ws.close()
+    return (after - before) / sockets, before, after
+
+
+async def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--redis", default="")
+    parser.add_argument("--idle", type=int, default=1000)
+    args = parser.parse_args()
+    database = Database(args.db, args.pg if args.db == "postgres" else None)
+    settings = {"CSBOT_RATE_LIMIT_BURST": 1000, "CSBOT_RATE_LIMIT_PER_S": 1000, "CSBOT_HEARTBEAT_S": 600, "LOG_LEVEL": "WARNING"}
+    server = Daphne(database, redis_url=args.redis or None, **settings)
+    try:
+        layer = "redis pub/sub" if args.redis else "in-memory"
+        print(f"one daphne process, database {args.db}, channel layer {layer}")
+        rate, cpu = await throughput(server)
+        print(f"acked+persisted messages/s (20 sockets, closed loop): {rate:.0f}  server CPU {cpu * 100:.0f}%")
+        p50, p99, n, cpu = await latency(server)
+        print(f"ack latency at 100 sockets x 1 msg/s: p50 {p50:.1f} ms  p99 {p99:.1f} ms  ({n} messages, server CPU {cpu * 100:.0f}%)")
+        per_socket, before, after = await idle_memory(server, args.idle)
+        print(f"memory per idle socket at {args.idle}: {per_socket:.1f} KiB (RSS {before / 1024:.0f} -> {after / 1024:.0f} MiB)")
+    finally:
+        server.kill()
+        database.drop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
