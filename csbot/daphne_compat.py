@@ -7,7 +7,11 @@ into an exception and a 1011. This sends the close frame through autobahn's
 lower-level call instead, which performs the same state change.
 """
 
+import weakref
+
 WIRE_ONLY_CODES = frozenset({1001, 1009, 1011})
+GOING_AWAY = 1001
+_open_sockets = weakref.WeakSet()
 
 
 def install():
@@ -28,3 +32,39 @@ def install():
 
     WebSocketProtocol.serverClose = server_close
     WebSocketProtocol._csbot_close_codes = True
+    _close_sockets_on_shutdown(WebSocketProtocol)
+
+
+def _close_sockets_on_shutdown(protocol_class):
+    """Send 1001 to every open socket when daphne stops, so clients resume at once.
+
+    Daphne itself stops on SIGTERM without a close frame; clients then see
+    1006 and wait out a backoff before they come back.
+    """
+    original_open = protocol_class.onOpen
+
+    def on_open(self):
+        _open_sockets.add(self)
+        return original_open(self)
+
+    protocol_class.onOpen = on_open
+    try:
+        from twisted.internet import reactor
+    except ImportError:
+        return
+    reactor.addSystemEventTrigger("before", "shutdown", _going_away)
+
+
+def _going_away():
+    from twisted.internet import reactor
+    from twisted.internet.task import deferLater
+
+    sent = 0
+    for protocol in list(_open_sockets):
+        try:
+            protocol.sendCloseFrame(code=GOING_AWAY, isReply=False)
+            sent += 1
+        except Exception:  # A socket mid-handshake or already closing: nothing to say.
+            pass
+    # Shutdown waits on this, so the close frames leave before the process does.
+    return deferLater(reactor, 0.3, lambda: None) if sent else None

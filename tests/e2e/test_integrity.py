@@ -93,3 +93,20 @@ async def test_bad_input_gets_contract_answers_and_writes_nothing(e2e_database, 
     await fresh.close()
     await client.close()
     assert login(server.http, "bad-input-3", "d") and httpx.get(f"{server.http}/").status_code == 200
+
+
+async def test_sigterm_closes_sockets_with_1001_and_clients_resume(e2e_database, servers):
+    import signal
+
+    first = servers(e2e_database, name="first")
+    client = ChatClient("deploy", device_id="phone")
+    await client.connect(first)
+    await client.say("before", "before the deploy")
+    first.kill(signal.SIGTERM)
+    assert await client.close_code() == 1001
+    second = servers(e2e_database, name="second")
+    welcome = await client.connect(second)
+    assert welcome["recovered"] is True
+    ack = await client.say("after", "after the deploy")
+    assert ack["seq"] == 2
+    await client.close()
