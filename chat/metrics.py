@@ -1,6 +1,17 @@
-"""Prometheus metrics of the chat side; one registry per process."""
+"""Prometheus metrics of the chat side; one registry per process.
+
+Each daphne process serves its own /metrics; Prometheus scrapes every
+instance as a separate target, so no multiprocess mode is involved.
+"""
+
+import time
 
 from prometheus_client import Counter, Gauge, Histogram
+
+# Socket and chat latencies live between a millisecond and a few seconds.
+FAST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
+# The bot waits on an LLM: its latencies live between 100 ms and a minute.
+BOT_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 60)
 
 sockets_open = Gauge("csbot_sockets_open", "WebSockets open", ["role"])
 frames_in = Counter("csbot_frames_in_total", "Frames received", ["type", "encoding"])
@@ -8,14 +19,74 @@ frames_out = Counter("csbot_frames_out_total", "Frames sent", ["type", "encoding
 bytes_in = Counter("csbot_bytes_in_total", "Bytes received on sockets", ["encoding", "compressed"])
 bytes_out = Counter("csbot_bytes_out_total", "Bytes sent on sockets", ["encoding", "compressed"])
 ack_latency = Histogram(
-    "csbot_ack_latency_seconds",
-    "From a customer message frame arriving to its ack leaving",
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+    "csbot_ack_latency_seconds", "From a customer message frame arriving to its ack leaving", buckets=FAST_BUCKETS
+)
+agent_delivery_latency = Histogram(
+    "csbot_agent_delivery_latency_seconds",
+    "From a customer message being stored to an agent console receiving it",
+    buckets=FAST_BUCKETS,
+)
+bot_first_delta_latency = Histogram(
+    "csbot_bot_first_delta_seconds", "From a customer message being stored to the bot's first stream delta",
+    buckets=BOT_BUCKETS,
+)
+bot_answer_latency = Histogram(
+    "csbot_bot_answer_seconds", "From a customer message being stored to the bot's full answer being stored",
+    buckets=BOT_BUCKETS,
 )
 closes = Counter("csbot_socket_closes_total", "Sockets closed by the server", ["code"])
 resumes = Counter("csbot_resumes_total", "Resume attempts", ["recovered"])
 replayed = Counter("csbot_replayed_messages_total", "Messages replayed on resume")
 gap_repairs = Counter("csbot_gap_repairs_total", "Messages delivered from the database after a lost wake-up")
 kicks = Counter("csbot_kicks_total", "Sockets replaced by another device")
+heartbeat_timeouts = Counter("csbot_heartbeat_timeouts_total", "Sockets closed for sending nothing in 3 heartbeats")
+rate_limit_closes = Counter("csbot_rate_limit_closes_total", "Sockets closed for sending frames too fast")
 channel_layer_errors = Counter("csbot_channel_layer_errors_total", "Channel layer sends that failed")
 handoffs = Counter("csbot_handoffs_total", "Conversations handed to humans", ["reason"])
+
+
+def count_in(wire, text=None, data=None):
+    """Count the bytes of one incoming WebSocket message."""
+    if text is not None:
+        size, compressed = len(text.encode()), False
+    else:
+        size, compressed = len(data or b""), bool(data and data[0] & 0x01)
+    bytes_in.labels(encoding=wire.subprotocol, compressed=_flag(compressed)).inc(size)
+
+
+def count_out(wire, kind, payload):
+    """Count the bytes of one outgoing WebSocket message as `Wire.encode` returned it."""
+    if kind == "text":
+        size, compressed = len(payload.encode()), False
+    else:
+        size, compressed = len(payload), bool(payload and payload[0] & 0x01)
+    bytes_out.labels(encoding=wire.subprotocol, compressed=_flag(compressed)).inc(size)
+
+
+def _flag(value):
+    return "true" if value else "false"
+
+
+def seconds_since_ms(ts_ms, now=None):
+    """Return the seconds since an epoch-milliseconds timestamp, never negative."""
+    return max(0.0, (time.time() if now is None else now) - ts_ms / 1000)
+
+
+def observe_agent_delivery(frame):
+    """Record how long a customer message took to reach an agent console.
+
+    Call it where the agent consumer sends a `message` frame; frames of other
+    senders and frames without `ts` are ignored.
+    """
+    if frame.get("sender") == "customer" and isinstance(frame.get("ts"), int):
+        agent_delivery_latency.observe(seconds_since_ms(frame["ts"]))
+
+
+def observe_bot_first_delta(question_ts_ms):
+    """Record the bot's time to its first stream delta, from the question's `ts`."""
+    bot_first_delta_latency.observe(seconds_since_ms(question_ts_ms))
+
+
+def observe_bot_answer(question_ts_ms):
+    """Record the bot's time to its stored full answer, from the question's `ts`."""
+    bot_answer_latency.observe(seconds_since_ms(question_ts_ms))

@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from chat.observability.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -66,11 +68,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "django_prometheus",
     "chat",
     "agents",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -79,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "csbot.urls"
@@ -174,14 +179,14 @@ WHITENOISE_AUTOREFRESH = DEBUG
 LOGIN_URL = "/admin/login/"
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"jieba": {"level": "WARNING"}},
-}
+# One JSON object per line in production; secrets and message text are
+# redacted unless DEBUG is on.
+CSBOT_LOG_FORMAT = os.environ.get("CSBOT_LOG_FORMAT", "plain" if DEBUG else "json")
+if CSBOT_LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured("CSBOT_LOG_FORMAT must be 'json' or 'plain'")
+LOGGING = logging_config(
+    log_format=CSBOT_LOG_FORMAT, level=LOG_LEVEL, instance=os.environ.get("CSBOT_INSTANCE", ""), redact=not DEBUG
+)
 
 # --- csbot's own settings -------------------------------------------------
 
@@ -225,3 +230,6 @@ CSBOT_BOT_POLL_S = env_float("CSBOT_BOT_POLL_S", 2.0)
 # How often a process asks the database whether the knowledge base changed.
 CSBOT_BOT_KB_CHECK_S = env_float("CSBOT_BOT_KB_CHECK_S", 3.0)
 CSBOT_STREAM_COALESCE_MS = env_int("CSBOT_STREAM_COALESCE_MS", 50)
+# /metrics answers these networks, or anyone with `Authorization: Bearer <token>` when a token is set.
+CSBOT_METRICS_ALLOW = env_list("CSBOT_METRICS_ALLOW", ["127.0.0.1/32", "::1/128"])
+CSBOT_METRICS_TOKEN = os.environ.get("CSBOT_METRICS_TOKEN", "")

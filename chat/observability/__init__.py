@@ -1,0 +1,1 @@
+"""Metrics endpoint, scrape-time collectors and structured logs."""
