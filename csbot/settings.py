@@ -6,6 +6,7 @@ DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -130,8 +131,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
     DATABASES["default"].setdefault("TEST", {})
     # An on-disk test database: in-memory SQLite cannot be shared between the
-    # threads that run the ORM for async code.
-    DATABASES["default"]["TEST"].setdefault("NAME", str(BASE_DIR / ".test-db.sqlite3"))
+    # threads that run the ORM for async code. One per test process.
+    DATABASES["default"]["TEST"].setdefault(
+        "NAME", os.path.join(tempfile.gettempdir(), f"csbot-test-{os.getpid()}.sqlite3")
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
