@@ -1,0 +1,1 @@
+"""A load generator for the customer socket: simulated mini-program users on a fixed schedule."""

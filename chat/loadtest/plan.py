@@ -1,0 +1,52 @@
+"""The parameters of a load run."""
+
+import dataclasses
+import secrets
+from urllib.parse import urlparse, urlunparse
+
+TEXTS = ("where is my order?", "how do I get a refund?", "我的快递到哪里了？", "can I change my address?")
+
+
+def http_base(ws_url):
+    """Return the http(s) base URL for a ws(s) URL."""
+    parsed = urlparse(ws_url)
+    scheme = {"ws": "http", "wss": "https"}.get(parsed.scheme, parsed.scheme)
+    return urlunparse(parsed._replace(scheme=scheme, path="", params="", query="", fragment="")).rstrip("/")
+
+
+def ws_base(url):
+    """Return the ws(s) base URL for an http(s) or ws(s) URL."""
+    parsed = urlparse(url)
+    scheme = {"http": "ws", "https": "wss"}.get(parsed.scheme, parsed.scheme)
+    return urlunparse(parsed._replace(scheme=scheme, path="", params="", query="", fragment="")).rstrip("/")
+
+
+@dataclasses.dataclass
+class Plan:
+    url: str
+    users: int
+    rate: float  # messages per second per user
+    duration_s: float
+    encoding: str = "json"
+    ramp: float = 50.0  # new connections per second
+    agents: int = 0
+    agent_url: str = ""
+    timeout_s: float = 10.0
+    drain_s: float = 5.0
+    run_id: str = dataclasses.field(default_factory=lambda: "lt" + secrets.token_hex(4))
+    reply_queue: object = None  # an asyncio.Queue when agents reply
+
+    def __post_init__(self):
+        self.url = ws_base(self.url)
+        self.http_url = http_base(self.url)
+        self.agent_http_url = http_base(self.agent_url) if self.agent_url else ""
+        # An upper bound on the schedule, so every loop is bounded in count as well as time.
+        self.max_messages = int(self.rate * self.duration_s) + 1
+
+    def text(self, n):
+        return TEXTS[n % len(TEXTS)]
+
+    def on_ack(self, user, client_msg_id):
+        """Queue a reply from an agent's side for an acknowledged message."""
+        if self.reply_queue is not None:
+            self.reply_queue.put_nowait((user, client_msg_id))

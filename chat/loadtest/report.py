@@ -1,0 +1,44 @@
+"""The load report as text."""
+
+
+def _latency(summary):
+    if not summary or not summary.get("count"):
+        return "no samples"
+    return (f"p50 {summary['p50']} ms  p95 {summary['p95']} ms  p99 {summary['p99']} ms  "
+            f"mean {summary['mean']} ms  max {summary['max']} ms  ({summary['count']} samples)")
+
+
+def render(result):
+    """Return the report lines for a run's result dict."""
+    c, m = result["connect"], result["messages"]
+    lines = [
+        f"load run {result['run_id']}: {result['users']} users on {result['url']} ({result['encoding']}), "
+        f"{result['rate_per_user']} msg/s each for {result['duration_s']} s, ramp {result['ramp_per_s']}/s",
+        f"connected       {c['users_connected']}/{result['users']} users at {c['connect_rate_per_s']} /s, "
+        f"{c['reconnects']} reconnects; time to synced {_latency(c['time_to_synced_ms'])}",
+        f"messages        sent {m['sent']}  acked {m['acked']}  unacked {m['unacked']}  resent {m['resent']}  "
+        f"throughput {m['acked_per_s']} acked/s",
+        f"ack latency     {_latency(result['ack_latency_ms'])}",
+    ]
+    delivery = result.get("delivery")
+    if delivery is None:
+        lines.append("delivery        not measured (add --agents M [--agent-url ws://OTHER])")
+    else:
+        lines.append(f"delivery        {_latency(delivery['latency_ms'])}; replies {delivery['replies_posted']}, "
+                     f"undelivered {delivery['undelivered']}")
+    lines.append(f"duplicates      {m['client_duplicates']} message frames seen twice by a client")
+    errors = result["errors"]
+    lines.append("errors          " + (", ".join(f"{k} {v}" for k, v in sorted(errors.items())) if errors else "none"))
+    database = result.get("database")
+    if database is not None:
+        lines.append(
+            f"database        lost {database['lost']}  duplicated {database['duplicated']}  "
+            f"(acked {database['acked']}, stored {database['stored']}, stored without ack "
+            f"{database['stored_without_ack']}, conversations with seq gaps {database['conversations_with_seq_gaps']})"
+        )
+    for pid, figures in (result.get("server") or {}).items():
+        lines.append(
+            f"server pid {pid}  CPU {figures['cpu_percent']}%  RSS {figures['rss_start_mib']} -> "
+            f"{figures['rss_peak_mib']} MiB  ({figures['kib_per_socket']} KiB per socket)"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,93 @@
+"""Run a load plan: ramp users up at a fixed rate, let them chat, report what happened."""
+
+import asyncio
+import time
+
+import httpx
+
+from .procstat import ProcessWatch
+from .stats import Recorder, summary_ms
+from .user import SimUser
+
+PROGRESS_EVERY_S = 1.0
+
+
+async def agent_replier(plan, rec, http, end_at):
+    """Answer acknowledged messages from the agents' instance and let the user time their arrival."""
+    while time.monotonic() < end_at:
+        try:
+            user, client_msg_id = await asyncio.wait_for(plan.reply_queue.get(), 0.5)
+        except asyncio.TimeoutError:
+            continue
+        reply_id = f"{client_msg_id}-r"
+        user.replies[reply_id] = time.monotonic()
+        try:
+            response = await http.post(
+                f"{plan.agent_http_url}/api/chat/messages", headers={"Authorization": f"Bearer {user.token}"},
+                json={"client_msg_id": reply_id, "text": "thanks, looking into it"},
+            )
+        except httpx.HTTPError as exc:
+            response, error = None, type(exc).__name__
+        if response is not None and response.status_code == 200:
+            rec.replies_sent += 1
+            user.acked_ids.add(reply_id)
+        else:
+            user.replies.pop(reply_id, None)
+            rec.error(f"reply_{response.status_code if response is not None else error}")
+
+
+async def run(plan, *, credentials=(), server_pids=(), progress=None):
+    """Run the plan; return the report as a dict. `progress` gets a status line every second."""
+    rec = Recorder()
+    watch = ProcessWatch(server_pids) if server_pids else None
+    limits = httpx.Limits(max_connections=max(10, plan.agents * 2), max_keepalive_connections=max(10, plan.agents * 2))
+    async with httpx.AsyncClient(timeout=plan.timeout_s, limits=limits) as http:
+        users = []
+        for i in range(plan.users):
+            token, device_id = credentials[i] if i < len(credentials) else (None, None)
+            users.append(SimUser(i, plan, rec, http, token=token, device_id=device_id))
+        t0 = time.monotonic() + 0.2
+        end_at = t0 + plan.duration_s
+        if plan.agents:
+            plan.reply_queue = asyncio.Queue()
+        repliers = [asyncio.create_task(agent_replier(plan, rec, http, end_at)) for _ in range(plan.agents)]
+        tasks = [asyncio.create_task(u.run(t0 + i / plan.ramp, end_at)) for i, u in enumerate(users)]
+        hard_stop = end_at + plan.drain_s + plan.timeout_s + 5
+        while not all(t.done() for t in tasks) and time.monotonic() < hard_stop:
+            await asyncio.wait(tasks, timeout=PROGRESS_EVERY_S)
+            if watch:
+                watch.sample()
+            if progress:
+                progress(rec.progress(plan.users))
+        for task in tasks + repliers:
+            task.cancel()
+        await asyncio.gather(*tasks, *repliers, return_exceptions=True)
+    elapsed = time.monotonic() - t0
+    return report(plan, rec, users, elapsed, watch)
+
+
+def report(plan, rec, users, elapsed, watch):
+    """Return what the run measured as a plain dict."""
+    firsts = sorted(rec.first_connects)
+    span = firsts[-1] - firsts[0] if len(firsts) > 1 else 0.0
+    replies = sum(len(u.replies) for u in users)
+    return {
+        "run_id": plan.run_id, "url": plan.url, "encoding": plan.encoding, "users": plan.users,
+        "rate_per_user": plan.rate, "duration_s": plan.duration_s, "ramp_per_s": plan.ramp,
+        "connect": {
+            "users_connected": len(firsts), "connect_rate_per_s": round((len(firsts) - 1) / span, 1) if span else None,
+            "reconnects": rec.reconnects, "time_to_synced_ms": summary_ms(rec.connect_times),
+        },
+        "messages": {
+            "sent": rec.sent, "acked": rec.acked, "unacked": sum(len(u.pending) for u in users), "resent": rec.resent,
+            "acked_per_s": round(rec.acked / plan.duration_s, 1), "client_duplicates": rec.client_duplicates,
+        },
+        "ack_latency_ms": summary_ms(rec.ack_latency),
+        "delivery": None if not plan.agents else {
+            "replies_posted": rec.replies_sent, "delivered": rec.delivered, "undelivered": replies - rec.delivered,
+            "latency_ms": summary_ms(rec.delivery_latency),
+        },
+        "errors": dict(rec.errors),
+        "server": watch.report(elapsed, len(firsts)) if watch else None,
+        "acked_ids": sorted(i for u in users for i in u.acked_ids),
+    }

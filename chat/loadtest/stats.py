@@ -1,0 +1,57 @@
+"""What a load run observed, and its report."""
+
+import collections
+import math
+import time
+
+
+def percentile(values, p):
+    """Return the p-th percentile (nearest rank) of a list, or None when it is empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(len(ordered) * p / 100) - 1))]
+
+
+def summary_ms(values):
+    """Return count, mean, p50, p95, p99 and max of latencies in seconds, as milliseconds."""
+    if not values:
+        return {"count": 0}
+    ms = [v * 1000 for v in values]
+    return {
+        "count": len(ms), "mean": round(sum(ms) / len(ms), 1), "p50": round(percentile(ms, 50), 1),
+        "p95": round(percentile(ms, 95), 1), "p99": round(percentile(ms, 99), 1), "max": round(max(ms), 1),
+    }
+
+
+class Recorder:
+    """Counters and latency samples shared by every simulated user."""
+
+    def __init__(self):
+        self.started = time.monotonic()
+        self.connects = 0
+        self.connected = 0
+        self.reconnects = 0
+        self.sent = 0
+        self.acked = 0
+        self.resent = 0
+        self.replies_sent = 0
+        self.delivered = 0
+        self.client_duplicates = 0
+        self.ack_latency = []
+        self.delivery_latency = []
+        self.connect_times = []
+        self.first_connects = []  # when each user's first connection synced
+        self.errors = collections.Counter()
+
+    def error(self, kind):
+        self.errors[kind] += 1
+
+    def progress(self, users):
+        """Return the one-line progress shown on stderr."""
+        ack = percentile(self.ack_latency[-500:], 50)
+        ack_ms = f"{ack * 1000:.0f}ms" if ack is not None else "-"
+        return (
+            f"t={time.monotonic() - self.started:5.0f}s connected {self.connected}/{users} sent {self.sent} "
+            f"acked {self.acked} delivered {self.delivered} ack p50 {ack_ms} errors {sum(self.errors.values())}"
+        )

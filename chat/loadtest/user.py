@@ -1,0 +1,220 @@
+"""One simulated mini-program user: log in, connect, chat on a fixed schedule, heartbeat, resume."""
+
+import asyncio
+import random
+import time
+
+import websockets
+
+from .wire import ClientWire
+
+# Close codes after which the SDK stops instead of reconnecting.
+FINAL_CODES = {1009, 4400, 4403, 4409}
+MAX_BACKOFF_S = 8.0
+
+
+class SimUser:
+    """A user whose messages are timed from their scheduled send, so a slow server cannot hide delay."""
+
+    def __init__(self, index, plan, recorder, http, token=None, device_id=None):
+        self.index, self.plan, self.rec, self.http = index, plan, recorder, http
+        self.openid = f"{plan.run_id}-{index}"
+        self.device_id = device_id or f"lt-{index}"
+        self.token = token
+        self.wire = ClientWire(plan.encoding)
+        self.ws = None
+        self.pending = {}  # client_msg_id -> scheduled send time, until acked
+        self.acked_ids = set()
+        self.replies = {}  # reply client_msg_id -> time the reply was posted
+        self.replies_seen = set()
+        self.seen = set()  # (conversation_id, seq) of message frames received
+        self.conversation_id = None
+        self.have = set()  # seqs beyond last_seq already shown
+        self.last_seq = 0
+        self.stopped = False
+        self.heartbeat_s = 10
+        self.sessions = 0
+
+    # --- the run -----------------------------------------------------------
+
+    async def run(self, start_at, end_at):
+        """Connect at `start_at`, chat until `end_at`, then wait briefly for outstanding acks."""
+        await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+        sender = asyncio.create_task(self._send_on_schedule(end_at))
+        attempt = 0
+        try:
+            while not self.stopped and time.monotonic() < end_at:
+                if await self._session(end_at):
+                    attempt = 0
+                    continue
+                attempt += 1
+                # Exponential backoff with jitter, like the SDK.
+                await asyncio.sleep(min(MAX_BACKOFF_S, 0.25 * 2**attempt) * random.uniform(0.5, 1.0))
+        finally:
+            sender.cancel()
+
+    async def _login(self):
+        body = {"openid": self.openid, "device_id": self.device_id, "platform": "devtools"}
+        response = await self.http.post(f"{self.plan.http_url}/api/auth/dev-login", json=body)
+        if response.status_code != 200:
+            self.rec.error(f"login_{response.status_code}")
+            return False
+        self.token = response.json()["token"]
+        return True
+
+    async def _session(self, end_at):
+        """Run one connection; return True when it ended for a reason worth reconnecting at once."""
+        if self.token is None and not await self._login():
+            return False
+        started = time.monotonic()
+        try:
+            self.ws = await websockets.connect(
+                f"{self.plan.url}/ws/chat/", additional_headers={"Authorization": f"Bearer {self.token}"},
+                subprotocols=[self.wire.subprotocol], open_timeout=self.plan.timeout_s, max_queue=None,
+            )
+            await self._hello()
+        except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as exc:
+            self.rec.error(f"connect_{type(exc).__name__}")
+            ws, self.ws = self.ws, None
+            if ws is not None:
+                await ws.close()
+            return False
+        if self.sessions == 0:
+            self.rec.first_connects.append(time.monotonic())
+        self.rec.connect_times.append(time.monotonic() - started)
+        self.rec.connects += 1
+        self.sessions += 1
+        self.rec.reconnects += self.sessions > 1
+        self.rec.connected += 1
+        try:
+            await self._resend_pending()
+            return await self._live(end_at)
+        finally:
+            self.rec.connected -= 1
+            ws, self.ws = self.ws, None  # sends wait for the next connection
+            await ws.close()
+
+    async def _hello(self):
+        hello = {"type": "hello", "device_id": self.device_id, "platform": "devtools"}
+        if self.conversation_id is not None:
+            hello["resume"] = {"conversation_id": self.conversation_id, "last_seq": self.last_seq}
+        await self.ws.send(self.wire.encode(hello))
+        deadline = time.monotonic() + self.plan.timeout_s
+        while time.monotonic() < deadline:
+            frame = self.wire.decode(await asyncio.wait_for(self.ws.recv(), self.plan.timeout_s))
+            if frame["type"] == "welcome":
+                self.heartbeat_s = frame.get("heartbeat_s") or self.heartbeat_s
+                conversation_id = frame["conversation"]["id"]
+                if not frame.get("recovered"):
+                    self._follow(conversation_id)
+                    self.last_seq = frame.get("last_seq", 0)
+                elif conversation_id != self.conversation_id:
+                    self.rec.error("resumed_into_other_conversation")
+            elif frame["type"] == "synced":
+                return
+            else:
+                self._note(frame)
+        raise asyncio.TimeoutError
+
+    async def _live(self, end_at):
+        heartbeat = asyncio.create_task(self._heartbeat())
+        try:
+            while time.monotonic() < end_at + self.plan.drain_s and not self.stopped:
+                try:
+                    payload = await asyncio.wait_for(self.ws.recv(), 1.0)
+                except asyncio.TimeoutError:
+                    if time.monotonic() >= end_at and not self.pending and self._replies_done():
+                        return True
+                    continue
+                self._note(self.wire.decode(payload))
+            return True
+        except websockets.ConnectionClosed as exc:
+            code = exc.rcvd.code if exc.rcvd else 1006
+            self.rec.error(f"closed_{code}")
+            if code == 4401:
+                self.token = None
+            self.stopped = code in FINAL_CODES
+            return code in (1000, 1001)
+        finally:
+            heartbeat.cancel()
+
+    async def _heartbeat(self):
+        while True:
+            await asyncio.sleep(self.heartbeat_s)
+            await self._send({"type": "ping", "ts": int(time.time() * 1000)})
+
+    # --- messages ----------------------------------------------------------
+
+    async def _send_on_schedule(self, end_at):
+        """Send message n at first + n / rate, whatever happened to earlier ones."""
+        interval = 1.0 / self.plan.rate
+        first = time.monotonic() + random.uniform(0, interval)
+        for n in range(self.plan.max_messages):
+            scheduled = first + n * interval
+            if scheduled >= end_at:
+                return
+            await asyncio.sleep(max(0.0, scheduled - time.monotonic()))
+            client_msg_id = f"{self.plan.run_id}-{self.index}-{n}"
+            self.pending[client_msg_id] = scheduled
+            self.rec.sent += 1
+            await self._send({"type": "message", "client_msg_id": client_msg_id, "text": self.plan.text(n)})
+
+    async def _resend_pending(self):
+        """Send again what got no ack; the server stores each client_msg_id once."""
+        for client_msg_id in list(self.pending):
+            self.rec.resent += 1
+            await self._send({"type": "message", "client_msg_id": client_msg_id, "text": self.plan.text(0)})
+
+    async def _send(self, frame):
+        if self.ws is None:
+            return  # sent again on the next connection
+        try:
+            await self.ws.send(self.wire.encode(frame))
+        except websockets.ConnectionClosed:
+            pass  # the reader sees the close and reconnects
+
+    def _note(self, frame):
+        kind = frame["type"]
+        now = time.monotonic()
+        if kind == "ack":
+            scheduled = self.pending.pop(frame["client_msg_id"], None)
+            if scheduled is not None:
+                self.rec.ack_latency.append(now - scheduled)
+                self.rec.acked += 1
+                self.acked_ids.add(frame["client_msg_id"])
+                self.plan.on_ack(self, frame["client_msg_id"])
+            self._saw(frame["conversation_id"], frame["seq"])
+        elif kind == "message":
+            key = (frame["conversation_id"], frame["seq"])
+            if key in self.seen:
+                self.rec.client_duplicates += 1
+            self.seen.add(key)
+            posted = self.replies.get(frame.get("client_msg_id"))
+            if posted is not None and frame["client_msg_id"] not in self.replies_seen:
+                self.replies_seen.add(frame["client_msg_id"])
+                self.rec.delivery_latency.append(now - posted)
+                self.rec.delivered += 1
+            self._saw(frame["conversation_id"], frame["seq"])
+        elif kind == "status" and frame.get("status") != "closed" and frame["conversation_id"] != self.conversation_id:
+            self._follow(frame["conversation_id"])
+        elif kind == "error":
+            self.rec.error(f"error_{frame.get('code')}")
+        elif kind == "kick":
+            self.rec.error("kicked")
+
+    def _follow(self, conversation_id):
+        self.conversation_id = conversation_id
+        self.last_seq = 0
+        self.have.clear()
+
+    def _saw(self, conversation_id, seq):
+        """Advance the resume point only over seqs seen without a gap."""
+        if conversation_id != self.conversation_id or seq <= self.last_seq:
+            return
+        self.have.add(seq)
+        while self.last_seq + 1 in self.have:
+            self.last_seq += 1
+            self.have.discard(self.last_seq)
+
+    def _replies_done(self):
+        return len(self.replies_seen) >= len(self.replies)

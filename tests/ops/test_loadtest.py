@@ -1,0 +1,71 @@
+"""The load generator against a real daphne: nothing lost, nothing doubled, JSON logs, /metrics."""
+
+import json
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from chat.loadtest.plan import Plan, http_base, ws_base
+from chat.loadtest.stats import percentile, summary_ms
+from tests.support.servers import ROOT, Daphne, Database
+
+pytestmark = pytest.mark.e2e
+
+
+def test_percentile_and_summary():
+    assert percentile([], 50) is None
+    assert percentile([3, 1, 2, 4], 50) == 2 and percentile([3, 1, 2, 4], 99) == 4
+    assert summary_ms([0.001, 0.002]) == {"count": 2, "mean": 1.5, "p50": 1.0, "p95": 2.0, "p99": 2.0, "max": 2.0}
+
+
+def test_plan_derives_urls_and_bounds_the_schedule():
+    plan = Plan(url="ws://127.0.0.1:8001/ws/chat/", users=2, rate=0.5, duration_s=10, agent_url="http://127.0.0.1:8002")
+    assert (plan.url, plan.http_url, plan.agent_http_url) == ("ws://127.0.0.1:8001", "http://127.0.0.1:8001", "http://127.0.0.1:8002")
+    assert plan.max_messages == 6
+    assert ws_base("https://chat.example.com") == "wss://chat.example.com"
+    assert http_base("wss://chat.example.com/x") == "https://chat.example.com"
+
+
+@pytest.fixture
+def server():
+    database = Database("sqlite")
+    daphne = Daphne(database)
+    yield database, daphne
+    daphne.kill()
+    database.drop()
+
+
+@pytest.mark.parametrize("encoding", ["json", "proto"])
+def test_small_load_run_loses_and_doubles_nothing(server, tmp_path, encoding):
+    database, daphne = server
+    report_path = tmp_path / "report.json"
+    command = [
+        sys.executable, "manage.py", "loadtest", "--url", daphne.ws, "--users", "5", "--rate", "1", "--duration", "5",
+        "--ramp", "20/s", "--encoding", encoding, "--agents", "1", "--check-db", "--server-pid", str(daphne.proc.pid),
+        "--json", str(report_path),
+    ]
+    done = subprocess.run(command, cwd=ROOT, env=database.env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "ack latency" in done.stdout and "connected" in done.stderr
+    report = json.loads(report_path.read_text())
+    assert report["connect"]["users_connected"] == 5
+    assert report["messages"]["acked"] == report["messages"]["sent"] >= 20
+    assert report["messages"]["unacked"] == report["messages"]["client_duplicates"] == 0
+    assert report["database"]["lost"] == report["database"]["duplicated"] == 0
+    assert report["database"]["conversations_with_seq_gaps"] == 0
+    assert report["delivery"]["undelivered"] == 0 and report["delivery"]["latency_ms"]["count"] > 0
+    assert report["errors"] == {}
+    assert report["server"][str(daphne.proc.pid)]["cpu_percent"] is not None
+
+    metrics = httpx.get(f"{daphne.http}/metrics", timeout=10)
+    assert metrics.status_code == 200
+    assert f'csbot_frames_in_total{{encoding="csbot.v1.{encoding}",type="message"}}' in metrics.text
+
+    lines = [json.loads(line) for line in daphne.output().splitlines() if line.startswith("{")]
+    events = [line for line in lines if line.get("logger") == "chat.consumers"]
+    assert sum(line.get("event") == "connect" for line in events) == 5
+    closed = [line for line in events if line.get("event") == "close"]
+    assert len(closed) == 5 and all(line["instance"] == "a" and "duration_s" in line for line in closed)
+    assert "where is my order" not in daphne.output()  # message text stays out of production logs
