@@ -1,0 +1,294 @@
+"""Compare 1 s short polling, long polling and the WebSocket on one daphne process.
+
+    .venv/bin/python bench/polling_vs_socket.py [--users 1000] [--seconds 60] [--modes ws,long,short]
+
+Every user receives one message every `--every` seconds: a sender posts it
+through the HTTP message API on a fixed schedule. For each way of receiving,
+the bench measures delivery latency (from the message's scheduled send to the
+client reading it, so a slow server cannot hide its delay), receiving requests
+per second, and the bytes the server sent to the receiving clients during the
+window, counted client-side as read from the socket: HTTP status line, headers
+and body; for the WebSocket each frame's header and payload (sockets are
+opened and synced before the window starts, as a long-lived client's are).
+
+PostgreSQL and Redis are used when reachable (TEST_DATABASE_URL / REDIS_URL,
+or the local defaults), else SQLite and the in-memory layer.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import websockets
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from chat.loadtest.procstat import cpu_seconds  # noqa: E402
+from chat.loadtest.stats import percentile  # noqa: E402
+from tests.support.servers import Daphne, Database  # noqa: E402
+
+LONG_POLL_S = 25
+GRACE_S = 3.0
+
+
+class HttpConnection:
+    """A minimal keep-alive HTTP/1.1 client that counts every response byte it reads."""
+
+    def __init__(self, port, counter):
+        self.port, self.counter = port, counter
+        self.reader = self.writer = None
+
+    async def request(self, method, path, token, body=None):
+        """Send one request and return (status, parsed JSON body)."""
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        payload = json.dumps(body).encode() if body is not None else b""
+        head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n")
+        self.writer.write(head.encode() + payload)
+        header = await self.reader.readuntil(b"\r\n\r\n")
+        lines = header.decode("latin-1").split("\r\n")
+        fields = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+        if "content-length" in fields:
+            data = await self.reader.readexactly(int(fields["content-length"]))
+            size = len(data)
+        else:
+            data, size = await self._chunked()
+        self.counter["bytes"] += len(header) + size
+        if fields.get("connection", "").lower() == "close":
+            await self.close()
+        return int(lines[0].split()[1]), json.loads(data) if data else None
+
+    async def _chunked(self):
+        data, size = b"", 0
+        while True:
+            line = await self.reader.readuntil(b"\r\n")
+            length = int(line.strip().split(b";")[0], 16)
+            chunk = await self.reader.readexactly(length + 2)
+            data, size = data + chunk[:-2], size + len(line) + len(chunk)
+            if length == 0:
+                return data, size
+
+    async def close(self):
+        if self.writer is not None:
+            self.writer.close()
+            self.reader = self.writer = None
+
+
+class Run:
+    """One way of receiving, measured over a fixed window."""
+
+    def __init__(self, mode, server, tokens, seconds, every):
+        self.mode, self.server, self.tokens, self.seconds, self.every = mode, server, tokens, seconds, every
+        self.sent = {}  # client_msg_id -> scheduled time
+        self.latencies = {}
+        self.counter = {"bytes": 0, "requests": 0, "posts": 0, "errors": 0}
+        self.stop = False
+
+    def received(self, frame):
+        scheduled = self.sent.get(frame.get("client_msg_id"))
+        if scheduled is not None and frame["client_msg_id"] not in self.latencies:
+            self.latencies[frame["client_msg_id"]] = time.monotonic() - scheduled
+
+    async def sender(self, t0, workers=16):
+        """Post one message per user every `every` s, staggered, from a pool of connections."""
+        queue = asyncio.Queue()
+        sink = {"bytes": 0}
+
+        async def post():
+            conn = HttpConnection(self.server.port, sink)
+            while True:
+                client_msg_id, token = await queue.get()
+                try:
+                    status, _ = await conn.request("POST", "/api/chat/messages", token,
+                                                   {"client_msg_id": client_msg_id, "text": "your parcel left the depot"})
+                    self.counter["posts"] += 1
+                    self.counter["errors"] += status != 200
+                except (OSError, asyncio.IncompleteReadError):
+                    self.counter["errors"] += 1
+                    await conn.close()
+
+        pool = [asyncio.create_task(post()) for _ in range(workers)]
+        n = len(self.tokens)
+        plan = sorted((t0 + (i / n) * self.every + k * self.every, i, k)
+                      for i in range(n) for k in range(int(self.seconds / self.every)))
+        for scheduled, i, k in plan:
+            await asyncio.sleep(max(0.0, scheduled - time.monotonic()))
+            client_msg_id = f"{self.mode}-{i}-{k}"
+            self.sent[client_msg_id] = scheduled
+            queue.put_nowait((client_msg_id, self.tokens[i]))
+        await asyncio.sleep(GRACE_S)
+        for task in pool:
+            task.cancel()
+
+    async def poller(self, i, after_seq, t0, timeout):
+        """Poll on a fixed 1 s schedule (timeout 0) or back to back (long polling)."""
+        conn = HttpConnection(self.server.port, self.counter)
+        tick = t0 + random.uniform(0, 1)
+        while not self.stop:
+            if timeout == 0:
+                await asyncio.sleep(max(0.0, tick - time.monotonic()))
+                tick += 1
+            try:
+                status, body = await conn.request("GET", f"/api/chat/poll?after_seq={after_seq}&timeout={timeout}",
+                                                  self.tokens[i])
+            except (OSError, asyncio.IncompleteReadError):
+                self.counter["errors"] += 1
+                await conn.close()
+                await asyncio.sleep(0.5)
+                continue
+            self.counter["requests"] += 1
+            if status != 200:
+                self.counter["errors"] += 1
+                continue
+            for message in body["messages"]:
+                self.received(message)
+                after_seq = max(after_seq, message["seq"])
+        await conn.close()
+
+    async def socket(self, i, ready):
+        """Hold a socket, ping every 10 s like the SDK, and read every frame."""
+        url = f"{self.server.ws}/ws/chat/"
+        async with websockets.connect(url, additional_headers={"Authorization": f"Bearer {self.tokens[i]}"},
+                                      subprotocols=["csbot.v1.json"], open_timeout=60, max_queue=None) as ws:
+            await ws.send(json.dumps({"type": "hello", "device_id": "d", "platform": "web"}))
+            while json.loads(await ws.recv())["type"] != "synced":
+                pass
+            ready.set()
+            last_ping = time.monotonic()
+            while not self.stop:
+                try:
+                    raw = await asyncio.wait_for(ws.recv(), 1)
+                except asyncio.TimeoutError:
+                    raw = None
+                if time.monotonic() - last_ping >= 10:
+                    last_ping = time.monotonic()
+                    await ws.send(json.dumps({"type": "ping"}))
+                if raw is None:
+                    continue
+                size = len(raw.encode() if isinstance(raw, str) else raw)
+                self.counter["bytes"] += size + (2 if size < 126 else 4)
+                frame = json.loads(raw)
+                if frame["type"] == "message":
+                    self.received(frame)
+
+    async def go(self, seqs):
+        pid = self.server.proc.pid
+        if self.mode == "ws":
+            readies = [asyncio.Event() for _ in self.tokens]
+            receivers = []
+            for i in range(len(self.tokens)):  # open at 200 a second, like a deploy's reconnect wave
+                receivers.append(asyncio.create_task(self.socket(i, readies[i])))
+                await asyncio.sleep(0.005)
+            await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 120)
+            self.counter["bytes"] = 0  # count what the server sends while chatting, not the handshake burst
+        t0 = time.monotonic() + 1
+        if self.mode in ("short", "long"):
+            timeout = 0 if self.mode == "short" else LONG_POLL_S
+            receivers = [asyncio.create_task(self.poller(i, seqs[i], t0, timeout)) for i in range(len(self.tokens))]
+        cpu0 = cpu_seconds(pid)
+        await self.sender(t0)
+        self.stop = True
+        elapsed = time.monotonic() - t0
+        cpu = (cpu_seconds(pid) - cpu0) / elapsed
+        for task in receivers:
+            task.cancel()
+        await asyncio.gather(*receivers, return_exceptions=True)
+        return self.result(elapsed, cpu)
+
+    def result(self, elapsed, cpu):
+        values = [v * 1000 for v in self.latencies.values()]
+        return {
+            "mode": self.mode, "users": len(self.tokens), "sent": len(self.sent), "received": len(values),
+            "avg_ms": sum(values) / len(values) if values else None, "p99_ms": percentile(values, 99),
+            "req_per_s": self.counter["requests"] / elapsed, "mb_out": self.counter["bytes"] / 1e6,
+            "posts_per_s": self.counter["posts"] / elapsed, "errors": self.counter["errors"], "server_cpu": cpu * 100,
+        }
+
+
+def reachable(url, port):
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+async def login_all(server, n):
+    """Log in n users and read each one's current last seq (not measured)."""
+    counter = {"bytes": 0}
+
+    async def one(i, conn):
+        body = {"openid": f"pvs-{i}", "device_id": "d", "platform": "web"}
+        status, answer = await conn.request("POST", "/api/auth/dev-login", "none", body)
+        if status != 200:
+            raise RuntimeError(f"login failed: {status}")
+        _, snapshot = await conn.request("GET", "/api/chat/poll?after_seq=0&timeout=0", answer["token"])
+        return answer["token"], snapshot["last_seq"]
+
+    results = []
+    for start in range(0, n, 25):
+        conns = [HttpConnection(server.port, counter) for _ in range(start, min(n, start + 25))]
+        results += await asyncio.gather(*(one(i, c) for i, c in zip(range(start, n), conns)))
+        for conn in conns:
+            await conn.close()
+    return [t for t, _ in results], [s for _, s in results]
+
+
+def table(rows):
+    head = f"{'mode':<22}{'users':>6}{'avg ms':>9}{'p99 ms':>9}{'recv/sent':>12}{'req/s':>8}{'MB out':>9}{'server CPU':>12}"
+    names = {"short": "short polling, 1 s", "long": f"long polling, {LONG_POLL_S} s", "ws": "WebSocket"}
+    lines = [head]
+    for r in rows:
+        avg = f"{r['avg_ms']:.0f}" if r["avg_ms"] is not None else "-"
+        p99 = f"{r['p99_ms']:.0f}" if r["p99_ms"] is not None else "-"
+        lines.append(f"{names[r['mode']]:<22}{r['users']:>6}{avg:>9}{p99:>9}{r['received']:>6}/{r['sent']:<5}"
+                     f"{r['req_per_s']:>8.0f}{r['mb_out']:>9.2f}{r['server_cpu']:>11.0f}%")
+    return "\n".join(lines)
+
+
+async def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--every", type=float, default=5, help="seconds between messages to each user")
+    parser.add_argument("--modes", default="ws,long,short")
+    parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    parser.add_argument("--sqlite", action="store_true", help="use SQLite and the in-memory layer")
+    args = parser.parse_args()
+    use_pg = not args.sqlite and reachable(args.pg, 5432)
+    redis = args.redis if not args.sqlite and reachable(args.redis, 6379) else None
+    database = Database("postgres", args.pg) if use_pg else Database("sqlite")
+    settings = {"CSBOT_RATE_LIMIT_BURST": 1000, "CSBOT_RATE_LIMIT_PER_S": 1000, "LOG_LEVEL": "WARNING",
+                "CSBOT_DB_POOL_MAX": 30}
+    server = Daphne(database, redis_url=redis, **settings)
+    try:
+        print(f"one daphne process; database {'PostgreSQL' if use_pg else 'SQLite'}, channel layer "
+              f"{'Redis pub/sub' if redis else 'in-memory'}; {args.users} users, one message each every "
+              f"{args.every:g} s, {args.seconds:g} s per mode; {os.cpu_count()} CPUs shared with the clients")
+        tokens, seqs = await login_all(server, args.users)
+        rows = []
+        for mode in args.modes.split(","):
+            run = Run(mode, server, tokens, args.seconds, args.every)
+            rows.append(await run.go(seqs))
+            print(f"  {mode}: done, {rows[-1]['posts_per_s']:.0f} sender posts/s, {rows[-1]['errors']} errors",
+                  flush=True)
+            _, seqs = await login_all(server, args.users)  # start the next mode from each user's current seq
+            await asyncio.sleep(2)
+        print(table(rows))
+    finally:
+        server.kill()
+        database.drop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
