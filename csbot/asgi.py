@@ -2,6 +2,7 @@
 
 import os
 
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csbot.settings")
@@ -14,4 +15,9 @@ from csbot.routing import websocket_routes  # noqa: E402
 
 daphne_compat.install()
 
-application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": URLRouter(websocket_routes())})
+# Static files are served from the apps' folders by an async-safe handler in
+# front of Django, so a fresh checkout serves the chat page without a
+# collectstatic step and every other request keeps a fully async stack.
+application = ProtocolTypeRouter(
+    {"http": ASGIStaticFilesHandler(django_asgi_app), "websocket": URLRouter(websocket_routes())}
+)
