@@ -2,8 +2,11 @@
 
     .venv/bin/python bench/polling_vs_socket.py [--users 1000] [--seconds 60] [--modes ws,long,short]
 
-Every user receives one message every `--every` seconds: a sender posts it
-through the HTTP message API on a fixed schedule. For each way of receiving,
+Every user receives one message every `--every` seconds on a fixed schedule,
+committed by a separate sender process through the domain action (the way the
+bot or an agent's reply is committed) and published through Redis, so the
+server under test spends its time on delivery. Without Redis the sender posts
+through the HTTP message API of the server instead (`--sender http`). For each way of receiving,
 the bench measures delivery latency (from the message's scheduled send to the
 client reading it, so a slow server cannot hide its delay), receiving requests
 per second, and the bytes the server sent to the receiving clients during the
@@ -85,9 +88,10 @@ class HttpConnection:
 class Run:
     """One way of receiving, measured over a fixed window."""
 
-    def __init__(self, mode, server, tokens, seconds, every):
+    def __init__(self, mode, server, tokens, seconds, every, sender_env=None, customers=()):
         self.mode, self.server, self.tokens, self.seconds, self.every = mode, server, tokens, seconds, every
-        self.sent = {}  # client_msg_id -> scheduled time
+        self.sender_env, self.customers = sender_env, customers
+        self.sent = {}  # client_msg_id -> scheduled time (time.time())
         self.latencies = {}
         self.counter = {"bytes": 0, "requests": 0, "posts": 0, "errors": 0}
         self.stop = False
@@ -95,7 +99,26 @@ class Run:
     def received(self, frame):
         scheduled = self.sent.get(frame.get("client_msg_id"))
         if scheduled is not None and frame["client_msg_id"] not in self.latencies:
-            self.latencies[frame["client_msg_id"]] = time.monotonic() - scheduled
+            self.latencies[frame["client_msg_id"]] = time.time() - scheduled
+
+    def schedule(self, t0):
+        """Return (scheduled wall-clock time, user index, n) for every message of the run, in order."""
+        n = len(self.tokens)
+        return sorted((t0 + (i / n) * self.every + k * self.every, i, k)
+                      for i in range(n) for k in range(int(self.seconds / self.every)))
+
+    async def action_sender(self, t0):
+        """Commit the schedule from another process through the domain action."""
+        for scheduled, i, k in self.schedule(t0):
+            self.sent[f"{self.mode}-{i}-{k}"] = scheduled
+        spec = json.dumps({"t0": t0, "every": self.every, "seconds": self.seconds, "mode": self.mode,
+                           "customers": list(self.customers)})
+        proc = await asyncio.create_subprocess_exec(sys.executable, __file__, "--sender-worker", spec,
+                                                    env=self.sender_env, stdout=asyncio.subprocess.PIPE)
+        out, _ = await proc.communicate()
+        done = json.loads(out.decode().strip().splitlines()[-1])
+        self.counter["posts"], self.counter["errors"] = done["sent"], done["errors"]
+        await asyncio.sleep(GRACE_S)
 
     async def sender(self, t0, workers=16):
         """Post one message per user every `every` s, staggered, from a pool of connections."""
@@ -116,11 +139,8 @@ class Run:
                     await conn.close()
 
         pool = [asyncio.create_task(post()) for _ in range(workers)]
-        n = len(self.tokens)
-        plan = sorted((t0 + (i / n) * self.every + k * self.every, i, k)
-                      for i in range(n) for k in range(int(self.seconds / self.every)))
-        for scheduled, i, k in plan:
-            await asyncio.sleep(max(0.0, scheduled - time.monotonic()))
+        for scheduled, i, k in self.schedule(t0):
+            await asyncio.sleep(max(0.0, scheduled - time.time()))
             client_msg_id = f"{self.mode}-{i}-{k}"
             self.sent[client_msg_id] = scheduled
             queue.put_nowait((client_msg_id, self.tokens[i]))
@@ -134,7 +154,7 @@ class Run:
         tick = t0 + random.uniform(0, 1)
         while not self.stop:
             if timeout == 0:
-                await asyncio.sleep(max(0.0, tick - time.monotonic()))
+                await asyncio.sleep(max(0.0, tick - time.time()))
                 tick += 1
             try:
                 status, body = await conn.request("GET", f"/api/chat/poll?after_seq={after_seq}&timeout={timeout}",
@@ -189,14 +209,14 @@ class Run:
                 await asyncio.sleep(0.005)
             await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 120)
             self.counter["bytes"] = 0  # count what the server sends while chatting, not the handshake burst
-        t0 = time.monotonic() + 1
+        t0 = time.time() + 2
         if self.mode in ("short", "long"):
             timeout = 0 if self.mode == "short" else LONG_POLL_S
             receivers = [asyncio.create_task(self.poller(i, seqs[i], t0, timeout)) for i in range(len(self.tokens))]
         cpu0 = cpu_seconds(pid)
-        await self.sender(t0)
+        await (self.action_sender(t0) if self.sender_env else self.sender(t0))
         self.stop = True
-        elapsed = time.monotonic() - t0
+        elapsed = time.time() - t0
         cpu = (cpu_seconds(pid) - cpu0) / elapsed
         for task in receivers:
             task.cancel()
@@ -232,7 +252,7 @@ async def login_all(server, n):
         if status != 200:
             raise RuntimeError(f"login failed: {status}")
         _, snapshot = await conn.request("GET", "/api/chat/poll?after_seq=0&timeout=0", answer["token"])
-        return answer["token"], snapshot["last_seq"]
+        return answer["token"], snapshot["last_seq"], answer["customer_id"]
 
     results = []
     for start in range(0, n, 25):
@@ -240,7 +260,36 @@ async def login_all(server, n):
         results += await asyncio.gather(*(one(i, c) for i, c in zip(range(start, n), conns)))
         for conn in conns:
             await conn.close()
-    return [t for t, _ in results], [s for _, s in results]
+    return [list(column) for column in zip(*results)]
+
+
+def sender_worker(spec):
+    """Commit every scheduled message through the action, on time, from this process."""
+    import django
+    from concurrent.futures import ThreadPoolExecutor
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csbot.settings")
+    django.setup()
+    from chat.conversations import record_customer_message
+
+    customers, counts = spec["customers"], {"sent": 0, "errors": 0}
+    n = len(customers)
+
+    def one(i, k):
+        try:
+            record_customer_message(customer=customers[i], client_msg_id=f"{spec['mode']}-{i}-{k}",
+                                    text="your parcel left the depot")
+            counts["sent"] += 1
+        except Exception:
+            counts["errors"] += 1
+
+    plan = sorted((spec["t0"] + (i / n) * spec["every"] + k * spec["every"], i, k)
+                  for i in range(n) for k in range(int(spec["seconds"] / spec["every"])))
+    with ThreadPoolExecutor(8) as pool:
+        for scheduled, i, k in plan:
+            time.sleep(max(0.0, scheduled - time.time()))
+            pool.submit(one, i, k)
+    print(json.dumps(counts), flush=True)
 
 
 def table(rows):
@@ -264,25 +313,34 @@ async def main():
     parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     parser.add_argument("--sqlite", action="store_true", help="use SQLite and the in-memory layer")
+    parser.add_argument("--sender", choices=["action", "http"], default="", help="default: action when Redis is up")
+    parser.add_argument("--sender-worker", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.sender_worker:
+        return sender_worker(json.loads(args.sender_worker))
     use_pg = not args.sqlite and reachable(args.pg, 5432)
     redis = args.redis if not args.sqlite and reachable(args.redis, 6379) else None
     database = Database("postgres", args.pg) if use_pg else Database("sqlite")
     settings = {"CSBOT_RATE_LIMIT_BURST": 1000, "CSBOT_RATE_LIMIT_PER_S": 1000, "LOG_LEVEL": "WARNING",
                 "CSBOT_DB_POOL_MAX": 30}
+    sender = args.sender or ("action" if redis else "http")
+    if sender == "action" and not redis:
+        parser.error("--sender action publishes through Redis; none is reachable")
     server = Daphne(database, redis_url=redis, **settings)
     try:
         print(f"one daphne process; database {'PostgreSQL' if use_pg else 'SQLite'}, channel layer "
               f"{'Redis pub/sub' if redis else 'in-memory'}; {args.users} users, one message each every "
               f"{args.every:g} s, {args.seconds:g} s per mode; {os.cpu_count()} CPUs shared with the clients")
-        tokens, seqs = await login_all(server, args.users)
+        tokens, seqs, customers = await login_all(server, args.users)
+        sender_env = {**database.env, "REDIS_URL": redis, "LOG_LEVEL": "WARNING"} if sender == "action" else None
+        print(f"messages committed by {'a sender process through the action' if sender_env else 'HTTP POSTs'}")
         rows = []
         for mode in args.modes.split(","):
-            run = Run(mode, server, tokens, args.seconds, args.every)
+            run = Run(mode, server, tokens, args.seconds, args.every, sender_env, customers)
             rows.append(await run.go(seqs))
             print(f"  {mode}: done, {rows[-1]['posts_per_s']:.0f} sender posts/s, {rows[-1]['errors']} errors",
                   flush=True)
-            _, seqs = await login_all(server, args.users)  # start the next mode from each user's current seq
+            _, seqs, _ = await login_all(server, args.users)  # start the next mode from each user's current seq
             await asyncio.sleep(2)
         print(table(rows))
     finally:
