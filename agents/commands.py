@@ -1,0 +1,97 @@
+"""What the console asks for, checked against the agent's rights and done through the domain actions."""
+
+from chat import conversations as actions
+from chat.conversations import ConversationStateError
+from chat.models import Conversation, SenderKind
+
+from . import console, presence
+from .permissions import may_manage, may_view
+
+
+class Refused(Exception):
+    """The agent may not do this; `code` is shown to the console."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+def _conversation(user, conversation_id):
+    conversation = Conversation.objects.filter(pk=conversation_id).select_related("customer").first()
+    if conversation is None or not may_view(user, conversation):
+        raise Refused("not_found", "no such conversation")
+    return conversation
+
+
+def _managed(user, conversation_id):
+    conversation = _conversation(user, conversation_id)
+    if not may_manage(user, conversation):
+        raise Refused("forbidden", "only the assigned agent or a manager can do this")
+    return conversation
+
+
+def _state(fn):
+    """Turn a refused action into a Refused with the action's code."""
+
+    def run(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ConversationStateError as exc:
+            raise Refused(exc.code, str(exc)) from exc
+
+    run.__name__ = fn.__name__
+    return run
+
+
+def open_transcript(*, user, conversation_id):
+    """Return the transcript frame of a conversation the user may read."""
+    return console.transcript(_conversation(user, conversation_id))
+
+
+@_state
+def take_over(*, user, conversation_id):
+    conversation = _conversation(user, conversation_id)
+    actions.take_over(conversation=conversation, agent=user, agent_name=presence.profile_for(user).name)
+
+
+@_state
+def reply(*, user, conversation_id, text):
+    conversation = _conversation(user, conversation_id)
+    message = actions.send_agent_reply(
+        conversation=conversation, agent=user, text=text, agent_name=presence.profile_for(user).name
+    )
+    actions.mark_read(conversation=conversation, seq=message.seq, reader=SenderKind.AGENT)
+    return message
+
+
+@_state
+def note(*, user, conversation_id, text):
+    conversation = _conversation(user, conversation_id)
+    return actions.add_private_note(conversation=conversation, agent=user, text=text, agent_name=presence.profile_for(user).name)
+
+
+@_state
+def return_to_bot(*, user, conversation_id):
+    actions.return_to_bot(conversation=_managed(user, conversation_id), agent=user)
+
+
+@_state
+def close(*, user, conversation_id):
+    actions.close_conversation(
+        conversation=_managed(user, conversation_id), actor=SenderKind.AGENT, actor_user=user, reason="agent_closed"
+    )
+
+
+@_state
+def transfer(*, user, conversation_id, agent_id):
+    conversation = _managed(user, conversation_id)
+    target = console.load_user(agent_id)
+    if target is None:
+        raise Refused("unknown_agent", "no such agent")
+    actions.transfer_conversation(conversation=conversation, by=user, agent=target.user, agent_name=target.name)
+
+
+def read(*, user, conversation_id, seq):
+    conversation = _conversation(user, conversation_id)
+    if conversation.assigned_agent_id == user.pk:
+        actions.mark_read(conversation=conversation, seq=seq, reader=SenderKind.AGENT)

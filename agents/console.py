@@ -1,0 +1,140 @@
+"""What the console shows: the lists, a conversation's transcript, and the customer beside it."""
+
+from django.db.models import OuterRef, Q, Subquery
+
+from chat.models import Conversation, ConversationEvent, Message
+from chat.presenters import message_frame, ms
+from chat.sync import messages_after
+
+from . import assignment, presence
+from .models import AgentProfile, CannedResponse
+from .permissions import is_agent
+
+Status = Conversation.Status
+LIST_LIMIT = 100
+
+
+def _with_preview(queryset):
+    last = Message.objects.filter(conversation=OuterRef("pk"), is_note=False).order_by("-seq")
+    return queryset.select_related("customer").annotate(preview=Subquery(last.values("text")[:1]))
+
+
+def _row(conversation, **extra):
+    return {
+        "id": str(conversation.pk),
+        "status": conversation.status,
+        "customer": str(conversation.customer),
+        "last_seq": conversation.last_seq,
+        "preview": (conversation.preview or "")[:120],
+        "agent_id": conversation.assigned_agent_id,
+        "agent_name": conversation.agent_name,
+        "opened_at": ms(conversation.opened_at),
+        **extra,
+    }
+
+
+def agent_rows(now=None):
+    """Return the agents with a live console, their status and load."""
+    rows = assignment.with_load(presence.connected_profiles(now)).select_related("user")
+    return [
+        {"id": p.user_id, "name": p.name, "status": p.status, "load": p.load, "capacity": p.max_concurrent_chats}
+        for p in rows
+    ]
+
+
+def snapshot(user):
+    """Return the lists the console shows: the queue, my conversations, the bot's, and the agents."""
+    queue = [
+        _row(c, position=i, waiting_since=ms(c.waiting_since))
+        for i, c in enumerate(_with_preview(assignment.waiting())[:LIST_LIMIT], start=1)
+    ]
+    last_event = ConversationEvent.objects.filter(conversation=OuterRef("pk")).order_by("-pk").values("kind")[:1]
+    mine = [
+        _row(c, unread=max(0, c.last_seq - c.agent_read_seq), awaiting_answer=c.last_kind == "assigned")
+        for c in _with_preview(Conversation.objects.filter(status=Status.AGENT, assigned_agent=user))
+        .annotate(last_kind=Subquery(last_event))
+        .order_by("pk")
+    ]
+    bot = [
+        _row(c)
+        for c in _with_preview(
+            Conversation.objects.filter(status=Status.BOT, first_customer_message_at__isnull=False)
+        ).order_by("-pk")[:LIST_LIMIT]
+    ]
+    others = [
+        _row(c)
+        for c in _with_preview(Conversation.objects.filter(status=Status.AGENT).exclude(assigned_agent=user)).order_by("pk")[
+            :LIST_LIMIT
+        ]
+    ]
+    profile = presence.profile_for(user)
+    me = {
+        "id": user.pk, "name": profile.name, "status": presence.effective_status(profile),
+        "load": len(mine), "capacity": profile.max_concurrent_chats,
+    }
+    return {"type": "lists", "me": me, "queue": queue, "mine": mine, "bot": bot, "others": others, "agents": agent_rows()}
+
+
+def canned_responses():
+    return [{"shortcut": c.shortcut, "title": c.title, "text": c.text} for c in CannedResponse.objects.all()]
+
+
+def _customer(conversation):
+    customer = conversation.customer
+    device = customer.devices.order_by("-last_seen").first()
+    earlier = Conversation.objects.filter(customer=customer).exclude(pk=conversation.pk).order_by("-pk")[:10]
+    return {
+        "id": customer.pk,
+        "name": str(customer),
+        "openid": customer.masked_openid,
+        "device": device.device_id if device else "",
+        "platform": device.platform if device else "",
+        "app_version": device.app_version if device else "",
+        "since": ms(customer.created_at),
+        "earlier": [
+            {"id": str(c.pk), "status": c.status, "opened_at": ms(c.opened_at), "rating": c.rating} for c in earlier
+        ],
+    }
+
+
+def entry_frame(message):
+    """Return a message or a private note as the console shows it."""
+    frame = message_frame(message)
+    if message.is_note:
+        frame.update(type="note", seq=None)
+        frame.pop("client_msg_id", None)
+    return frame
+
+
+def transcript(conversation):
+    """Return the full record of a conversation for the console: messages, notes and the customer."""
+    entries = Message.objects.filter(conversation=conversation).order_by("created_at", "pk")
+    return {
+        "type": "transcript",
+        "conversation": {
+            "id": str(conversation.pk), "status": conversation.status, "agent_id": conversation.assigned_agent_id,
+            "agent_name": conversation.agent_name, "last_seq": conversation.last_seq, "rating": conversation.rating,
+            "rating_comment": conversation.rating_comment, "opened_at": ms(conversation.opened_at),
+        },
+        "entries": [entry_frame(m) for m in entries],
+        "customer": _customer(conversation),
+    }
+
+
+def catch_up(conversation_id, after_seq, *, upto=None):
+    """Return the message frames a console missed in a conversation."""
+    return messages_after(conversation_id, after_seq, upto=upto)
+
+
+def visible_ids(user, ids):
+    """Return those of `ids` the user may follow, with their current last_seq."""
+    rows = Conversation.objects.filter(pk__in=ids)
+    if not user.has_perm("agents.view_all_transcripts"):
+        rows = rows.filter(Q(assigned_agent=user) | ~Q(status=Status.CLOSED))
+    return dict(rows.values_list("pk", "last_seq"))
+
+
+def load_user(user_id):
+    """Return an active agent by id, or None."""
+    profile = AgentProfile.objects.select_related("user").filter(user_id=user_id, user__is_active=True).first()
+    return profile if profile and is_agent(profile.user) else None

@@ -1,0 +1,260 @@
+"""The agent console's socket at /ws/agent/: decode, check, call an action, encode."""
+
+import asyncio
+import json
+import logging
+import time
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from chat import db, realtime
+
+from . import commands, console, presence, runner
+from .permissions import is_agent
+from .tracking import SeqTracker, Viewers
+
+log = logging.getLogger(__name__)
+FORBIDDEN, UNAUTHORIZED, BAD_FRAME = 4403, 4401, 4400
+MAX_TEXT = 4000
+COMMANDS = {"take_over", "return_to_bot", "close", "transfer", "reply", "note", "read"}
+FREES_ROOM = {"return_to_bot", "close", "transfer"}
+
+
+def _id(value):
+    return int(value)
+
+
+class AgentConsumer(AsyncWebsocketConsumer):
+    """One agent console."""
+
+    user = None
+
+    async def connect(self):
+        """Accept signed-in agents only; others get an error frame and 4401 or 4403."""
+        self.user = self.scope.get("user")
+        await self.accept()
+        if not (self.user and self.user.is_authenticated):
+            return await self.refuse(UNAUTHORIZED, "unauthorized", "log in again")
+        if not await db.read(is_agent, self.user):
+            return await self.refuse(FORBIDDEN, "forbidden", "staff with the console permission only")
+        self.seqs, self.viewers, self.viewing, self.mine = SeqTracker(), Viewers(), None, set()
+        self.last_lists, self.refresh_task, self.last_typing = None, None, 0.0
+        self.profile = await db.read(presence.touch, user=self.user)
+        await self.channel_layer.group_add(realtime.QUEUE_GROUP, self.channel_name)
+        runner.register(self)
+
+    async def refuse(self, code, error, message):
+        await self.send_json({"type": "error", "code": error, "message": message})
+        await self.close(code=code)
+
+    async def disconnect(self, code):
+        """Leave every group; the agent turns offline once no console has touched them for a minute."""
+        if getattr(self, "seqs", None) is None:
+            return
+        runner.unregister(self)
+        if self.viewing is not None:
+            await self._announce(self.viewing, "leave")
+        for group in [realtime.QUEUE_GROUP] + [realtime.conversation_group(c) for c in self.seqs.last]:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        await db.read(presence.touch, user=self.user)
+
+    async def send_json(self, frame):
+        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+
+    async def receive(self, text_data=None, bytes_data=None):
+        """Decode one frame and run it; a bad frame closes with 4400, a refused command answers an error."""
+        if getattr(self, "seqs", None) is None:
+            return
+        try:
+            frame = json.loads(text_data or "")
+            kind = frame["type"]
+            handler = getattr(self, f"on_{kind}", None) if isinstance(kind, str) else None
+            if handler is None:
+                raise ValueError(f"unknown frame type {kind!r}")
+            await handler(frame)
+        except commands.Refused as exc:
+            await self.send_json({"type": "error", "code": exc.code, "message": str(exc), "ref": frame.get("ref")})
+        except (ValueError, KeyError, TypeError) as exc:
+            await self.send_json({"type": "error", "code": "bad_frame", "message": str(exc)})
+            await self.close(code=BAD_FRAME)
+
+    # --- frames from the console -----------------------------------------
+
+    async def on_hello(self, frame):
+        """Answer with welcome, the lists, then what was missed per conversation, then synced."""
+        if frame.get("status") in presence.Status.values:
+            self.profile = await db.read(presence.touch, user=self.user, status=frame["status"])
+        await self.send_json({
+            "type": "welcome", "me": {"id": self.user.pk, "name": self.profile.name},
+            "canned": await db.read(console.canned_responses), "server_time": int(time.time() * 1000),
+        })
+        await self.resume(frame.get("conversations") or {})
+        await self.refresh()
+        await self.send_json({"type": "synced"})
+        runner.nudge()
+
+    async def resume(self, known):
+        """Send every message after the seq the console has, per conversation it may follow."""
+        known = {_id(k): int(v) for k, v in known.items()}
+        visible = await db.read(console.visible_ids, self.user, list(known))
+        for conversation_id, last_seq in visible.items():
+            await self.follow(conversation_id, known[conversation_id])
+            await self.fill(conversation_id, upto=last_seq)
+
+    async def on_ping(self, frame):
+        await self.send_json({"type": "pong", "ts": frame.get("ts")})
+
+    async def on_status(self, frame):
+        if frame["status"] not in presence.Status.values:
+            raise ValueError("status must be online, away or offline")
+        self.profile = await db.read(presence.touch, user=self.user, status=frame["status"])
+        await self.refresh()
+        runner.nudge()
+
+    async def on_open(self, frame):
+        """Show one conversation: its transcript, then live messages, typing and viewers."""
+        conversation_id = _id(frame["conversation_id"])
+        transcript = await db.read(commands.open_transcript, user=self.user, conversation_id=conversation_id)
+        if self.viewing not in (None, conversation_id):
+            await self.on_leave({"conversation_id": self.viewing})
+        self.viewing, self.viewing_customer = conversation_id, transcript["customer"]["id"]
+        await self.follow(conversation_id, transcript["conversation"]["last_seq"])
+        transcript["viewers"] = self.viewers.names(conversation_id)
+        await self.send_json(transcript)
+        await self.fill(conversation_id)  # what was committed between the read and joining the group
+        await self._announce(conversation_id, "join")
+
+    async def on_leave(self, frame):
+        conversation_id = _id(frame["conversation_id"])
+        if self.viewing == conversation_id:
+            self.viewing = None
+            await self._announce(conversation_id, "leave")
+            if conversation_id not in self.mine:
+                await self.unfollow(conversation_id)
+
+    async def on_typing(self, frame):
+        """Tell the customer the agent is typing, at most once per 2 s."""
+        now = time.monotonic()
+        if self.viewing == _id(frame["conversation_id"]) and now - self.last_typing >= 2:
+            self.last_typing = now
+            await realtime.publish_many([(realtime.customer_group(self.viewing_customer), realtime.event(
+                "typing", conversation_id=self.viewing, frame={"type": "typing", "sender": "agent"}))])
+
+    async def on_command(self, frame):
+        """Run a command through its domain action and answer `done` with the same ref."""
+        name = frame["command"]
+        if name not in COMMANDS:
+            raise ValueError(f"unknown command {name!r}")
+        args = {"conversation_id": _id(frame["conversation_id"])}
+        if name in ("reply", "note"):
+            args["text"] = str(frame["text"]).strip()[:MAX_TEXT]
+            if not args["text"]:
+                raise commands.Refused("empty", "nothing to send")
+        if name == "transfer":
+            args["agent_id"] = _id(frame["agent_id"])
+        if name == "read":
+            args["seq"] = int(frame["seq"])
+        await db.call(getattr(commands, name), user=self.user, **args)
+        await self.send_json({"type": "done", "ref": frame.get("ref"), "command": name})
+        if name in FREES_ROOM:
+            runner.nudge()
+        self.schedule_refresh()
+
+    # --- following conversations -----------------------------------------
+
+    async def follow(self, conversation_id, last_seq):
+        if not self.seqs.following(conversation_id):
+            await self.channel_layer.group_add(realtime.conversation_group(conversation_id), self.channel_name)
+        self.seqs.follow(conversation_id, last_seq)
+
+    async def unfollow(self, conversation_id):
+        self.seqs.forget(conversation_id)
+        await self.channel_layer.group_discard(realtime.conversation_group(conversation_id), self.channel_name)
+
+    async def fill(self, conversation_id, upto=None):
+        """Send the messages of a conversation after the last one shown, from the database."""
+        after = self.seqs.last.get(conversation_id, 0)
+        if upto is not None and upto <= after:
+            return
+        for message in await db.read(console.catch_up, conversation_id, after, upto=upto):
+            await self.send_json(message)
+            self.seqs.shown(conversation_id, message["seq"])
+
+    def schedule_refresh(self):
+        if self.refresh_task is None or self.refresh_task.done():
+            self.refresh_task = asyncio.get_running_loop().create_task(self._refresh_soon())
+
+    async def _refresh_soon(self):
+        await asyncio.sleep(0.1)  # coalesce a burst of queue events into one read
+        try:
+            await self.refresh()
+        except Exception:
+            log.exception("console refresh failed")
+
+    async def refresh(self):
+        """Send the lists if they changed, follow my conversations, and announce new assignments."""
+        lists = await db.read(console.snapshot, self.user)
+        mine = {int(row["id"]): row for row in lists["mine"]}
+        for conversation_id in set(mine) - self.mine:
+            await self.follow(conversation_id, mine[conversation_id]["last_seq"])
+            # New to this console: assigned or transferred since it last looked, or waiting for a first answer.
+            if self.last_lists is not None or mine[conversation_id]["awaiting_answer"]:
+                await self.send_json({"type": "assigned", "conversation": mine[conversation_id]})
+        for conversation_id in self.mine - set(mine) - {self.viewing}:
+            await self.unfollow(conversation_id)
+        self.mine = set(mine)
+        for conversation_id, row in mine.items():  # repair a wake-up the channel layer lost
+            await self.fill(conversation_id, upto=row["last_seq"])
+        if lists != self.last_lists:
+            self.last_lists = lists
+            await self.send_json(lists)
+
+    # --- viewers -----------------------------------------------------------
+
+    async def _announce(self, conversation_id, state, to_channel=None):
+        message = realtime.event(
+            "viewer", conversation_id=conversation_id, state=state, channel=self.channel_name, name=self.profile.name
+        )
+        if to_channel:
+            await realtime.send_to_channel(to_channel, message)
+        else:
+            await realtime.publish_many([(realtime.conversation_group(conversation_id), message)])
+
+    async def on_viewer(self, event):
+        conversation_id, channel = event["conversation_id"], event["channel"]
+        if channel == self.channel_name:
+            return
+        if event["state"] == "leave":
+            self.viewers.gone(conversation_id, channel)
+        else:
+            self.viewers.seen(conversation_id, channel, event["name"])
+            if event["state"] == "join" and self.viewing == conversation_id:
+                await self._announce(conversation_id, "here", to_channel=channel)
+        if self.viewing == conversation_id:
+            await self.send_json({"type": "viewers", "conversation_id": str(conversation_id),
+                                  "viewers": self.viewers.names(conversation_id)})
+
+    # --- channel-layer events ------------------------------------------------
+
+    async def chat_event(self, event):
+        """Turn a wake-up into console frames, filling any seq gap from the database first."""
+        if getattr(self, "seqs", None) is None:
+            return
+        kind, conversation_id = event["kind"], event.get("conversation_id")
+        if kind == "queue":
+            self.schedule_refresh()
+        elif kind == "viewer":
+            await self.on_viewer(event)
+        elif kind == "message" and self.seqs.following(conversation_id):
+            seq = event["frame"]["seq"]
+            if self.seqs.gap(conversation_id, seq):
+                await self.fill(conversation_id, upto=seq - 1)
+            if self.seqs.is_new(conversation_id, seq):
+                await self.send_json(event["frame"])
+                self.seqs.shown(conversation_id, seq)
+        elif kind == "status":
+            await self.send_json(event["frame"])
+            self.schedule_refresh()
+        elif kind in ("note", "typing", "stream", "rated"):
+            await self.send_json({**event["frame"], "conversation_id": str(conversation_id)} if kind != "note"
+                                 else {**event["frame"], "type": "note", "seq": None})

@@ -1,0 +1,65 @@
+"""One task per process with agent consoles: keeps presence fresh and runs assignment.
+
+Every process runs its own; assignment is safe with any number of them at
+once (see assignment.py), so no leader is needed.
+"""
+
+import asyncio
+import logging
+import time
+
+from django.utils import timezone
+
+from chat import db
+
+from . import assignment, conf
+from .models import AgentProfile
+
+log = logging.getLogger(__name__)
+TOUCH_EVERY_S = 15
+
+_consoles = {}
+_wake = None
+_task = None
+
+
+def register(consumer):
+    """Keep the consumer's agent present and run assignment while it is connected."""
+    global _task, _wake
+    _consoles[consumer.channel_name] = consumer
+    if _task is None or _task.done():
+        _wake = asyncio.Event()
+        _task = asyncio.get_running_loop().create_task(_run())
+    nudge()
+
+
+def unregister(consumer):
+    _consoles.pop(getattr(consumer, "channel_name", None), None)
+
+
+def nudge():
+    """Run assignment soon: the queue changed or an agent has room."""
+    if _wake is not None:
+        _wake.set()
+
+
+def _touch(user_ids):
+    AgentProfile.objects.filter(user_id__in=user_ids).update(last_seen=timezone.now())
+
+
+async def _run():
+    last_touch = 0.0
+    while _consoles:
+        try:
+            await asyncio.wait_for(_wake.wait(), timeout=conf.get("CSBOT_ASSIGN_INTERVAL_S"))
+        except asyncio.TimeoutError:
+            pass
+        _wake.clear()
+        try:
+            if time.monotonic() - last_touch >= TOUCH_EVERY_S:
+                last_touch = time.monotonic()
+                await db.read(_touch, {c.user.pk for c in _consoles.values()})
+            await db.call(assignment.tick)
+        except Exception:
+            log.exception("agent runner step failed")
+            await asyncio.sleep(1)

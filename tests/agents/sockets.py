@@ -1,0 +1,84 @@
+"""An agent console socket in process, signed in with a real Django session cookie."""
+
+import json
+
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from csbot.routing import websocket_routes
+
+APP = URLRouter(websocket_routes())
+
+
+def session_cookie(user):
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}"
+
+
+OPEN = []
+
+
+class Console:
+    """A WebsocketCommunicator speaking the console's JSON frames."""
+
+    def __init__(self, cookie=None, origin="http://127.0.0.1:8000"):
+        headers = [(b"host", b"127.0.0.1:8000")]
+        if origin:
+            headers.append((b"origin", origin.encode()))
+        if cookie:
+            headers.append((b"cookie", cookie.encode()))
+        self.comm = WebsocketCommunicator(APP, "/ws/agent/", headers=headers)
+
+    async def open(self):
+        OPEN.append(self)
+        return await self.comm.connect()
+
+    async def send(self, frame):
+        await self.comm.send_to(text_data=json.dumps(frame))
+
+    async def recv(self, timeout=3):
+        output = await self.comm.receive_output(timeout)
+        if output["type"] == "websocket.close":
+            return {"type": "__closed__", "code": output.get("code")}
+        return json.loads(output["text"])
+
+    async def expect(self, kind, timeout=3, **match):
+        while True:
+            frame = await self.recv(timeout)
+            if frame["type"] == kind and all(frame.get(k) == v for k, v in match.items()):
+                return frame
+            assert frame["type"] != "__closed__", f"closed while waiting for {kind}: {frame}"
+
+    async def hello(self, **extra):
+        await self.send({"type": "hello", "status": "online", **extra})
+        welcome = await self.expect("welcome")
+        frames = []
+        while True:
+            frame = await self.recv()
+            if frame["type"] == "synced":
+                return welcome, frames
+            frames.append(frame)
+
+    async def command(self, command, conversation_id, **fields):
+        ref = f"r-{command}"
+        await self.send({"type": "command", "command": command, "conversation_id": str(conversation_id), "ref": ref, **fields})
+        while True:
+            frame = await self.recv()
+            if frame.get("ref") == ref:
+                return frame
+
+    async def close(self):
+        if self in OPEN:
+            OPEN.remove(self)
+            await self.comm.disconnect()
+
+
+async def close_all():
+    """Close the consoles a failed test left open, so their tasks do not outlive it."""
+    while OPEN:
+        try:
+            await OPEN[-1].close()
+        except Exception:
+            OPEN.pop()
