@@ -1,0 +1,277 @@
+// The agent console: one socket, live lists, one open conversation. No build step.
+(function () {
+  "use strict";
+  var $ = function (id) { return document.getElementById(id); };
+  var root = $("console");
+  var canned = JSON.parse($("canned-data").textContent || "[]");
+  var state = { me: null, lists: null, open: null, seqs: {}, streams: {}, ws: null, retry: 0, refs: 0, seen: {} };
+
+  // --- the socket, with resume per conversation ----------------------------
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    var ws = new WebSocket(scheme + location.host + root.dataset.socket);
+    state.ws = ws;
+    ws.onopen = function () {
+      state.retry = 0;
+      send({ type: "hello", status: $("my-status").value, conversations: state.seqs });
+    };
+    ws.onmessage = function (event) { handle(JSON.parse(event.data)); };
+    ws.onclose = function (event) {
+      setConnection("disconnected", false);
+      if (event.code === 4401 || event.code === 4403) { setConnection("signed out: reload the page", false); return; }
+      var delay = Math.min(30000, 500 * Math.pow(2, state.retry++));
+      setTimeout(connect, delay);
+    };
+  }
+  function send(frame) {
+    if (state.ws && state.ws.readyState === WebSocket.OPEN) { state.ws.send(JSON.stringify(frame)); return true; }
+    return false;
+  }
+  function command(name, fields) {
+    var frame = { type: "command", command: name, conversation_id: state.open, ref: "c" + (++state.refs) };
+    Object.keys(fields || {}).forEach(function (k) { frame[k] = fields[k]; });
+    return send(frame);
+  }
+  setInterval(function () { send({ type: "ping", ts: Date.now() }); }, 20000);
+
+  function setConnection(text, live) {
+    $("connection").textContent = text;
+    $("connection").classList.toggle("live", live);
+  }
+
+  // --- frames from the server ------------------------------------------------
+  var handlers = {
+    welcome: function (f) { state.me = f.me; if (f.canned) canned = f.canned; },
+    synced: function () { setConnection("live", true); if (state.open) send({ type: "open", conversation_id: state.open }); },
+    lists: function (f) { state.lists = f; renderLists(); },
+    assigned: function (f) { notify(f.conversation); },
+    transcript: showTranscript,
+    message: function (f) {
+      note_seq(f.conversation_id, f.seq);
+      if (f.conversation_id === state.open) { dropStream(f.stream_id); addEntry(f); if (f.sender === "customer") markRead(f.seq); }
+    },
+    note: function (f) { if (f.conversation_id === state.open) addEntry(f); },
+    stream: function (f) { if (f.conversation_id === state.open) addDelta(f); },
+    typing: function (f) { if (f.conversation_id === state.open) showTyping(); },
+    status: function (f) { if (f.conversation_id === state.open) { state.status = f.status; renderHead(); } },
+    viewers: function (f) { if (f.conversation_id === state.open) renderViewers(f.viewers); },
+    rated: function (f) { if (f.conversation_id === state.open) addEntry({ sender: "system", text: "Rated " + f.score + " / 5" }); },
+    done: function () { $("composer-error").textContent = ""; },
+    error: function (f) { $("composer-error").textContent = f.message || f.code; },
+    pong: function () {}
+  };
+  function handle(frame) { var h = handlers[frame.type]; if (h) h(frame); }
+  function note_seq(id, seq) { if (seq && (!state.seqs[id] || seq > state.seqs[id])) state.seqs[id] = seq; }
+
+  // --- lists -------------------------------------------------------------------
+  function renderLists() {
+    var l = state.lists;
+    $("my-load").textContent = l.me.load + " / " + l.me.capacity;
+    if (document.activeElement !== $("my-status")) $("my-status").value = l.me.status === "offline" ? $("my-status").value : l.me.status;
+    $("queue-count").textContent = l.queue.length;
+    $("mine-count").textContent = l.mine.length;
+    fill("queue", l.queue, function (row) { return "#" + row.position + " · waiting " + since(row.waiting_since); });
+    fill("mine", l.mine, function (row) { return row.awaiting_answer ? "new: answer now" : ""; });
+    fill("bot", l.bot, function () { return ""; });
+    fill("others", l.others, function (row) { return row.agent_name; });
+    var select = $("transfer-to");
+    select.length = 1;
+    l.agents.forEach(function (a) {
+      if (state.me && a.id === state.me.id) return;
+      select.add(new Option(a.name + " (" + a.status + ", " + a.load + "/" + a.capacity + ")", a.id));
+    });
+    renderHead();
+  }
+  function fill(id, rows, extra) {
+    var ul = $(id);
+    ul.textContent = "";
+    rows.forEach(function (row) {
+      var li = document.createElement("li");
+      li.dataset.id = row.id;
+      li.className = (row.id === state.open ? "selected " : "") + (row.awaiting_answer ? "fresh" : "");
+      var title = document.createElement("strong");
+      title.textContent = row.customer + " ";
+      li.appendChild(title);
+      var info = extra(row);
+      if (info) li.appendChild(document.createTextNode(info));
+      if (row.unread && row.id !== state.open) {
+        var badge = document.createElement("span"); badge.className = "badge"; badge.textContent = row.unread; li.appendChild(badge);
+      }
+      var preview = document.createElement("span"); preview.className = "preview"; preview.textContent = row.preview;
+      li.appendChild(preview);
+      li.onclick = function () { open(row.id); };
+      ul.appendChild(li);
+    });
+  }
+  function since(ms) { var s = Math.max(0, Math.round((Date.now() - ms) / 1000)); return s < 60 ? s + " s" : Math.floor(s / 60) + " min"; }
+  function findRow(id) {
+    if (!state.lists) return null;
+    var all = state.lists.queue.concat(state.lists.mine, state.lists.bot, state.lists.others);
+    for (var i = 0; i < all.length; i++) if (all[i].id === id) return all[i];
+    return null;
+  }
+
+  // --- the open conversation ----------------------------------------------
+  function open(id) {
+    if (state.open && state.open !== id) send({ type: "leave", conversation_id: state.open });
+    state.open = id;
+    send({ type: "open", conversation_id: id });
+  }
+  function showTranscript(f) {
+    var c = f.conversation;
+    state.open = c.id; state.status = c.status; state.agentId = c.agent_id; state.streams = {};
+    $("chat").hidden = false; $("details").hidden = false;
+    $("chat-title").textContent = f.customer.name + " · #" + c.id;
+    $("entries").textContent = "";
+    f.entries.forEach(addEntry);
+    note_seq(c.id, c.last_seq);
+    if (c.last_seq) markRead(c.last_seq);
+    renderViewers(f.viewers || []);
+    renderCustomer(f.customer);
+    renderHead();
+    renderLists && state.lists && renderLists();
+    $("reply").focus();
+  }
+  function renderHead() {
+    if (!state.open) return;
+    var row = findRow(state.open);
+    if (row) { state.status = row.status; state.agentId = row.agent_id; }
+    var mine = state.me && state.agentId === state.me.id && state.status === "agent";
+    $("chat-status").textContent = state.status + (row && row.agent_name && state.status === "agent" ? " · " + row.agent_name : "");
+    $("act-take-over").disabled = mine || state.status === "closed";
+    $("act-return").disabled = !mine; $("act-close").disabled = state.status === "closed";
+    $("transfer-to").disabled = !mine;
+    $("reply").disabled = false; $("send").disabled = false;
+    $("as-note").checked = $("as-note").checked || !mine;
+    $("as-note").disabled = !mine;
+  }
+  function addEntry(f) {
+    var div = document.createElement("div");
+    div.className = "entry " + f.sender + (f.type === "note" ? " note" : "");
+    if (f.msg_id) { if (document.querySelector('[data-msg="' + f.msg_id + '"]')) return; div.dataset.msg = f.msg_id; }
+    var meta = document.createElement("div"); meta.className = "meta";
+    meta.textContent = (f.type === "note" ? "private note · " : "") + (f.sender_name || f.sender) + (f.ts ? " · " + new Date(f.ts).toLocaleTimeString() : "");
+    var text = document.createElement("div"); text.className = "text"; text.textContent = f.text;
+    div.appendChild(meta); div.appendChild(text);
+    $("entries").appendChild(div);
+    $("entries").scrollTop = $("entries").scrollHeight;
+    if (f.sender === "customer") $("typing").hidden = true;
+  }
+  function addDelta(f) {
+    var entry = state.streams[f.stream_id];
+    if (!entry) {
+      entry = state.streams[f.stream_id] = document.createElement("div");
+      entry.className = "entry bot streaming";
+      entry.innerHTML = '<div class="meta">bot · typing</div><div class="text"></div>';
+      $("entries").appendChild(entry);
+    }
+    entry.querySelector(".text").textContent += f.delta;
+    $("entries").scrollTop = $("entries").scrollHeight;
+  }
+  function dropStream(id) { if (id && state.streams[id]) { state.streams[id].remove(); delete state.streams[id]; } }
+  var typingTimer = null;
+  function showTyping() {
+    $("typing").hidden = false;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(function () { $("typing").hidden = true; }, 4000);
+  }
+  function renderViewers(names) { $("viewers").textContent = names.length ? "Also viewing: " + names.join(", ") : ""; }
+  function renderCustomer(c) {
+    var dl = $("customer"); dl.textContent = "";
+    [["Name", c.name], ["OpenID", c.openid], ["Device", c.device], ["Platform", c.platform], ["App", c.app_version],
+     ["Customer since", new Date(c.since).toLocaleDateString()]].forEach(function (pair) {
+      var dt = document.createElement("dt"); dt.textContent = pair[0];
+      var dd = document.createElement("dd"); dd.textContent = pair[1] || "–";
+      dl.appendChild(dt); dl.appendChild(dd);
+    });
+    var ul = $("earlier"); ul.textContent = "";
+    c.earlier.forEach(function (e) {
+      var li = document.createElement("li");
+      var a = document.createElement("a"); a.href = "/admin/agents/transcript/" + e.id + "/change/"; a.target = "_blank";
+      a.textContent = "#" + e.id + " · " + e.status + " · " + new Date(e.opened_at).toLocaleDateString() + (e.rating ? " · " + e.rating + "★" : "");
+      li.appendChild(a); ul.appendChild(li);
+    });
+    if (!c.earlier.length) ul.innerHTML = "<li>None</li>";
+  }
+  function markRead(seq) { if (state.me && state.agentId === state.me.id) command("read", { seq: seq }); }
+
+  // --- telling the agent at once --------------------------------------------
+  function notify(row) {
+    if (state.seen[row.id]) return;
+    state.seen[row.id] = true;
+    beep();
+    if ("Notification" in window && Notification.permission === "granted") {
+      var n = new Notification("New conversation for you", { body: row.customer + ": " + row.preview, tag: "csbot-" + row.id });
+      n.onclick = function () { window.focus(); open(row.id); };
+    }
+  }
+  var audio = null;
+  function beep() {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var osc = audio.createOscillator(), gain = audio.createGain();
+      osc.type = "sine"; osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.0001, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.2, audio.currentTime + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + 0.35);
+      osc.connect(gain); gain.connect(audio.destination);
+      osc.start(); osc.stop(audio.currentTime + 0.4);
+    } catch (e) { /* sound is a courtesy; the list shows it too */ }
+  }
+  document.addEventListener("click", function askOnce() {
+    if ("Notification" in window && Notification.permission === "default") Notification.requestPermission();
+    document.removeEventListener("click", askOnce);
+  });
+
+  // --- the reply box and canned responses ----------------------------------
+  var reply = $("reply"), menu = $("canned-menu"), active = 0;
+  function matches() {
+    var m = /^\/([\w-]*)$/.exec(reply.value);
+    if (!m) return [];
+    return canned.filter(function (c) { return c.shortcut.indexOf(m[1]) === 0; });
+  }
+  function renderMenu() {
+    var found = matches();
+    menu.textContent = ""; menu.hidden = !found.length; active = Math.min(active, Math.max(0, found.length - 1));
+    found.forEach(function (c, i) {
+      var li = document.createElement("li"); li.textContent = "/" + c.shortcut + " — " + (c.title || c.text.slice(0, 40));
+      if (i === active) li.className = "active";
+      li.onmousedown = function (e) { e.preventDefault(); choose(c); };
+      menu.appendChild(li);
+    });
+  }
+  function choose(c) { reply.value = c.text; menu.hidden = true; reply.focus(); }
+  reply.addEventListener("input", function () {
+    renderMenu();
+    if (state.open && !$("as-note").checked) send({ type: "typing", conversation_id: state.open });
+  });
+  reply.addEventListener("keydown", function (e) {
+    var found = menu.hidden ? [] : matches();
+    if (found.length && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+      active = (active + (e.key === "ArrowDown" ? 1 : found.length - 1)) % found.length; renderMenu(); e.preventDefault(); return;
+    }
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      if (found.length) { choose(found[active]); return; }
+      submit();
+    }
+  });
+  $("composer").addEventListener("submit", function (e) { e.preventDefault(); submit(); });
+  function submit() {
+    var text = reply.value.trim();
+    if (!text || !state.open) return;
+    if (command($("as-note").checked ? "note" : "reply", { text: text })) reply.value = "";
+  }
+
+  // --- actions ------------------------------------------------------------------
+  $("act-take-over").onclick = function () { command("take_over"); $("as-note").checked = false; };
+  $("act-return").onclick = function () { command("return_to_bot"); };
+  $("act-close").onclick = function () { if (confirm("Close this conversation? The customer will be asked for a rating.")) command("close"); };
+  $("transfer-to").onchange = function () {
+    var to = this.value; this.value = "";
+    if (to) command("transfer", { agent_id: to });
+  };
+  $("my-status").onchange = function () { send({ type: "status", status: this.value }); };
+
+  connect();
+})();

@@ -1,0 +1,30 @@
+"""The console page and the admin index's dashboard, served inside the Django admin."""
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+
+from . import charts, reports
+from .console import canned_responses
+from .permissions import REPORTS, is_agent
+
+
+def console(request):
+    """Render the live console; the socket brings its content."""
+    if not is_agent(request.user):
+        raise PermissionDenied
+    context = {
+        **admin.site.each_context(request),
+        "title": "Console",
+        "canned": canned_responses(),
+    }
+    return TemplateResponse(request, "agents/console.html", context)
+
+
+def dashboard_context(request):
+    """Return the dashboard's figures for those who may see reports, else nothing."""
+    context = {"show_console": is_agent(request.user)}
+    if request.user.has_perm(REPORTS):
+        figures = reports.dashboard()
+        context.update(dashboard=figures, chart=charts.hourly_svg(figures["hourly"]))
+    return context

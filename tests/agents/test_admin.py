@@ -1,0 +1,146 @@
+"""The admin pages through the test client: who sees what, transcripts, exports and the dashboard."""
+
+import csv
+import io
+import json
+
+import pytest
+from django.test import Client
+
+from chat import conversations as actions
+from chat.models import SenderKind
+
+from .helpers import make_user, queued_conversation
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def handled_conversation(agent, text="my order is late", score=4):
+    """Return a conversation an agent took, answered, closed, and the customer rated."""
+    conversation = actions.take_over(conversation=queued_conversation(text), agent=agent, agent_name=agent.username)
+    actions.send_agent_reply(conversation=conversation, agent=agent, text="Sorry, checking now", agent_name=agent.username)
+    actions.add_private_note(conversation=conversation, agent=agent, text="courier delay")
+    actions.close_conversation(conversation=conversation, actor=SenderKind.AGENT, actor_user=agent)
+    if score:
+        actions.rate_conversation(customer=conversation.customer, score=score)
+    return conversation
+
+
+@pytest.fixture
+def people():
+    return {
+        "agent": make_user("agent", role="Agents"),
+        "other_agent": make_user("other", role="Agents"),
+        "manager": make_user("manager", role="Managers"),
+        "outsider": make_user("outsider", staff=True),
+        "customer_like": make_user("nobody", staff=False),
+    }
+
+
+def test_console_page_is_for_agents_only(people):
+    assert client_for(people["agent"]).get("/admin/console/").status_code == 200
+    assert client_for(people["manager"]).get("/admin/console/").status_code == 200
+    assert client_for(people["outsider"]).get("/admin/console/").status_code == 403
+    response = client_for(people["customer_like"]).get("/admin/console/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert Client().get("/admin/console/").status_code == 302
+
+
+def test_dashboard_shows_for_managers_and_not_for_agents(people):
+    handled_conversation(people["agent"], score=5)
+    page = client_for(people["manager"]).get("/admin/").content.decode()
+    assert 'id="dashboard"' in page and "<svg" in page and 'id="avg-rating">5.0<' in page
+    page = client_for(people["agent"]).get("/admin/").content.decode()
+    assert 'id="dashboard"' not in page and "Open the console" in page
+    assert client_for(people["outsider"]).get("/admin/").status_code == 200
+
+
+def test_agents_see_their_own_transcripts_and_managers_all(people):
+    mine = handled_conversation(people["agent"])
+    theirs = handled_conversation(people["other_agent"])
+    url = "/admin/agents/transcript/"
+    agent_page = client_for(people["agent"]).get(url)
+    assert agent_page.status_code == 200
+    assert list(agent_page.context["cl"].queryset.values_list("pk", flat=True)) == [mine.pk]
+    assert client_for(people["agent"]).get(f"{url}{theirs.pk}/change/").status_code == 302  # not found for them
+    manager_page = client_for(people["manager"]).get(url)
+    assert {c.pk for c in manager_page.context["cl"].queryset} == {mine.pk, theirs.pk}
+    assert client_for(people["outsider"]).get(url).status_code == 403
+
+
+def test_transcript_page_shows_messages_notes_and_rating(people):
+    conversation = handled_conversation(people["agent"], score=3)
+    page = client_for(people["manager"]).get(f"/admin/agents/transcript/{conversation.pk}/change/").content.decode()
+    assert "my order is late" in page and "Sorry, checking now" in page and "courier delay" in page
+    assert "Private note" in page and "@media print" not in page and "transcript.css" in page
+
+
+def test_list_columns_filters_and_message_search(people):
+    slow = handled_conversation(people["agent"], text="refund please", score=2)
+    handled_conversation(people["agent"], text="where is it", score=5)
+    client = client_for(people["manager"])
+    page = client.get("/admin/agents/transcript/", {"q": "refund"})
+    assert [c.pk for c in page.context["cl"].result_list] == [slow.pk]
+    row = page.context["cl"].result_list[0]
+    assert row.wait_time is not None and row.first_response is not None and row.duration is not None
+    assert [c.pk for c in client.get("/admin/agents/transcript/", {"rating": "2"}).context["cl"].result_list] == [slow.pk]
+
+
+def test_list_needs_a_fixed_number_of_queries(people, django_assert_max_num_queries):
+    for _ in range(5):
+        handled_conversation(people["agent"])
+    client = client_for(people["manager"])
+    with django_assert_max_num_queries(20):
+        client.get("/admin/agents/transcript/")
+
+
+def _content(response):
+    assert response.streaming
+    return b"".join(response.streaming_content).decode()
+
+
+def test_exports_stream_one_row_per_conversation_and_full_transcripts(people):
+    first = handled_conversation(people["agent"], score=5)
+    second = handled_conversation(people["other_agent"], text="second one", score=None)
+    client = client_for(people["manager"])
+    rows = list(csv.DictReader(io.StringIO(_content(client.get("/admin/agents/transcript/export.csv")))))
+    assert [int(r["id"]) for r in rows] == [first.pk, second.pk]
+    assert rows[0]["rating"] == "5" and rows[1]["rating"] == "" and rows[0]["agent"] == "agent"
+    assert rows[0]["first_response_s"] != "" and rows[0]["duration_s"] != ""
+    data = json.loads(_content(client.get("/admin/agents/transcript/export.json")))
+    assert [c["id"] for c in data["conversations"]] == [first.pk, second.pk]
+    texts = [m["text"] for m in data["conversations"][1]["messages"]]
+    assert texts == ["second one", "Sorry, checking now", "courier delay"]
+    assert data["conversations"][1]["messages"][2]["note"] is True
+    # Filters of the list apply to the export.
+    filtered = list(csv.DictReader(io.StringIO(_content(client.get("/admin/agents/transcript/export.csv", {"q": "second"})))))
+    assert [int(r["id"]) for r in filtered] == [second.pk]
+
+
+def test_exports_are_for_managers_only(people):
+    assert client_for(people["agent"]).get("/admin/agents/transcript/export.csv").status_code == 403
+    assert client_for(people["outsider"]).get("/admin/agents/transcript/export.json").status_code == 403
+
+
+def test_tags_are_edited_on_the_transcript_and_filter_the_list(people):
+    from agents.models import Tag
+
+    conversation = handled_conversation(people["agent"])
+    Tag.objects.create(name="billing").conversations.add(conversation)
+    page = client_for(people["manager"]).get("/admin/agents/transcript/", {"tags__id__exact": Tag.objects.get().pk})
+    assert [c.pk for c in page.context["cl"].result_list] == [conversation.pk]
+    assert "billing" in page.content.decode()
+
+
+def test_superuser_sees_everything(people):
+    root = make_user("root", superuser=True)
+    client = client_for(root)
+    for url in ("/admin/console/", "/admin/agents/transcript/", "/admin/agents/cannedresponse/", "/admin/agents/agentprofile/"):
+        assert client.get(url).status_code == 200, url
+    assert 'id="dashboard"' in client.get("/admin/").content.decode()
