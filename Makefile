@@ -21,6 +21,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py ensure_dev_admin
+	$(PY) manage.py load_demo_kb
 	@echo "csbot: chat page http://$(HOST):$(PORT)/  admin http://$(HOST):$(PORT)/admin/ (admin / admin)"
 	$(PY) -m daphne -b $(HOST) -p $(PORT) csbot.asgi:application
 

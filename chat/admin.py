@@ -60,3 +60,5 @@ class MessageAdmin(ReadOnlyAdmin):
 class ConversationEventAdmin(ReadOnlyAdmin):
     list_display = ("id", "conversation", "kind", "actor", "actor_user", "from_status", "to_status", "created_at")
     list_filter = ("kind", "actor")
+
+from . import admin_kb  # noqa: E402,F401  (the knowledge-base admin)

@@ -9,6 +9,7 @@ from django.conf import settings
 
 from . import db, liveness, metrics, realtime
 from .accounts import read_token
+from .bot import runner as bot_runner
 from .delivery import Delivery
 from .protocol.codecs import choose_codec
 from .protocol.errors import CloseCode, ErrorCode, ProtocolError, soft
@@ -73,6 +74,7 @@ class CustomerConsumer(AsyncWebsocketConsumer):
         await realtime.announce_connection(self.session.customer_id, self.session.device_id, self.channel_name)
         metrics.sockets_open.labels(role="customer").inc()
         liveness.register(self)
+        bot_runner.ensure_started()  # answers bot turns on this process
         log.info("socket open", extra={"event": "connect", "customer": self.session.customer_id, "device": self.session.device_id})
 
     async def disconnect(self, code):
@@ -93,8 +95,10 @@ class CustomerConsumer(AsyncWebsocketConsumer):
         if self.closing or self.delivery is None:
             return
         self.last_rx = time.monotonic()
+        metrics.count_in(self.wire, text_data, bytes_data)
         try:
             if not self.bucket.take():
+                metrics.rate_limit_closes.inc()
                 raise ProtocolError(ErrorCode.RATE_LIMITED, "too many frames", close_code=CloseCode.RATE_LIMITED)
             kind, fields = validate_client_frame(self.wire.decode(text=text_data, data=bytes_data))
             metrics.frames_in.labels(type=kind, encoding=self.wire.codec.subprotocol).inc()
@@ -110,6 +114,7 @@ class CustomerConsumer(AsyncWebsocketConsumer):
     async def send_frame(self, frame):
         """Encode and send one server frame."""
         kind, payload = self.wire.encode(frame)
+        metrics.count_out(self.wire, kind, payload)
         metrics.frames_out.labels(type=frame["type"], encoding=self.wire.codec.subprotocol).inc()
         if kind == "text":
             await self.send(text_data=payload)
@@ -120,6 +125,8 @@ class CustomerConsumer(AsyncWebsocketConsumer):
         """Send the error frame; close the socket when the error is fatal."""
         await self.send_frame(error.frame())
         if error.close_code is not None:
+            log.info("socket error", extra={"event": "error", "customer": getattr(self.session, "customer_id", None),
+                                            "error": str(error.code), "close_code": int(error.close_code)})
             await self.close_with(error.close_code)
 
     async def close_with(self, code):
@@ -192,6 +199,7 @@ class CustomerConsumer(AsyncWebsocketConsumer):
 
     async def heartbeat_timeout(self):
         if not self.closing:
+            metrics.heartbeat_timeouts.inc()
             await self.send_frame(
                 {"type": "error", "code": str(ErrorCode.HEARTBEAT_TIMEOUT), "message": "no frame within 3 heartbeats"}
             )

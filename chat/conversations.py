@@ -9,11 +9,12 @@ bot and management commands all call these functions.
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import metrics, realtime
-from .models import Conversation, ConversationEvent, Message, SenderKind
+from .models import BotTurn, Conversation, ConversationEvent, Message, SenderKind
 from .presenters import message_frame, status_frame
 
 Status = Conversation.Status
@@ -190,6 +191,7 @@ def record_customer_message(*, customer, client_msg_id, text):
     if duplicate is not None:
         return Recorded(message=duplicate, created=False)
     message = _store_message(conversation, sender=SenderKind.CUSTOMER, text=text, client_msg_id=client_msg_id)
+    _queue_bot_turn(conversation, message)
     if conversation.first_customer_message_at is None:
         conversation.first_customer_message_at = message.created_at
         Conversation.objects.filter(pk=conversation.pk).update(first_customer_message_at=message.created_at)
@@ -390,3 +392,68 @@ def transfer_conversation(*, conversation, by, agent, agent_name):
     # Consoles list conversations per agent; the queue group reaches them all.
     realtime.publish_on_commit(realtime.QUEUE_GROUP, realtime.event("queue"))
     return conversation
+
+
+# --- the bot's turns ------------------------------------------------------
+
+
+def _queue_bot_turn(conversation, message):
+    """Give the bot a turn for a customer message in a bot conversation, in the same transaction."""
+    if conversation.status != Status.BOT or not settings.CSBOT_BOT_ENABLED:
+        return
+    BotTurn.objects.create(conversation=conversation, message=message)
+    realtime.publish_on_commit(realtime.BOT_TURNS_GROUP, realtime.event("bot_turn", conversation_id=conversation.pk))
+
+
+def _owned_turn(turn, worker, attempt):
+    """Return the turn row, locked, if this worker's attempt still runs it."""
+    return (
+        BotTurn.objects.select_for_update()
+        .filter(pk=_pk(turn), state=BotTurn.State.RUNNING, claimed_by=worker, attempts=attempt)
+        .first()
+    )
+
+
+@transaction.atomic
+def begin_bot_stream(*, turn, worker, attempt, stream_id):
+    """Record that the bot starts streaming a turn; refused unless it owns the turn and the conversation."""
+    conversation = _lock(turn.conversation_id)
+    if conversation.status != Status.BOT or _owned_turn(turn, worker, attempt) is None:
+        return False
+    BotTurn.objects.filter(pk=turn.pk).update(stream_id=stream_id)
+    return True
+
+
+@transaction.atomic
+def complete_bot_turn(*, turn, worker, attempt, outcome, replies=(), stream_id=None, handoff_reason=""):
+    """Store the bot's replies to one turn and finish it, at most once; hand off when asked.
+
+    The bot speaks only while it owns the conversation. The one exception is
+    the end of a stream begun while it did: the customer saw those deltas, so
+    the text said so far is stored even after an agent took over. A turn with
+    nothing stored ends cancelled.
+    """
+    conversation = _lock(turn.conversation_id)
+    locked = _owned_turn(turn, worker, attempt)
+    if locked is None:
+        return []  # finished already, or redelivered to another worker
+    if conversation.status != Status.BOT:
+        streamed = bool(stream_id) and locked.stream_id == stream_id
+        replies, handoff_reason = (list(replies)[:1] if streamed else []), ""
+    messages = [
+        _store_message(conversation, sender=SenderKind.BOT, text=text, stream_id=stream_id if n == 0 else None)
+        for n, text in enumerate(replies)
+    ]
+    if handoff_reason:
+        request_handoff(conversation=conversation, actor=SenderKind.BOT, reason=handoff_reason)
+    # Compare-and-set: a second completion of the same attempt changes no row and rolls back.
+    finished = BotTurn.objects.filter(pk=locked.pk, state=BotTurn.State.RUNNING, attempts=attempt).update(
+        state=BotTurn.State.DONE if messages else BotTurn.State.CANCELLED,
+        outcome=outcome,
+        reply=messages[0] if messages else None,
+        lease_until=None,
+        finished_at=timezone.now(),
+    )
+    if finished != 1:
+        raise IntegrityError(f"bot turn {locked.pk} finished twice")
+    return messages

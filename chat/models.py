@@ -170,3 +170,58 @@ class ConversationEvent(models.Model):
 
     def __str__(self):
         return f"{self.kind} by {self.actor}"
+
+
+# --- the bot's knowledge base and turns -----------------------------------
+
+
+class Article(models.Model):
+    """One knowledge-base entry the bot answers from; `slug` is its stable id in imports."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=200)
+    # The ways customers phrase the question; retrieval matches these most.
+    questions = models.JSONField(default=list, blank=True)
+    answer = models.TextField()
+    tags = models.JSONField(default=list, blank=True)
+    language = models.CharField(max_length=8, blank=True, default="")
+    enabled = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.title
+
+
+class BotTurn(models.Model):
+    """The bot's job of answering one customer message: claimed, leased, done once."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="bot_turns")
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="bot_turn")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True, default="")
+    # Set when a stream began while the bot owned the conversation: its final
+    # message may still be stored after an agent took over.
+    stream_id = models.CharField(max_length=64, blank=True, default="")
+    # The decision kind (answer, llm, suggest ...); consecutive misses are read from here.
+    outcome = models.CharField(max_length=20, blank=True, default="")
+    reply = models.OneToOneField(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["state", "lease_until"], name="bot_turn_ready_idx")]
+
+    def __str__(self):
+        return f"bot turn {self.pk} ({self.state})"

@@ -17,6 +17,8 @@ from django.db import transaction
 log = logging.getLogger(__name__)
 
 QUEUE_GROUP = "agents.queue"
+# Every process's bot runner listens here for turns to claim.
+BOT_TURNS_GROUP = "bot.turns"
 EVENT_TYPE = "chat.event"
 
 _collector = threading.local()
@@ -50,6 +52,8 @@ def _dispatch(items):
         async_to_sync(publish_many)(items)
     except Exception:  # The database has it; sockets repair from there.
         log.exception("channel layer publish failed")
+        from . import metrics
+        metrics.channel_layer_errors.inc()
 
 
 def collecting(fn):
@@ -88,6 +92,8 @@ async def send_to_channel(channel_name, message):
         await get_channel_layer().send(channel_name, message)
     except Exception as exc:
         log.error("channel layer send failed: %r", exc)
+        from . import metrics
+        metrics.channel_layer_errors.inc()
 
 
 async def announce_connection(customer_id, device_id, channel_name):
@@ -104,3 +110,12 @@ async def customer_typing(conversation_id):
             [(conversation_group(conversation_id), event("typing", conversation_id=conversation_id,
                                                           frame={"type": "typing", "sender": "customer"}))]
         )
+
+
+async def bot_activity(customer_id, conversation_id, frame, *, agents=True):
+    """Send a bot `typing` or `stream` frame, which is never stored, to the customer (and agents)."""
+    message = event(frame["type"], conversation_id=conversation_id, frame=frame)
+    targets = [(customer_group(customer_id), message)]
+    if agents:
+        targets.append((conversation_group(conversation_id), message))
+    await publish_many(targets)

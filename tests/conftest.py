@@ -16,6 +16,12 @@ def in_memory_channel_layer(settings):
     channel_layers.backends.clear()
 
 
+@pytest.fixture(autouse=True)
+def bot_off_unless_asked(settings):
+    """Keep the bot quiet in tests that are not about it; bot tests turn it on."""
+    settings.CSBOT_BOT_ENABLED = False
+
+
 @pytest.fixture
 def redis_url():
     return services.redis_url()

@@ -31,3 +31,37 @@ def llm_server():
     """Run a fresh fake LLM server for one test."""
     with FakeLLMServer() as server:
         yield server
+
+
+@pytest.fixture
+async def bot(settings):
+    """Turn the bot on for one test, with a short poll, and stop its runner afterwards."""
+    from chat.bot import runner
+    from chat.bot.service import knowledge
+
+    settings.CSBOT_BOT_ENABLED = True
+    settings.CSBOT_BOT_POLL_S = 0.5
+    settings.CSBOT_BOT_KB_CHECK_S = 0.0
+    settings.CSBOT_LLM_BASE_URL = ""
+    knowledge.reset()
+    yield settings
+    await runner.stop()
+    knowledge.reset()
+
+
+@pytest.fixture
+def demo_kb():
+    """Load the demo knowledge base through the real command."""
+    from django.core.management import call_command
+
+    call_command("load_demo_kb", verbosity=0)
+
+
+@pytest.fixture
+def llm(bot, llm_server):
+    """Point the bot at the fake LLM server; the test picks the mode with `bot.CSBOT_LLM_MODEL`."""
+    bot.CSBOT_LLM_BASE_URL = llm_server.base_url
+    bot.CSBOT_LLM_API_KEY = "test-key"
+    bot.CSBOT_LLM_MODEL = "fake-normal"
+    bot.CSBOT_LLM_TIMEOUT_S = 2.0
+    return llm_server

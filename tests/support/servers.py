@@ -81,6 +81,7 @@ def server_env(database_url, **extra):
         CSBOT_DEV_LOGIN="1",
         DJANGO_SETTINGS_MODULE="csbot.settings",
         PYTHONUNBUFFERED="1",
+        CSBOT_BOT_ENABLED="0",  # tests about the bot pass CSBOT_BOT_ENABLED=1
     )
     env.update({k: str(v) for k, v in extra.items()})
     return env

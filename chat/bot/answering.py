@@ -1,0 +1,179 @@
+"""Answer one claimed turn: decide, then reply from the knowledge base, stream from the LLM, or hand off."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from contextlib import aclosing
+
+from django.conf import settings
+
+from .. import db, realtime
+from ..conversations import begin_bot_stream, complete_bot_turn
+from ..models import Conversation
+from . import turns
+from .decision import TEXTS, Thresholds, after_llm_failure, decide, detect_language
+from .llm import LLMError, build_messages, coalesce, stream_chat
+from .service import knowledge
+
+log = logging.getLogger(__name__)
+
+# How often a stream checks whether an agent took over or the customer wrote again.
+CHECK_S = 0.3
+# A turn whose process died this many times is handed to a person instead.
+MAX_ATTEMPTS = 3
+TYPING = {"type": "typing", "sender": "bot"}
+
+
+class TurnJob:
+    """One claimed turn, run as its own task, never inside a socket handler."""
+
+    def __init__(self, turn: turns.Claimed, *, worker: str) -> None:
+        self.turn = turn
+        self.worker = worker
+        self.lost = False  # the lease went to another worker
+        self.nudged = asyncio.Event()
+
+    def nudge(self) -> None:
+        """Make a running stream check for an interruption now."""
+        self.nudged.set()
+
+    async def run(self) -> None:
+        """Answer the turn; on an unexpected error let the lease lapse so it is retried."""
+        keeper = asyncio.create_task(self._keep_lease())
+        try:
+            await self._answer()
+        except Exception:
+            log.exception("bot turn failed", extra={"turn": self.turn.id, "attempt": self.turn.attempt})
+            try:
+                await db.read(turns.release, self.turn, worker=self.worker)
+            except Exception:
+                log.exception("releasing bot turn failed")  # the lease expires on its own
+        finally:
+            keeper.cancel()
+            await asyncio.gather(keeper, return_exceptions=True)
+
+    async def _finish(self, outcome, replies=(), *, stream_id=None, handoff_reason=""):
+        return await db.call(
+            complete_bot_turn, turn=self.turn, worker=self.worker, attempt=self.turn.attempt, outcome=outcome,
+            replies=[text for text in replies if text], stream_id=stream_id, handoff_reason=handoff_reason,
+        )
+
+    async def _answer(self) -> None:
+        context = await db.read(turns.load_context, self.turn)
+        if context.status != Conversation.Status.BOT:
+            await self._finish("cancelled")
+            return
+        language = detect_language(context.text)
+        if self.turn.attempt > MAX_ATTEMPTS:
+            await self._finish("handoff", [TEXTS["llm_error"][language]], handoff_reason="bot_error")
+            return
+        await realtime.bot_activity(context.customer_id, self.turn.conversation_id, TYPING, agents=False)
+        index = await knowledge.current()
+        hits = index.search(context.text, k=3)
+        decision = decide(
+            text=context.text, hits=hits, confidence=index.confidence(hits),
+            llm_configured=bool(settings.CSBOT_LLM_BASE_URL), consecutive_misses=context.misses,
+            thresholds=Thresholds(answer=settings.CSBOT_BOT_ANSWER_CONFIDENCE,
+                                  suggest=settings.CSBOT_BOT_SUGGEST_CONFIDENCE),
+            articles={hit.article_id: index.article(hit.article_id) for hit in hits},
+        )
+        if decision.kind == "llm":
+            articles = [a for a in (index.article(i) for i in decision.suggestions) if a is not None]
+            await self._stream(context, articles, language)
+        elif decision.kind == "handoff":
+            await self._finish("handoff", [decision.text], handoff_reason=decision.reason)
+        else:
+            await self._finish(decision.kind, [decision.text or TEXTS["not_understood"][language]])
+
+    # --- streaming ----------------------------------------------------------
+
+    async def _stream(self, context, articles, language) -> None:
+        stream_id = uuid.uuid4().hex
+        started = await db.call(
+            begin_bot_stream, turn=self.turn, worker=self.worker, attempt=self.turn.attempt, stream_id=stream_id
+        )
+        if not started:
+            await self._finish("llm")  # a person has the conversation now: nothing is said
+            return
+        messages = build_messages(question=context.text, articles=articles, recent_turns=context.recent,
+                                  language=language)
+        said, stop, error = await self._relay(context.customer_id, messages, stream_id)
+        text = "".join(said)
+        if stop == "lost":
+            return  # another worker owns the turn and will finish it
+        if error is None and stop is None and not text.strip():
+            error = LLMError("bad_response", "empty answer")
+        if error is not None:
+            log.warning("LLM failed, handing off", extra={"turn": self.turn.id, "reason": error.reason})
+            notice = after_llm_failure(error.reason, language=language).text
+            # What the customer already saw is stored first, then the notice, then the status change.
+            await self._finish("handoff", [text, notice], stream_id=stream_id if text else None,
+                               handoff_reason="llm_error")
+            return
+        await self._finish("llm", [text], stream_id=stream_id if text else None)
+
+    async def _relay(self, customer_id, messages, stream_id):
+        """Forward coalesced deltas until the stream ends, fails or must stop; return (said, stop, error)."""
+        conversation_id = self.turn.conversation_id
+        said: list[str] = []
+        timeout = settings.CSBOT_LLM_TIMEOUT_S
+
+        async def pump():
+            deltas = stream_chat(
+                base_url=settings.CSBOT_LLM_BASE_URL, api_key=settings.CSBOT_LLM_API_KEY,
+                model=settings.CSBOT_LLM_MODEL, messages=messages, connect_timeout=min(5.0, timeout),
+                read_timeout=timeout, total_timeout=3 * timeout,
+            )
+            async with aclosing(coalesce(deltas, interval=settings.CSBOT_STREAM_COALESCE_MS / 1000)) as batches:
+                async for batch in batches:
+                    frame = {"type": "stream", "conversation_id": str(conversation_id), "stream_id": stream_id,
+                             "index": len(said), "delta": batch}
+                    said.append(batch)
+                    await realtime.bot_activity(customer_id, conversation_id, frame)
+
+        pump_task = asyncio.create_task(pump())
+        stop = None
+        try:
+            stop = await self._watch(pump_task)
+        finally:
+            if not pump_task.done():
+                pump_task.cancel()  # closes the HTTP stream
+            await asyncio.gather(pump_task, return_exceptions=True)
+        error = None
+        if not pump_task.cancelled() and pump_task.exception() is not None:
+            error = pump_task.exception()
+            if not isinstance(error, LLMError):
+                raise error
+        return said, stop, error
+
+    async def _watch(self, pump_task):
+        """Wait for the stream, checking for a takeover or a newer message; return why it must stop."""
+        while not pump_task.done():
+            self.nudged.clear()
+            nudge = asyncio.create_task(self.nudged.wait())
+            try:
+                await asyncio.wait({pump_task, nudge}, timeout=CHECK_S, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                nudge.cancel()
+            if pump_task.done():
+                return None
+            stop = "lost" if self.lost else await db.read(turns.interruption, self.turn)
+            if stop:
+                return stop
+        return None
+
+    async def _keep_lease(self) -> None:
+        lease = settings.CSBOT_BOT_LEASE_S
+        while True:
+            await asyncio.sleep(max(lease / 3, 0.2))
+            try:
+                owned = await db.read(turns.renew_lease, self.turn, worker=self.worker, lease_s=lease)
+            except Exception:
+                log.exception("renewing a bot lease failed")
+                continue
+            if not owned:
+                self.lost = True
+                self.nudge()
+                return

@@ -1,0 +1,129 @@
+"""One bot runner per process: claims turns from the database and runs each as its own task.
+
+It wakes when a turn is committed (the `bot.turns` group) and also looks every
+CSBOT_BOT_POLL_S seconds, because a wake-up may be lost and a dead process's
+leases expire without anyone being told.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from .. import db, realtime
+from . import turns
+from .answering import TurnJob
+
+log = logging.getLogger(__name__)
+
+MAX_CONCURRENT = 32
+# Group membership can expire in some layers; joining again is cheap.
+REJOIN_S = 600
+
+_runner = None
+_task = None
+
+
+def ensure_started():
+    """Start this process's runner on the running event loop unless it runs already."""
+    global _runner, _task
+    if not settings.CSBOT_BOT_ENABLED:
+        return
+    loop = asyncio.get_running_loop()
+    if _task is not None and not _task.done() and _task.get_loop() is loop:
+        return
+    _runner = Runner()
+    _task = loop.create_task(_runner.run(), name="bot-runner")
+
+
+async def stop():
+    """Stop the runner and its turns (tests); a stopped turn's lease lets another process finish it."""
+    global _task
+    task, _task = _task, None
+    if task is not None and not task.done() and task.get_loop() is asyncio.get_running_loop():
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+class Runner:
+    def __init__(self) -> None:
+        name = settings.CSBOT_INSTANCE or socket.gethostname()
+        self.worker = f"{name}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.wake = asyncio.Event()
+        self.jobs: dict[int, TurnJob] = {}  # conversation id -> its running turn
+        self.tasks: set[asyncio.Task] = set()
+
+    async def run(self) -> None:
+        """Claim and start turns whenever woken, and at least every poll interval."""
+        listener = asyncio.create_task(self._listen())
+        try:
+            while True:
+                self.wake.clear()
+                try:
+                    await self._claim()
+                except Exception:
+                    log.exception("claiming bot turns failed")
+                try:
+                    async with asyncio.timeout(settings.CSBOT_BOT_POLL_S):
+                        await self.wake.wait()
+                except TimeoutError:
+                    pass
+        finally:
+            listener.cancel()
+            for task in list(self.tasks):
+                task.cancel()
+            await asyncio.gather(listener, *self.tasks, return_exceptions=True)
+
+    async def _claim(self) -> None:
+        free = MAX_CONCURRENT - len(self.jobs)
+        if free <= 0:
+            return
+        claimed = await db.read(
+            turns.claim_turns, worker=self.worker, limit=free, lease_s=settings.CSBOT_BOT_LEASE_S, busy=list(self.jobs)
+        )
+        for turn in claimed:
+            self._start(turn)
+
+    def _start(self, turn: turns.Claimed) -> None:
+        job = TurnJob(turn, worker=self.worker)
+        self.jobs[turn.conversation_id] = job
+        task = asyncio.create_task(job.run(), name=f"bot-turn-{turn.id}")
+        self.tasks.add(task)
+
+        def finished(_task):
+            self.tasks.discard(task)
+            if self.jobs.get(turn.conversation_id) is job:
+                del self.jobs[turn.conversation_id]
+            self.wake.set()  # the conversation may have a newer turn waiting
+
+        task.add_done_callback(finished)
+
+    async def _listen(self) -> None:
+        """Turn wake-ups from any process into a look at the database now."""
+        layer = get_channel_layer()
+        while True:
+            try:
+                channel = await layer.new_channel()
+                await layer.group_add(realtime.BOT_TURNS_GROUP, channel)
+                while True:
+                    try:
+                        async with asyncio.timeout(REJOIN_S):
+                            message = await layer.receive(channel)
+                    except TimeoutError:
+                        await layer.group_add(realtime.BOT_TURNS_GROUP, channel)
+                        continue
+                    job = self.jobs.get(message.get("conversation_id"))
+                    if job is not None:
+                        job.nudge()  # the customer wrote again mid-answer
+                    self.wake.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the poll still finds every turn meanwhile
+                log.warning("bot wake-up listener failed: %r", exc)
+                await asyncio.sleep(1)

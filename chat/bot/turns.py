@@ -1,0 +1,140 @@
+"""Bot turn bookkeeping: claim with a lease, renew it, read what a turn needs.
+
+Turns are rows, not channel-layer messages: the layer may drop or double a
+wake-up, so it only says "look now". A claim locks the conversation rows it
+takes (SKIP LOCKED on PostgreSQL, the IMMEDIATE write transaction on SQLite),
+so two processes never run turns of one conversation at once. A process that
+dies leaves its lease to expire; whoever looks next claims the turn again.
+Storing the answer is the action `complete_bot_turn`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ..models import BotTurn, Conversation, Message
+from .decision import Decision, next_miss_count
+
+State = BotTurn.State
+RECENT_TURNS = 6
+MISS_HISTORY = 20
+OUTCOMES = {"greeting", "thanks", "answer", "llm", "suggest", "handoff"}
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A turn this worker now runs: `attempt` identifies the claim in every later write."""
+
+    id: int
+    conversation_id: int
+    message_id: int
+    attempt: int
+
+    @property
+    def pk(self):
+        return self.id
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    """What answering a turn needs, read in one go."""
+
+    text: str
+    customer_id: int
+    status: str
+    misses: int
+    recent: list[tuple[str, str]]
+
+
+def _ready(now):
+    return Q(state=State.PENDING) | Q(state=State.RUNNING, lease_until__lt=now)
+
+
+def claim_turns(*, worker, limit, lease_s, busy=()):
+    """Claim the newest ready turn of up to `limit` conversations, cancelling the older ones.
+
+    Conversations in `busy` already have a turn running in this process.
+    """
+    now = timezone.now()
+    order = list(
+        BotTurn.objects.filter(_ready(now)).exclude(conversation_id__in=list(busy))
+        .order_by("id").values_list("conversation_id", flat=True)[: limit * 4]
+    )
+    wanted = list(dict.fromkeys(order))[:limit]
+    if not wanted:
+        return []  # the common case costs one indexed read and no write transaction
+    claimed = []
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update(skip_locked=True, of=("self",)).filter(pk__in=wanted)
+        statuses = dict(locked.values_list("pk", "status"))
+        for conversation_id in (pk for pk in wanted if pk in statuses):
+            turn = _claim_one(conversation_id, statuses[conversation_id], worker, now, lease_s)
+            if turn is not None:
+                claimed.append(turn)
+    return claimed
+
+
+def _claim_one(conversation_id, status, worker, now, lease_s):
+    turns = list(BotTurn.objects.filter(conversation_id=conversation_id, state__in=[State.PENDING, State.RUNNING]))
+    if not turns or any(t.state == State.RUNNING and t.lease_until and t.lease_until >= now for t in turns):
+        return None  # another process runs this conversation's turn
+    *older, newest = sorted(turns, key=lambda t: t.pk)
+    # The customer wrote again: only their latest message gets an answer.
+    stale = [t.pk for t in older]
+    if status != Conversation.Status.BOT:
+        stale.append(newest.pk)  # a person has the conversation now
+    if stale:
+        BotTurn.objects.filter(pk__in=stale).update(state=State.CANCELLED, finished_at=now, lease_until=None)
+    if status != Conversation.Status.BOT:
+        return None
+    attempt = newest.attempts + 1
+    BotTurn.objects.filter(pk=newest.pk).update(
+        state=State.RUNNING, attempts=attempt, claimed_by=worker, lease_until=now + timedelta(seconds=lease_s)
+    )
+    return Claimed(id=newest.pk, conversation_id=conversation_id, message_id=newest.message_id, attempt=attempt)
+
+
+def renew_lease(turn, *, worker, lease_s):
+    """Extend this worker's lease on a running turn; False if the turn is no longer its own."""
+    return bool(
+        BotTurn.objects.filter(pk=turn.id, state=State.RUNNING, claimed_by=worker, attempts=turn.attempt).update(
+            lease_until=timezone.now() + timedelta(seconds=lease_s)
+        )
+    )
+
+
+def release(turn, *, worker):
+    """Let the lease of a turn that failed expire now, so the next look retries it."""
+    BotTurn.objects.filter(pk=turn.id, state=State.RUNNING, claimed_by=worker, attempts=turn.attempt).update(
+        lease_until=timezone.now()
+    )
+
+
+def load_context(turn):
+    """Return the message, the conversation's state, the miss streak and the recent turns."""
+    message = Message.objects.select_related("conversation").get(pk=turn.message_id)
+    conversation = message.conversation
+    outcomes = BotTurn.objects.filter(conversation_id=conversation.pk, state=State.DONE, pk__lt=turn.id)
+    misses = 0
+    for outcome in reversed(list(outcomes.order_by("-pk").values_list("outcome", flat=True)[:MISS_HISTORY])):
+        if outcome in OUTCOMES:
+            misses = next_miss_count(Decision(kind=outcome), misses)
+    earlier = Message.objects.filter(conversation_id=conversation.pk, is_note=False, seq__lt=message.seq)
+    recent = [(m.sender, m.text) for m in reversed(earlier.order_by("-seq")[:RECENT_TURNS])]
+    return TurnContext(text=message.text, customer_id=conversation.customer_id, status=conversation.status,
+                       misses=misses, recent=recent)
+
+
+def interruption(turn):
+    """Return why a running turn should stop talking (takeover, newer_message), or None."""
+    status = Conversation.objects.filter(pk=turn.conversation_id).values_list("status", flat=True).first()
+    if status != Conversation.Status.BOT:
+        return "takeover"
+    if BotTurn.objects.filter(conversation_id=turn.conversation_id, pk__gt=turn.id, state=State.PENDING).exists():
+        return "newer_message"
+    return None

@@ -1,0 +1,18 @@
+"""Load the bundled demo knowledge base; running it again changes nothing."""
+
+from django.core.management.base import BaseCommand
+
+from chat.bot.formats import parse
+from chat.bot.knowledge import DEMO_KB_PATH
+from chat.bot.store import import_entries
+
+
+class Command(BaseCommand):
+    help = "Upsert the demo knowledge-base articles by id (articles added by hand are kept)."
+
+    def handle(self, *args, **options):
+        entries = parse(DEMO_KB_PATH.read_text(encoding="utf-8"), "json")
+        result = import_entries(entries)
+        self.stdout.write(
+            f"demo knowledge base: {result.created} created, {result.updated} updated, {result.unchanged} unchanged"
+        )
