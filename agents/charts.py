@@ -17,7 +17,7 @@ def hourly_svg(rows):
         x = PAD + i * step
         label = timezone.localtime(hour).strftime("%H:00")
         bars.append((x, HEIGHT - PAD - opened * scale, step * 0.8, opened * scale, "opened", f"{label}: {opened} opened"))
-        bars.append((x, HEIGHT - PAD - handed * scale, step * 0.8, handed * scale, "handed", f"{label}: {handed} to humans"))
+        bars.append((x + step * 0.2, HEIGHT - PAD - handed * scale, step * 0.4, handed * scale, "handed", f"{label}: {handed} to humans"))
     body = format_html_join(
         "", '<rect class="{}" x="{}" y="{}" width="{}" height="{}"><title>{}</title></rect>',
         ((cls, f"{x:.1f}", f"{y:.1f}", f"{w:.1f}", f"{h:.1f}", title) for x, y, w, h, cls, title in bars),

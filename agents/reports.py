@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db.models import Avg, Count, Min, Q
+from django.db.models import Avg, Count, Exists, Min, OuterRef, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
@@ -12,6 +12,8 @@ from . import assignment, conf, console
 from .metrics import with_timings
 
 Status = Conversation.Status
+# A conversation with any of these never was the bot's alone.
+HUMAN_KINDS = ["handoff_requested", "taken_over", "assigned"]
 
 
 def customers_online(now):
@@ -25,7 +27,6 @@ def customers_online(now):
     by_message = Message.objects.filter(created_at__gte=since, sender="customer").values("conversation__customer")
     return (
         Conversation.objects.filter(Q(customer__devices__last_seen__gte=since) | Q(customer__in=by_message))
-        .exclude(status=Status.CLOSED)
         .values("customer")
         .distinct()
         .count()
@@ -72,10 +73,8 @@ def dashboard(now=None):
     oldest = queue.aggregate(at=Min("waiting_since"))["at"]
     todays = with_timings(real.filter(opened_at__gte=today))
     closed_today = real.filter(closed_at__gte=today)
-    solved = closed_today.aggregate(
-        total=Count("pk"),
-        by_bot=Count("pk", filter=~Q(events__kind__in=["handoff_requested", "taken_over", "assigned"]), distinct=True),
-    )
+    humans = ConversationEvent.objects.filter(conversation=OuterRef("pk"), kind__in=HUMAN_KINDS)
+    solved = {"total": closed_today.count(), "by_bot": closed_today.exclude(Exists(humans)).count()}
     timing = _averages(todays.values_list("first_response", "wait_time"))
     rating = real.filter(closed_at__gte=now - timedelta(days=30)).aggregate(avg=Avg("rating"), n=Count("rating"))
     return {

@@ -144,3 +144,17 @@ def test_superuser_sees_everything(people):
     for url in ("/admin/console/", "/admin/agents/transcript/", "/admin/agents/cannedresponse/", "/admin/agents/agentprofile/"):
         assert client.get(url).status_code == 200, url
     assert 'id="dashboard"' in client.get("/admin/").content.decode()
+
+
+def test_dashboard_figures_count_bot_solved_and_queue(people):
+    from agents import reports
+    from .helpers import customer_conversation
+
+    handled_conversation(people["agent"], score=4)
+    solved = customer_conversation("opening hours?")
+    actions.close_conversation(conversation=solved, actor=SenderKind.BOT)
+    queued_conversation()
+    figures = reports.dashboard()
+    assert figures["closed_today"] == 2 and figures["bot_solved_share"] == 50
+    assert figures["queue_length"] == 1 and figures["today"] == 3 and figures["avg_rating"] == 4
+    assert figures["customers_online"] == 3 and sum(opened for _, opened, _ in figures["hourly"]) == 3

@@ -142,8 +142,6 @@
     $("act-return").disabled = !mine; $("act-close").disabled = state.status === "closed";
     $("transfer-to").disabled = !mine;
     $("reply").disabled = false; $("send").disabled = false;
-    $("as-note").checked = $("as-note").checked || !mine;
-    $("as-note").disabled = !mine;
   }
   function addEntry(f) {
     var div = document.createElement("div");
