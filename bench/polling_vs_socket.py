@@ -284,7 +284,7 @@ def sender_worker(spec):
 
     def one(i, k):
         try:
-            record_customer_message(customer=customers[i], client_msg_id=f"{spec['mode']}-{i}-{k}",
+            record_customer_message(customer=int(customers[i]), client_msg_id=f"{spec['mode']}-{i}-{k}",
                                     text="your parcel left the depot")
             counts["sent"] += 1
         except Exception:
