@@ -24,6 +24,7 @@ class Command(BaseCommand):
         dump.add_argument("--format", choices=["json", "csv", "md"], help="override the extension")
 
     def handle(self, *args, action, file, **options):
+        self.verbosity = options["verbosity"]
         try:
             kind = format_for(file, options.get("format"))
             if action == "import":
@@ -46,10 +47,11 @@ class Command(BaseCommand):
         if replace and not entries:
             raise CommandError(f"{path} holds no articles; refusing to replace the knowledge base with nothing")
         result = import_entries(entries, replace=replace)
-        self.stdout.write(
-            f"imported {len(entries)} articles from {path}: {result.created} created, {result.updated} updated, "
-            f"{result.unchanged} unchanged, {result.deleted} deleted"
-        )
+        if self.verbosity >= 1:
+            self.stdout.write(
+                f"imported {len(entries)} articles from {path}: {result.created} created, "
+                f"{result.updated} updated, {result.unchanged} unchanged, {result.deleted} deleted"
+            )
 
     def dump(self, path, kind):
         entries = export_entries()

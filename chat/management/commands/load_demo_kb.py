@@ -13,6 +13,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         entries = parse(DEMO_KB_PATH.read_text(encoding="utf-8"), "json")
         result = import_entries(entries)
-        self.stdout.write(
-            f"demo knowledge base: {result.created} created, {result.updated} updated, {result.unchanged} unchanged"
-        )
+        if options["verbosity"] >= 1:
+            self.stdout.write(
+                f"demo knowledge base: {result.created} created, {result.updated} updated, {result.unchanged} unchanged"
+            )
