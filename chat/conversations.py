@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from . import metrics, realtime
@@ -74,16 +74,14 @@ def _store_message(conversation, *, sender, text, sender_user=None, sender_name=
         stream_id=stream_id,
     )
     Conversation.objects.filter(pk=conversation.pk).update(last_seq=conversation.last_seq)
-    frame = message_frame(message)
-    realtime.publish_on_commit(
-        realtime.customer_group(conversation.customer_id),
-        realtime.event("message", conversation_id=conversation.pk, frame=frame),
-    )
-    realtime.publish_on_commit(
-        realtime.conversation_group(conversation.pk),
-        realtime.event("message", conversation_id=conversation.pk, frame=frame),
-    )
+    _publish_message(conversation, message)
     return message
+
+
+def _publish_message(conversation, message):
+    frame = message_frame(message)
+    for group in (realtime.customer_group(conversation.customer_id), realtime.conversation_group(conversation.pk)):
+        realtime.publish_on_commit(group, realtime.event("message", conversation_id=conversation.pk, frame=frame))
 
 
 def queue_position(conversation):
@@ -168,36 +166,87 @@ def latest_conversation(customer):
 # --- customer actions -----------------------------------------------------
 
 
-def _find_duplicate(customer, client_msg_id):
-    return (
-        Message.objects.filter(conversation__customer=customer, client_msg_id=client_msg_id)
-        .order_by("-pk")
-        .first()
+@dataclass(frozen=True)
+class Incoming:
+    """A customer's message as it arrived, before it is stored."""
+
+    customer_id: int
+    client_msg_id: str
+    text: str
+
+
+def _lock_open_conversations(customer_ids):
+    """Return {customer_id: open conversation}, locked in id order so batches never deadlock."""
+    rows = Conversation.objects.select_for_update().filter(customer_id__in=customer_ids).exclude(status=Status.CLOSED)
+    return {c.customer_id: c for c in rows.order_by("pk")}
+
+
+def _stored_messages(customer_ids, client_msg_ids):
+    """Return {(customer_id, client_msg_id): latest message} among what is stored already."""
+    rows = (
+        Message.objects.filter(conversation__customer_id__in=customer_ids, client_msg_id__in=client_msg_ids)
+        .select_related("conversation")
+        .order_by("pk")
     )
+    return {(m.conversation.customer_id, m.client_msg_id): m for m in rows}
+
+
+def record_customer_message(*, customer, client_msg_id, text):
+    """Store a customer's message once per client_msg_id, opening a conversation if needed."""
+    item = Incoming(customer_id=_pk(customer), client_msg_id=client_msg_id, text=text)
+    return record_customer_messages(items=[item])[0]
 
 
 @transaction.atomic
-def record_customer_message(*, customer, client_msg_id, text):
-    """Store a customer's message once per client_msg_id, opening a conversation if needed."""
-    opened = None
-    conversation = (
-        Conversation.objects.select_for_update().filter(customer=customer).exclude(status=Status.CLOSED).first()
-    )
-    if conversation is None:
-        opened = open_conversation(customer=customer, actor=SenderKind.CUSTOMER)
-        conversation = _lock(opened)
-    # Checked under the lock, so two copies racing on two instances store one.
-    duplicate = _find_duplicate(customer, client_msg_id)
-    if duplicate is not None:
-        return Recorded(message=duplicate, created=False)
-    message = _store_message(conversation, sender=SenderKind.CUSTOMER, text=text, client_msg_id=client_msg_id)
-    _queue_bot_turn(conversation, message)
-    if conversation.first_customer_message_at is None:
-        conversation.first_customer_message_at = message.created_at
-        Conversation.objects.filter(pk=conversation.pk).update(first_customer_message_at=message.created_at)
-        if conversation.status == Status.QUEUED:
-            _publish_queue()
-    return Recorded(message=message, created=True, opened=opened)
+def record_customer_messages(*, items):
+    """Store customer messages in one transaction, exactly as if one by one in order.
+
+    Each customer's open conversation is locked first (opened if none is), so
+    duplicates are checked and seqs handed out under the lock: two copies of a
+    message racing through two instances store one.
+    """
+    customer_ids = sorted({item.customer_id for item in items})
+    conversations = _lock_open_conversations(customer_ids)
+    opened = {}
+    for customer_id in customer_ids:
+        if customer_id not in conversations:
+            opened[customer_id] = open_conversation(customer=customer_id, actor=SenderKind.CUSTOMER)
+            conversations[customer_id] = _lock(opened[customer_id])
+    known = _stored_messages(customer_ids, {item.client_msg_id for item in items})
+    results, created = [], []
+    for item in items:
+        key = (item.customer_id, item.client_msg_id)
+        if key in known:
+            results.append(Recorded(message=known[key], created=False))
+            continue
+        conversation = conversations[item.customer_id]
+        conversation.last_seq += 1
+        message = known[key] = Message(
+            conversation=conversation, seq=conversation.last_seq, sender=SenderKind.CUSTOMER,
+            client_msg_id=item.client_msg_id, text=item.text,
+        )
+        created.append(message)
+        results.append(Recorded(message=message, created=True, opened=opened.pop(item.customer_id, None)))
+    if created:
+        _store_customer_messages(created)
+    return results
+
+
+def _store_customer_messages(messages):
+    """Insert new customer messages and move their conversations on, all in bulk."""
+    Message.objects.bulk_create(messages)
+    touched = {m.conversation_id: m.conversation for m in messages}
+    queue_moved = False
+    for message in messages:
+        conversation = message.conversation
+        if conversation.first_customer_message_at is None:
+            conversation.first_customer_message_at = message.created_at
+            queue_moved |= conversation.status == Status.QUEUED
+        _publish_message(conversation, message)
+    _save_heads(touched.values())
+    _queue_bot_turns(messages)
+    if queue_moved:
+        _publish_queue()
 
 
 @transaction.atomic
@@ -397,12 +446,33 @@ def transfer_conversation(*, conversation, by, agent, agent_name):
 # --- the bot's turns ------------------------------------------------------
 
 
-def _queue_bot_turn(conversation, message):
-    """Give the bot a turn for a customer message in a bot conversation, in the same transaction."""
-    if conversation.status != Status.BOT or not settings.CSBOT_BOT_ENABLED:
+def _save_heads(conversations):
+    """Write each conversation's last_seq and first message time in one statement.
+
+    The ORM's bulk_update builds a CASE expression per row and field, which
+    cost more than the rest of the hot path together; VALUES does the same in
+    one plain statement on both SQLite and PostgreSQL.
+    """
+    rows = [(c.pk, c.last_seq, connection.ops.adapt_datetimefield_value(c.first_customer_message_at)) for c in conversations]
+    values = ", ".join(["(%s, %s, %s)"] * len(rows))
+    table = Conversation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_seq = v.column2, first_customer_message_at = v.column3 "
+            f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
+            [value for row in rows for value in row],
+        )
+
+
+def _queue_bot_turns(messages):
+    """Give the bot a turn for each customer message in a bot conversation, in the same transaction."""
+    if not settings.CSBOT_BOT_ENABLED:
         return
-    BotTurn.objects.create(conversation=conversation, message=message)
-    realtime.publish_on_commit(realtime.BOT_TURNS_GROUP, realtime.event("bot_turn", conversation_id=conversation.pk))
+    turns = [BotTurn(conversation=m.conversation, message=m) for m in messages if m.conversation.status == Status.BOT]
+    if turns:
+        BotTurn.objects.bulk_create(turns)
+        for conversation_id in sorted({t.conversation_id for t in turns}):
+            realtime.publish_on_commit(realtime.BOT_TURNS_GROUP, realtime.event("bot_turn", conversation_id=conversation_id))
 
 
 def _owned_turn(turn, worker, attempt):

@@ -10,9 +10,9 @@ import time
 
 from django.conf import settings
 
-from . import db, metrics
+from . import db, ingest, metrics
 from .accounts import touch_device
-from .conversations import ConversationStateError, mark_read, queue_position, rate_conversation, record_customer_message, request_handoff
+from .conversations import ConversationStateError, mark_read, queue_position, rate_conversation, request_handoff
 from .models import SenderKind
 from .presenters import ack_frame, status_frame
 from .protocol.errors import ErrorCode, soft
@@ -101,7 +101,7 @@ class Delivery:
 
     async def record(self, client_msg_id, text):
         """Store a message (once per client_msg_id) and acknowledge it."""
-        result = await db.call(record_customer_message, customer=self.customer_id, client_msg_id=client_msg_id, text=text)
+        result = await ingest.store_customer_message(customer_id=self.customer_id, client_msg_id=client_msg_id, text=text)
         message = result.message
         async with self.lock:
             if result.opened is not None and result.opened.pk != self.conversation_id:

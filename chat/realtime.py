@@ -9,6 +9,7 @@ leaves only after their transaction commits.
 import asyncio
 import logging
 import threading
+import weakref
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -84,6 +85,28 @@ async def publish_many(items):
             from . import metrics
 
             metrics.channel_layer_errors.inc()
+
+
+_outboxes = weakref.WeakKeyDictionary()
+
+
+def publish_in_order(items):
+    """Queue (group, message) pairs for a background task that sends them in order."""
+    if not items:
+        return
+    loop = asyncio.get_running_loop()
+    outbox = _outboxes.get(loop)
+    if outbox is None:
+        outbox = _outboxes[loop] = {"items": [], "task": None}
+    outbox["items"].extend(items)
+    if outbox["task"] is None or outbox["task"].done():
+        outbox["task"] = loop.create_task(_drain(outbox))
+
+
+async def _drain(outbox):
+    while outbox["items"]:
+        items, outbox["items"] = outbox["items"], []
+        await publish_many(items)
 
 
 async def send_to_channel(channel_name, message):

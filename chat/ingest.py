@@ -1,0 +1,78 @@
+"""Customer messages from all sockets of a process, stored together.
+
+Each message costs a transaction, a commit and a hop to a database thread;
+under load most of that is overhead. Messages that arrive while one batch is
+being stored wait and go together in the next, in one transaction
+(`record_customer_messages`), so a quiet server answers at once and a busy one
+commits a hundred messages for the price of a few. The result is the same as
+storing them one by one, in arrival order.
+"""
+
+import asyncio
+import logging
+import weakref
+
+from . import db
+from .conversations import Incoming, record_customer_message, record_customer_messages
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 200
+
+
+class Ingest:
+    """One per event loop: a queue of pending messages and the task that stores them."""
+
+    def __init__(self):
+        self.pending = []
+        self.task = None
+
+    async def submit(self, item):
+        """Store one message (batched with others) and return its Recorded."""
+        future = asyncio.get_running_loop().create_future()
+        self.pending.append((item, future))
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self._run())
+        return await future
+
+    async def _run(self):
+        while self.pending:
+            batch, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
+            await self._store(batch)
+
+    async def _store(self, batch):
+        try:
+            results = await db.call_then_publish_later(record_customer_messages, items=[item for item, _ in batch])
+        except Exception:
+            # One bad message must not fail its neighbours: store them one by one.
+            log.warning("batch of %d messages failed; storing them singly", len(batch), exc_info=True)
+            for item, future in batch:
+                await self._store_one(item, future)
+            return
+        for (_, future), result in zip(batch, results):
+            if not future.done():
+                future.set_result(result)
+
+    async def _store_one(self, item, future):
+        try:
+            result = await db.call(
+                record_customer_message, customer=item.customer_id, client_msg_id=item.client_msg_id, text=item.text
+            )
+        except Exception as exc:
+            if not future.done():
+                future.set_exception(exc)
+        else:
+            if not future.done():
+                future.set_result(result)
+
+
+_by_loop = weakref.WeakKeyDictionary()
+
+
+async def store_customer_message(*, customer_id, client_msg_id, text):
+    """Store a customer's message through this process's batch writer."""
+    loop = asyncio.get_running_loop()
+    ingest = _by_loop.get(loop)
+    if ingest is None:
+        ingest = _by_loop[loop] = Ingest()
+    return await ingest.submit(Incoming(customer_id=customer_id, client_msg_id=client_msg_id, text=text))
