@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from . import db, realtime, wechat
+from .bot import runner as bot_runner
 from .accounts import PLATFORMS, read_token, sign_in
 from .conversations import latest_conversation, open_conversation, queue_position, record_customer_message
 from .models import Customer
@@ -149,6 +150,8 @@ async def poll(request):
     if args is None:
         return error(ErrorCode.INVALID_FIELD, 400, "after_seq and timeout must be non-negative numbers")
     after_seq, timeout = args
+    # A process serving only long-poll clients still answers their bot turns.
+    bot_runner.ensure_started()
     layer = get_channel_layer()
     channel = await layer.new_channel()
     group = realtime.customer_group(customer_id)
