@@ -1,6 +1,5 @@
 """A daphne process killed mid-turn: after a restart the customer is answered exactly once."""
 
-import asyncio
 import subprocess
 import sys
 
