@@ -328,8 +328,9 @@ async def main():
     use_pg = not args.sqlite and reachable(args.pg, 5432)
     redis = args.redis if not args.sqlite and reachable(args.redis, 6379) else None
     database = Database("postgres", args.pg) if use_pg else Database("sqlite")
+    # A prefix of its own, so other users of the same Redis never reach these sockets.
     settings = {"CSBOT_RATE_LIMIT_BURST": 1000, "CSBOT_RATE_LIMIT_PER_S": 1000, "LOG_LEVEL": "WARNING",
-                "CSBOT_DB_POOL_MAX": 30}
+                "CSBOT_DB_POOL_MAX": 30, "CSBOT_CHANNEL_PREFIX": f"pvs{os.getpid()}"}
     sender = args.sender or ("action" if redis else "http")
     if sender == "action" and not redis:
         parser.error("--sender action publishes through Redis; none is reachable")
@@ -339,7 +340,8 @@ async def main():
               f"{'Redis pub/sub' if redis else 'in-memory'}; {args.users} users, one message each every "
               f"{args.every:g} s, {args.seconds:g} s per mode; {os.cpu_count()} CPUs shared with the clients")
         tokens, seqs, customers = await login_all(server, args.users)
-        sender_env = {**database.env, "REDIS_URL": redis, "LOG_LEVEL": "WARNING"} if sender == "action" else None
+        sender_env = {**database.env, **settings, "REDIS_URL": redis} if sender == "action" else None
+        sender_env = {k: str(v) for k, v in sender_env.items()} if sender_env else None
         print(f"messages committed by {'a sender process through the action' if sender_env else 'HTTP POSTs'}")
         rows = []
         for mode in args.modes.split(","):

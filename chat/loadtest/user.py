@@ -34,6 +34,8 @@ class SimUser:
         self.stopped = False
         self.heartbeat_s = 10
         self.sessions = 0
+        self.paging = False
+        self.ready = asyncio.Event()  # set once the first connection has synced
 
     # --- the run -----------------------------------------------------------
 
@@ -67,18 +69,20 @@ class SimUser:
         if self.token is None and not await self._login():
             return False
         started = time.monotonic()
+        ws = None
         try:
-            self.ws = await websockets.connect(
+            ws = await websockets.connect(
                 f"{self.plan.url}/ws/chat/", additional_headers={"Authorization": f"Bearer {self.token}"},
                 subprotocols=[self.wire.subprotocol], open_timeout=self.plan.timeout_s, max_queue=None,
             )
-            await self._hello()
+            await self._hello(ws)
         except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as exc:
             self.rec.error(f"connect_{type(exc).__name__}")
-            ws, self.ws = self.ws, None
             if ws is not None:
                 await ws.close()
             return False
+        self.ws = ws  # only now may the schedule send on it: messages before hello are refused
+        self.ready.set()
         if self.sessions == 0:
             self.rec.first_connects.append(time.monotonic())
         self.rec.connect_times.append(time.monotonic() - started)
@@ -94,15 +98,17 @@ class SimUser:
             ws, self.ws = self.ws, None  # sends wait for the next connection
             await ws.close()
 
-    async def _hello(self):
+    async def _hello(self, ws):
         hello = {"type": "hello", "device_id": self.device_id, "platform": "devtools"}
         if self.conversation_id is not None:
             hello["resume"] = {"conversation_id": self.conversation_id, "last_seq": self.last_seq}
-        await self.ws.send(self.wire.encode(hello))
+        await ws.send(self.wire.encode(hello))
         deadline = time.monotonic() + self.plan.timeout_s
         while time.monotonic() < deadline:
-            frame = self.wire.decode(await asyncio.wait_for(self.ws.recv(), self.plan.timeout_s))
+            frame = self.wire.decode(await asyncio.wait_for(ws.recv(), self.plan.timeout_s))
             if frame["type"] == "welcome":
+                # Without recovery the server sends the latest page, which may repeat what was seen.
+                self.paging = not frame.get("recovered")
                 self.heartbeat_s = frame.get("heartbeat_s") or self.heartbeat_s
                 conversation_id = frame["conversation"]["id"]
                 if not frame.get("recovered"):
@@ -111,6 +117,7 @@ class SimUser:
                 elif conversation_id != self.conversation_id:
                     self.rec.error("resumed_into_other_conversation")
             elif frame["type"] == "synced":
+                self.paging = False
                 return
             else:
                 self._note(frame)
@@ -147,6 +154,11 @@ class SimUser:
 
     async def _send_on_schedule(self, end_at):
         """Send message n at first + n / rate, whatever happened to earlier ones."""
+        # A user starts typing once the chat has opened; from then on the schedule never waits.
+        try:
+            await asyncio.wait_for(self.ready.wait(), max(0.0, end_at - time.monotonic()))
+        except asyncio.TimeoutError:
+            return
         interval = 1.0 / self.plan.rate
         first = time.monotonic() + random.uniform(0, interval)
         for n in range(self.plan.max_messages):
@@ -186,7 +198,7 @@ class SimUser:
             self._saw(frame["conversation_id"], frame["seq"])
         elif kind == "message":
             key = (frame["conversation_id"], frame["seq"])
-            if key in self.seen:
+            if key in self.seen and not self.paging:
                 self.rec.client_duplicates += 1
             self.seen.add(key)
             posted = self.replies.get(frame.get("client_msg_id"))

@@ -69,3 +69,25 @@ def test_small_load_run_loses_and_doubles_nothing(server, tmp_path, encoding):
     closed = [line for line in events if line.get("event") == "close"]
     assert len(closed) == 5 and all(line["instance"] == "a" and "duration_s" in line for line in closed)
     assert "where is my order" not in daphne.output()  # message text stays out of production logs
+
+
+def test_users_reconnect_with_resume_and_resend_without_doubling(tmp_path):
+    """A tight rate limit closes sockets with 4429; users resume and resend, and the database holds each message once."""
+    database = Database("sqlite")
+    daphne = Daphne(database, CSBOT_RATE_LIMIT_BURST=4, CSBOT_RATE_LIMIT_PER_S=1)
+    try:
+        report_path = tmp_path / "report.json"
+        command = [
+            sys.executable, "manage.py", "loadtest", "--url", daphne.ws, "--users", "3", "--rate", "2", "--duration", "6",
+            "--ramp", "10/s", "--check-db", "--json", str(report_path),
+        ]
+        done = subprocess.run(command, cwd=ROOT, env=database.env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        report = json.loads(report_path.read_text())
+    finally:
+        daphne.kill()
+        database.drop()
+    assert report["errors"].get("closed_4429", 0) > 0 and report["connect"]["reconnects"] > 0
+    assert report["messages"]["resent"] > 0 and report["messages"]["client_duplicates"] == 0
+    assert report["database"]["lost"] == report["database"]["duplicated"] == 0
+    assert report["database"]["conversations_with_seq_gaps"] == 0
