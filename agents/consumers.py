@@ -220,6 +220,11 @@ class AgentConsumer(AsyncWebsocketConsumer):
         else:
             await realtime.publish_many([(realtime.conversation_group(conversation_id), message)])
 
+    async def still_viewing(self):
+        """Announce again what this console views, so other consoles' viewer lists do not expire it."""
+        if self.viewing is not None:
+            await self._announce(self.viewing, "here")
+
     async def on_viewer(self, event):
         conversation_id, channel = event["conversation_id"], event["channel"]
         if channel == self.channel_name:

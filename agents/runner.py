@@ -59,6 +59,8 @@ async def _run():
             if time.monotonic() - last_touch >= TOUCH_EVERY_S:
                 last_touch = time.monotonic()
                 await db.read(_touch, {c.user.pk for c in _consoles.values()})
+                for console in list(_consoles.values()):
+                    await console.still_viewing()
             await db.call(assignment.tick)
         except Exception:
             log.exception("agent runner step failed")
