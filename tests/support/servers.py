@@ -90,8 +90,8 @@ def server_env(database_url, **extra):
 class Daphne:
     """One daphne process serving csbot on a loopback port."""
 
-    def __init__(self, database, *, redis_url=None, name="a", **settings):
-        self.port = free_port()
+    def __init__(self, database, *, redis_url=None, name="a", port=None, **settings):
+        self.port = port or free_port()
         self.name = name
         env = dict(database.env)
         if redis_url:
