@@ -7,7 +7,7 @@ import time
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from chat import db, realtime
+from chat import db, metrics, realtime
 
 from . import commands, console, presence, runner
 from .permissions import is_agent
@@ -256,6 +256,7 @@ class AgentConsumer(AsyncWebsocketConsumer):
                 await self.fill(conversation_id, upto=seq - 1)
             if self.seqs.is_new(conversation_id, seq):
                 await self.send_json(event["frame"])
+                metrics.observe_agent_delivery(event["frame"])
                 self.seqs.shown(conversation_id, seq)
         elif kind == "status":
             await self.send_json(event["frame"])

@@ -9,7 +9,7 @@ from contextlib import aclosing
 
 from django.conf import settings
 
-from .. import db, realtime
+from .. import db, metrics, realtime
 from ..conversations import begin_bot_stream, complete_bot_turn
 from ..models import Conversation
 from . import turns
@@ -55,13 +55,20 @@ class TurnJob:
             await asyncio.gather(keeper, return_exceptions=True)
 
     async def _finish(self, outcome, replies=(), *, stream_id=None, handoff_reason=""):
-        return await db.call(
+        stored = await db.call(
             complete_bot_turn, turn=self.turn, worker=self.worker, attempt=self.turn.attempt, outcome=outcome,
             replies=[text for text in replies if text], stream_id=stream_id, handoff_reason=handoff_reason,
         )
+        asked_ms = getattr(self, "asked_ms", 0)
+        if stored and asked_ms:
+            if stream_id is None:
+                metrics.observe_bot_first_delta(asked_ms)  # an instant answer is its own first word
+            metrics.observe_bot_answer(asked_ms)
+        return stored
 
     async def _answer(self) -> None:
         context = await db.read(turns.load_context, self.turn)
+        self.asked_ms = context.asked_ms
         if context.status != Conversation.Status.BOT:
             await self._finish("cancelled")
             return
@@ -132,6 +139,8 @@ class TurnJob:
                              "index": len(said), "delta": batch}
                     said.append(batch)
                     await realtime.bot_activity(customer_id, conversation_id, frame)
+                    if len(said) == 1:
+                        metrics.observe_bot_first_delta(self.asked_ms)
 
         pump_task = asyncio.create_task(pump())
         stop = None

@@ -49,6 +49,7 @@ class TurnContext:
     status: str
     misses: int
     recent: list[tuple[str, str]]
+    asked_ms: int = 0  # when the question was stored, for the latency metrics
 
 
 def _ready(now):
@@ -127,7 +128,7 @@ def load_context(turn):
     earlier = Message.objects.filter(conversation_id=conversation.pk, is_note=False, seq__lt=message.seq)
     recent = [(m.sender, m.text) for m in reversed(earlier.order_by("-seq")[:RECENT_TURNS])]
     return TurnContext(text=message.text, customer_id=conversation.customer_id, status=conversation.status,
-                       misses=misses, recent=recent)
+                       misses=misses, recent=recent, asked_ms=int(message.created_at.timestamp() * 1000))
 
 
 def interruption(turn):

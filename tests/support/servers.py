@@ -44,7 +44,9 @@ class Database:
             parsed = urlparse(admin_url)
             self.url = urlunparse(parsed._replace(path=f"/{self.name}"))
             self._psql(f'CREATE DATABASE "{self.name}"')
-        self.env = server_env(self.url)
+        # Its own channel prefix: ids restart at 1 in every test database, so two
+        # databases' servers on one Redis must not share group names.
+        self.env = server_env(self.url, CSBOT_CHANNEL_PREFIX=f"csbot-{uuid.uuid4().hex[:8]}")
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=self.env, check=True)
 
     def _psql(self, sql):
