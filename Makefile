@@ -31,7 +31,7 @@ test: $(STAMP) browser
 	$(PY) -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== database tests on PostgreSQL"; \
-		DATABASE_URL="$$TEST_DATABASE_URL" SECRET_KEY=test-only DEBUG=1 $(PY) -m pytest -m django_db -p no:cacheprovider tests/chat tests/agents; \
+		DATABASE_URL="$$TEST_DATABASE_URL" SECRET_KEY=test-only DEBUG=1 $(PY) -m pytest -m django_db -p no:cacheprovider; \
 	elif [ "$$CI" = "true" ]; then echo "TEST_DATABASE_URL must be set under CI"; exit 1; \
 	else echo "== TEST_DATABASE_URL not set: PostgreSQL pass skipped"; fi
 	$(MAKE) test-js
