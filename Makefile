@@ -27,11 +27,15 @@ run: $(STAMP)
 
 # Everything: pure and SQLite tests (with end-to-end tests on real daphne,
 # Redis and PostgreSQL), the database tests again on PostgreSQL, the JS SDK.
+# The PostgreSQL pass opens a connection per use: test threads come and go
+# with each test's event loop, and a pool would keep their connections open
+# past the test database's teardown. The daphne processes of the end-to-end
+# tests run with the pool, as in production.
 test: $(STAMP) browser
 	$(PY) -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== database tests on PostgreSQL"; \
-		DATABASE_URL="$$TEST_DATABASE_URL" SECRET_KEY=test-only DEBUG=1 $(PY) -m pytest -m django_db -p no:cacheprovider; \
+		DATABASE_URL="$$TEST_DATABASE_URL" CSBOT_DB_POOL=0 SECRET_KEY=test-only DEBUG=1 $(PY) -m pytest -m django_db -p no:cacheprovider; \
 	elif [ "$$CI" = "true" ]; then echo "TEST_DATABASE_URL must be set under CI"; exit 1; \
 	else echo "== TEST_DATABASE_URL not set: PostgreSQL pass skipped"; fi
 	$(MAKE) test-js

@@ -82,6 +82,7 @@ def test_dev_login_only_when_enabled(client, settings):
 
 
 def test_tokens_expire_and_cannot_be_forged(client, settings):
+    settings.CSBOT_DEV_LOGIN = True
     token = post(client, "/api/auth/dev-login", {"openid": "o1", **LOGIN}).json()["token"]
     assert read_token(token) is not None
     assert read_token(token[:-2] + "xx") is None
