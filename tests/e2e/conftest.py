@@ -1,6 +1,12 @@
 import pytest
 
+from tests.support.browser import chromium_path
 from tests.support.servers import Daphne
+
+
+@pytest.fixture
+def chromium():
+    return chromium_path()
 
 
 @pytest.fixture

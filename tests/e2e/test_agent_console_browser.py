@@ -1,21 +1,16 @@
 """A real browser against a real daphne: a customer asks for a human, an agent answers in the console."""
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from tests.support import services
+from tests.support.browser import ARGS
 from tests.support.client import ChatClient
 from tests.support.servers import ROOT, Daphne, Database
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = ROOT / "artifacts"
 CREATE_AGENT = """
 from django.contrib.auth.models import Group, User
@@ -28,12 +23,6 @@ profile.save()
 """
 
 
-@pytest.fixture
-def chromium():
-    if not os.path.exists(CHROMIUM):
-        services.missing(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
-    return CHROMIUM
-
 
 @pytest.fixture
 def server():
@@ -43,17 +32,6 @@ def server():
     yield daphne
     daphne.kill()
     database.drop()
-
-
-async def serve_static(route):
-    """Answer /static/ from the apps' static folders: daphne alone serves no files."""
-    from django.contrib.staticfiles import finders
-
-    path = finders.find(route.request.url.split("/static/", 1)[1].split("?")[0])
-    if path is None:
-        return await route.fulfill(status=404)
-    types = {".css": "text/css", ".js": "application/javascript", ".svg": "image/svg+xml"}
-    await route.fulfill(status=200, body=Path(path).read_bytes(), content_type=types.get(Path(path).suffix, "application/octet-stream"))
 
 
 async def accept_dialog(dialog):
@@ -72,7 +50,6 @@ async def test_customer_hands_off_agent_takes_over_replies_closes_and_rating_sho
         browser = await pw.chromium.launch(executable_path=chromium, args=ARGS)
         try:
             context = await browser.new_context(base_url=server.http, viewport={"width": 1400, "height": 900})
-            await context.route("**/static/**", serve_static)
             page = await context.new_page()
             page.on("dialog", accept_dialog)
             await page.goto("/admin/login/?next=/admin/console/")

@@ -1,6 +1,5 @@
 """The web chat page in headless Chromium against a real daphne and a fake LLM."""
 
-import os
 import signal
 import subprocess
 import sys
@@ -8,25 +7,16 @@ import sys
 import pytest
 
 from tests.fakes.llm_server import FakeLLMServer
-from tests.support import services
+from tests.support.browser import ARGS
 from tests.support.servers import ROOT, Daphne, Database
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = ROOT / "artifacts"
 QUESTION = "free shipping threshold?"  # a weak knowledge-base hit: the LLM answers it
 TOKENS = ["Orders ", "over ", "99 ", "yuan ", "ship ", "free ", "to ", "most ", "cities; ", "remote ", "areas ",
           "pay ", "a ", "small ", "fee ", "shown ", "at ", "checkout."]
 
-
-@pytest.fixture
-def chromium():
-    if not os.path.exists(CHROMIUM):
-        services.missing(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
-    return CHROMIUM
 
 
 @pytest.fixture
