@@ -152,23 +152,31 @@ async def poll(request):
     after_seq, timeout = args
     # A process serving only long-poll clients still answers their bot turns.
     bot_runner.ensure_started()
+    snapshot = await db.read(poll_snapshot, customer_id, after_seq)
+    if snapshot["messages"] or timeout <= 0:
+        return JsonResponse(snapshot)  # no subscription needed: short polls stay cheap
+    return JsonResponse(await _wait_for_change(customer_id, after_seq, snapshot["status"], timeout))
+
+
+async def _wait_for_change(customer_id, after_seq, status, timeout):
+    """Wait up to `timeout` s for a newer message or a status change, woken through the channel layer."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
     layer = get_channel_layer()
     channel = await layer.new_channel()
     group = realtime.customer_group(customer_id)
-    # Subscribe before reading, so a message committed in between still wakes us.
+    # Subscribe, then read again, so a message committed in between still counts.
     await layer.group_add(group, channel)
     try:
-        snapshot = await db.read(poll_snapshot, customer_id, after_seq)
-        deadline = asyncio.get_running_loop().time() + timeout
-        first_status = snapshot["status"]
-        while not snapshot["messages"] and snapshot["status"] == first_status:
-            remaining = deadline - asyncio.get_running_loop().time()
-            if remaining <= 0 or not await _woken(layer, channel, remaining):
-                break
+        while True:
             snapshot = await db.read(poll_snapshot, customer_id, after_seq)
+            if snapshot["messages"] or snapshot["status"] != status:
+                return snapshot
+            remaining = deadline - loop.time()
+            if remaining <= 0 or not await _woken(layer, channel, remaining):
+                return snapshot
     finally:
         await layer.group_discard(group, channel)
-    return JsonResponse(snapshot)
 
 
 async def _woken(layer, channel, timeout):
