@@ -63,6 +63,8 @@ class DaphneServer {
       SECRET_KEY: 'js-tests-only-' + this.id,
       ALLOWED_HOSTS: '127.0.0.1,localhost',
       PYTHONUNBUFFERED: '1',
+      // These tests count exactly the messages they send; the bot would add its own.
+      CSBOT_BOT_ENABLED: '0',
     }, env);
     delete this.env.REDIS_URL; // one process, in-memory channel layer
     this.proc = null;
