@@ -15,6 +15,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from . import metrics
+
 log = logging.getLogger(__name__)
 
 QUEUE_GROUP = "agents.queue"
@@ -51,10 +53,8 @@ def _dispatch(items):
         return
     try:
         async_to_sync(publish_many)(items)
-    except Exception:  # The database has it; sockets repair from there.
-        log.exception("channel layer publish failed")
-        from . import metrics
-        metrics.channel_layer_errors.inc()
+    except Exception as exc:  # The database has it; sockets repair from there.
+        _failed(exc)
 
 
 def collecting(fn):
@@ -76,15 +76,51 @@ async def publish_many(items):
     if not items:
         return
     layer = get_channel_layer()
+    if len(items) > 1 and _pipelines(layer):
+        try:
+            await _publish_pipelined(layer, items)
+        except Exception as exc:
+            _failed(exc)
+        return
     results = await asyncio.gather(
         *(layer.group_send(group, message) for group, message in items), return_exceptions=True
     )
     for result in results:
         if isinstance(result, Exception):
-            log.error("channel layer publish failed: %r", result)
-            from . import metrics
+            _failed(result)
 
-            metrics.channel_layer_errors.inc()
+
+def _failed(exc):
+    log.error("channel layer publish failed: %r", exc)
+    metrics.channel_layer_errors.inc()
+
+
+def _pipelines(layer):
+    """True for the Redis pub/sub layer, whose group sends can share one round trip."""
+    return type(layer).__name__ == "RedisPubSubChannelLayer" and hasattr(layer, "_get_layer")
+
+
+async def _publish_pipelined(layer, items):
+    """PUBLISH every group message in one pipeline per Redis shard.
+
+    The layer's own group_send takes a lock and a round trip per message;
+    a batch of stored messages wakes two groups each, so one pipeline cuts
+    the round trips by the batch size. It uses the layer's channel naming and
+    serializer (channels_redis 4.3, pinned), so subscribers see the same bytes.
+    """
+    loop_layer = layer._get_layer()
+    by_shard = {}
+    for group, message in items:
+        channel = loop_layer._get_group_channel_name(group)
+        shard = loop_layer._get_shard(channel)
+        by_shard.setdefault(shard, []).append((channel, layer.serialize(message)))
+    for shard, pairs in by_shard.items():
+        async with shard._lock:
+            shard._ensure_redis()
+            async with shard._redis.pipeline(transaction=False) as pipe:
+                for channel, data in pairs:
+                    pipe.publish(channel, data)
+                await pipe.execute()
 
 
 _outboxes = weakref.WeakKeyDictionary()
@@ -114,9 +150,7 @@ async def send_to_channel(channel_name, message):
     try:
         await get_channel_layer().send(channel_name, message)
     except Exception as exc:
-        log.error("channel layer send failed: %r", exc)
-        from . import metrics
-        metrics.channel_layer_errors.inc()
+        _failed(exc)
 
 
 async def announce_connection(customer_id, device_id, channel_name):
