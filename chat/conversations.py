@@ -183,12 +183,19 @@ def _lock_open_conversations(customer_ids):
 
 def _stored_messages(customer_ids, client_msg_ids):
     """Return {(customer_id, client_msg_id): latest message} among what is stored already."""
-    rows = (
-        Message.objects.filter(conversation__customer_id__in=customer_ids, client_msg_id__in=client_msg_ids)
-        .select_related("conversation")
-        .order_by("pk")
-    )
-    return {(m.conversation.customer_id, m.client_msg_id): m for m in rows}
+    table, conversations = Message._meta.db_table, Conversation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.customer_id, m.client_msg_id, m.id FROM {table} m JOIN {conversations} c "
+            f"ON c.id = m.conversation_id WHERE c.customer_id IN ({', '.join(['%s'] * len(customer_ids))}) "
+            f"AND m.client_msg_id IN ({', '.join(['%s'] * len(client_msg_ids))}) ORDER BY m.id",
+            [*customer_ids, *client_msg_ids],
+        )
+        rows = cursor.fetchall()
+    if not rows:  # the usual case: no resend, no further query
+        return {}
+    messages = Message.objects.in_bulk([row[2] for row in rows])
+    return {(customer_id, client_msg_id): messages[pk] for customer_id, client_msg_id, pk in rows}
 
 
 def record_customer_message(*, customer, client_msg_id, text):
@@ -234,7 +241,7 @@ def record_customer_messages(*, items):
 
 def _store_customer_messages(messages):
     """Insert new customer messages and move their conversations on, all in bulk."""
-    Message.objects.bulk_create(messages)
+    _insert_messages(messages)
     touched = {m.conversation_id: m.conversation for m in messages}
     queue_moved = False
     for message in messages:
@@ -444,6 +451,29 @@ def transfer_conversation(*, conversation, by, agent, agent_name):
 
 
 # --- the bot's turns ------------------------------------------------------
+
+
+def _insert_messages(messages):
+    """Insert new customer messages with one statement and set their ids and times.
+
+    The plain multi-row INSERT ... RETURNING costs a fraction of bulk_create's
+    per-object work on the hottest path; rows come back in insertion order.
+    """
+    now = timezone.now()
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    columns = "conversation_id, seq, sender, sender_name, is_note, client_msg_id, text, created_at"
+    rows = [(m.conversation_id, m.seq, m.sender, "", False, m.client_msg_id, m.text, stamp) for m in messages]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Message._meta.db_table} ({columns}) VALUES "
+            + ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(rows))
+            + " RETURNING id",
+            [value for row in rows for value in row],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    for message, pk in zip(messages, ids):
+        message.pk, message.created_at = pk, now
+        message._state.adding = False
 
 
 def _save_heads(conversations):
