@@ -142,6 +142,7 @@ async def main():
     parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--redis", default="")
     parser.add_argument("--idle", type=int, default=1000)
+    parser.add_argument("--idle-only", action="store_true", help="measure only the idle-socket memory")
     args = parser.parse_args()
     database = Database(args.db, args.pg if args.db == "postgres" else None)
     settings = {"CSBOT_RATE_LIMIT_BURST": 1000, "CSBOT_RATE_LIMIT_PER_S": 1000, "CSBOT_HEARTBEAT_S": 600, "LOG_LEVEL": "WARNING"}
@@ -149,10 +150,11 @@ async def main():
     try:
         layer = "redis pub/sub" if args.redis else "in-memory"
         print(f"one daphne process, database {args.db}, channel layer {layer}")
-        rate, cpu = await throughput(server)
-        print(f"acked+persisted messages/s (20 sockets, closed loop): {rate:.0f}  server CPU {cpu * 100:.0f}%")
-        p50, p99, n, cpu = await latency(server)
-        print(f"ack latency at 100 sockets x 1 msg/s: p50 {p50:.1f} ms  p99 {p99:.1f} ms  ({n} messages, server CPU {cpu * 100:.0f}%)")
+        if not args.idle_only:
+            rate, cpu = await throughput(server)
+            print(f"acked+persisted messages/s (20 sockets, closed loop): {rate:.0f}  server CPU {cpu * 100:.0f}%")
+            p50, p99, n, cpu = await latency(server)
+            print(f"ack latency at 100 sockets x 1 msg/s: p50 {p50:.1f} ms  p99 {p99:.1f} ms  ({n} messages, server CPU {cpu * 100:.0f}%)")
         per_socket, before, after = await idle_memory(server, args.idle)
         print(f"memory per idle socket at {args.idle}: {per_socket:.1f} KiB (RSS {before / 1024:.0f} -> {after / 1024:.0f} MiB)")
     finally:
