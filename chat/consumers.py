@@ -71,7 +71,10 @@ class CustomerConsumer(AsyncWebsocketConsumer):
         self.delivery = Delivery(self)
         self.groups_joined = [realtime.customer_group(self.session.customer_id)]
         await self.channel_layer.group_add(self.groups_joined[0], self.channel_name)
-        await realtime.announce_connection(self.session.customer_id, self.session.device_id, self.channel_name)
+        self.connected_ms = int(time.time() * 1000)
+        await realtime.announce_connection(
+            self.session.customer_id, self.session.device_id, self.channel_name, self.connected_ms
+        )
         metrics.sockets_open.labels(role="customer").inc()
         liveness.register(self)
         bot_runner.ensure_started()  # answers bot turns on this process
@@ -186,7 +189,9 @@ class CustomerConsumer(AsyncWebsocketConsumer):
 
     async def on_connected_elsewhere(self, event):
         """Give way to a newer socket of the same customer, per the device policy."""
-        if event["channel"] == self.channel_name:
+        # A wake-up may arrive late: an announcement from a socket older than
+        # this one must not replace it (that socket is the one to give way).
+        if event["channel"] == self.channel_name or event.get("connected_ms", 0) < self.connected_ms:
             return
         if event["device_id"] == self.session.device_id:
             await self.close_with(CloseCode.NORMAL)

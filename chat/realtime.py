@@ -153,10 +153,11 @@ async def send_to_channel(channel_name, message):
         _failed(exc)
 
 
-async def announce_connection(customer_id, device_id, channel_name):
-    """Tell the customer's other sockets, on any instance, that a new one connected."""
+async def announce_connection(customer_id, device_id, channel_name, connected_ms):
+    """Tell the customer's other sockets, on any instance, that a new one connected at `connected_ms`."""
     await publish_many(
-        [(customer_group(customer_id), event("connected", device_id=device_id, channel=channel_name))]
+        [(customer_group(customer_id),
+          event("connected", device_id=device_id, channel=channel_name, connected_ms=connected_ms))]
     )
 
 

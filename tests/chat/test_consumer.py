@@ -304,3 +304,16 @@ async def test_concurrent_writers_leave_gapless_seqs(signed_in):
     seqs = sorted(await db(lambda: list(Message.objects.values_list("seq", flat=True)))())
     assert seqs == list(range(1, 41))
     await socket.close()
+
+
+async def test_late_announcement_from_an_older_socket_does_not_kick_a_newer_one(signed_in):
+    customer, token = signed_in
+    socket = await connected(token)
+    await socket.hello()
+    # A wake-up delayed in transit: another device that connected long ago.
+    await realtime.publish_many([(realtime.customer_group(customer.pk), realtime.event(
+        "connected", device_id="old-tablet", channel="elsewhere!1", connected_ms=1))])
+    await socket.nothing(0.5)
+    await socket.send({"type": "ping", "ts": 1})
+    assert await socket.recv() == {"type": "pong", "ts": 1}
+    await socket.close()

@@ -25,6 +25,14 @@ async def test_kick_and_dedup_work_across_instances(pg_database, redis_url, serv
         )
     resent = response.json()
     assert {k: resent[k] for k in first_ack} == first_ack
+    # And through a socket on B: the same device moves there and resends.
+    phone_on_b = ChatClient("cross-1", device_id="phone")
+    phone_on_b.token = phone.token
+    await phone_on_b.connect(b)
+    assert await phone.close_code() == 1000
+    again = await phone_on_b.say("m-1", "where is my parcel?")
+    assert {k: again[k] for k in first_ack} == first_ack
+    phone = phone_on_b
     laptop = ChatClient("cross-1", device_id="laptop")
     await laptop.connect(b)
     kick = await phone.expect("kick", timeout=10)
