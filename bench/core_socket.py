@@ -24,24 +24,9 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from chat.loadtest.procstat import cpu_seconds, rss_kib  # noqa: E402
+from chat.loadtest.stats import percentile  # noqa: E402
 from tests.support.servers import Daphne, Database  # noqa: E402
-
-
-def rss_kib(pid):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-def cpu_seconds(pid):
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
 
 
 async def login_many(server, n, prefix):
@@ -73,9 +58,8 @@ async def wait_ack(ws, client_msg_id):
             return frame
 
 
-async def throughput(server, sockets=20, seconds=10.0):
-    tokens = await login_many(server, sockets, "tput")
-    conns = [await open_socket(server, t) for t in tokens]
+async def drive(connections, seconds, make_frame, answered):
+    """Send from every socket as soon as its previous frame is answered; return frames/s."""
     count = 0
     deadline = time.monotonic() + seconds
 
@@ -83,17 +67,32 @@ async def throughput(server, sockets=20, seconds=10.0):
         nonlocal count
         n = 0
         while time.monotonic() < deadline:
-            await ws.send(json.dumps({"type": "message", "client_msg_id": f"t{i}-{n}", "text": "how do I get a refund?"}))
-            await wait_ack(ws, f"t{i}-{n}")
+            await ws.send(make_frame(i, n))
+            await answered(ws, i, n)
             n += 1
             count += 1
 
+    started = time.monotonic()
+    await asyncio.gather(*(run(i, ws) for i, ws in enumerate(connections)))
+    return count / (time.monotonic() - started)
+
+
+async def throughput(server, sockets=20, seconds=10.0):
+    tokens = await login_many(server, sockets, "tput")
+    conns = [await open_socket(server, t) for t in tokens]
+
+    def frame(i, n):
+        return json.dumps({"type": "message", "client_msg_id": f"t{i}-{n}", "text": "how do I get a refund?"})
+
+    async def answered(ws, i, n):
+        await wait_ack(ws, f"t{i}-{n}")
+
     cpu0, t0 = cpu_seconds(server.proc.pid), time.monotonic()
-    await asyncio.gather(*(run(i, ws) for i, ws in enumerate(conns)))
-    elapsed, cpu = time.monotonic() - t0, cpu_seconds(server.proc.pid) - cpu0
+    rate = await drive(conns, seconds, frame, answered)
+    cpu = (cpu_seconds(server.proc.pid) - cpu0) / (time.monotonic() - t0)
     for ws in conns:
         await ws.close()
-    return count / elapsed, cpu / elapsed
+    return rate, cpu
 
 
 async def latency(server, sockets=100, seconds=20.0, interval=1.0):

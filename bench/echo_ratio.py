@@ -14,7 +14,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import websockets
@@ -22,28 +21,11 @@ import websockets
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.core_socket import cpu_seconds, login_many, open_socket, wait_ack  # noqa: E402
+from bench.core_socket import drive, login_many, open_socket, wait_ack  # noqa: E402
+from chat.loadtest.procstat import cpu_seconds  # noqa: E402
 from tests.support.servers import Daphne, Database, free_port, wait_for_port  # noqa: E402
 
 SOCKETS = 20
-
-
-async def drive(connections, seconds, make_frame, answered):
-    count = 0
-    deadline = time.monotonic() + seconds
-
-    async def run(i, ws):
-        nonlocal count
-        n = 0
-        while time.monotonic() < deadline:
-            await ws.send(make_frame(i, n))
-            await answered(ws, i, n)
-            n += 1
-            count += 1
-
-    started = time.monotonic()
-    await asyncio.gather(*(run(i, ws) for i, ws in enumerate(connections)))
-    return count / (time.monotonic() - started)
 
 
 async def echo_rate(port, seconds):

@@ -23,11 +23,9 @@ import asyncio
 import json
 import os
 import random
-import socket
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 import websockets
 
@@ -36,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from chat.loadtest.procstat import cpu_seconds  # noqa: E402
 from chat.loadtest.stats import percentile  # noqa: E402
 from tests.support.servers import Daphne, Database  # noqa: E402
+from tests.support.services import reachable  # noqa: E402
 
 LONG_POLL_S = 25
 GRACE_S = 3.0
@@ -238,15 +237,6 @@ class Run:
             "req_per_s": self.counter["requests"] / elapsed, "mb_out": self.counter["bytes"] / 1e6,
             "posts_per_s": self.counter["posts"] / self.counter["window_s"], "errors": self.counter["errors"], "server_cpu": cpu * 100,
         }
-
-
-def reachable(url, port):
-    parsed = urlparse(url)
-    try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 async def login_all(server, n):

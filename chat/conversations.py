@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from . import metrics, realtime
@@ -84,16 +85,18 @@ def _publish_message(conversation, message):
         realtime.publish_on_commit(group, realtime.event("message", conversation_id=conversation.pk, frame=frame))
 
 
+def _queued():
+    """Conversations waiting for an agent; ones without a customer message wait for nobody."""
+    return Conversation.objects.filter(status=Status.QUEUED, first_customer_message_at__isnull=False)
+
+
 def queue_position(conversation):
     """Return the 1-based place of a queued conversation, first come first served."""
     if conversation.status != Status.QUEUED or conversation.waiting_since is None:
         return None
-    ahead = Conversation.objects.filter(status=Status.QUEUED, first_customer_message_at__isnull=False).filter(
-        waiting_since__lt=conversation.waiting_since
-    ).count() + Conversation.objects.filter(
-        status=Status.QUEUED, waiting_since=conversation.waiting_since, pk__lt=conversation.pk
-    ).count()
-    return ahead + 1
+    waiting = conversation.waiting_since
+    ahead = _queued().filter(Q(waiting_since__lt=waiting) | Q(waiting_since=waiting, pk__lt=conversation.pk))
+    return ahead.count() + 1
 
 
 def _publish_status(conversation):
@@ -110,9 +113,7 @@ def _publish_status(conversation):
 
 def _publish_queue():
     """Tell every queued customer their place, and agents that the queue moved."""
-    queued = Conversation.objects.filter(status=Status.QUEUED, first_customer_message_at__isnull=False).order_by(
-        "waiting_since", "pk"
-    )
+    queued = _queued().order_by("waiting_since", "pk")
     for position, conversation in enumerate(queued, start=1):
         realtime.publish_on_commit(
             realtime.customer_group(conversation.customer_id),

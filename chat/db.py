@@ -11,7 +11,7 @@ async def call(fn, /, *args, **kwargs):
     Short, self-contained actions run on the thread pool rather than the one
     shared ORM thread, so a slow query on one socket does not queue all others.
     """
-    result, items = await database_sync_to_async(realtime.collecting(fn), thread_sensitive=False)(*args, **kwargs)
+    result, items = await _collecting(fn, *args, **kwargs)
     await realtime.publish_many(items)
     return result
 
@@ -22,9 +22,14 @@ async def call_then_publish_later(fn, /, *args, **kwargs):
     For the hot path: the caller can acknowledge what was stored while the
     wake-ups for other sockets are still on their way.
     """
-    result, items = await database_sync_to_async(realtime.collecting(fn), thread_sensitive=False)(*args, **kwargs)
+    result, items = await _collecting(fn, *args, **kwargs)
     realtime.publish_in_order(items)
     return result
+
+
+def _collecting(fn, /, *args, **kwargs):
+    """Run fn on the thread pool; return (its result, what it published on commit)."""
+    return database_sync_to_async(realtime.collecting(fn), thread_sensitive=False)(*args, **kwargs)
 
 
 async def read(fn, /, *args, **kwargs):

@@ -96,8 +96,9 @@ class Delivery:
                 metrics.replayed.inc(len(welcome.frames))
             await self.send({"type": "synced", "last_seq": self.last_seq})
             self.synced = True
-            self.status = {k: v for k, v in welcome.status.items() if k != "queue_position"}
-            await self._send_status(welcome.status)
+            self.status = welcome.status
+            if "queue_position" in welcome.status:
+                await self.send(welcome.status)  # welcome has no field for the queue position
 
     async def record(self, client_msg_id, text):
         """Store a message (once per client_msg_id) and acknowledge it."""
@@ -166,8 +167,7 @@ class Delivery:
             await self._fill(upto=seq - 1)
         if seq not in self.acked:
             await self.send(frame)
-        self.last_seq = seq
-        self.acked = {s for s in self.acked if s > seq}
+        self._advance_past(seq)
 
     async def _fill(self, upto=None):
         frames = await db.read(messages_after, self.conversation_id, self.last_seq, upto=upto)

@@ -81,30 +81,25 @@ class SSEParser:
             text = text.removeprefix("\ufeff")
             self._bom_checked = True
         self._buffer += text
-        events = []
-        while True:
-            line, found = self._next_line()
-            if not found:
-                break
-            event = self._line(line)
-            if event is not None:
-                events.append(event)
-        return events
+        return self._complete_lines()
 
     def close(self) -> list[SSEEvent]:
         """Flush at end of stream; an unterminated event is dropped, as the spec says."""
         self._buffer += self._decoder.decode(b"", final=True)
-        events = []
         if self._buffer.endswith("\r"):
             self._buffer += "\n"
+        return self._complete_lines()
+
+    def _complete_lines(self) -> list[SSEEvent]:
+        """Consume every whole line in the buffer and return the events they dispatch."""
+        events = []
         while True:
             line, found = self._next_line()
             if not found:
-                break
+                return events
             event = self._line(line)
             if event is not None:
                 events.append(event)
-        return events
 
     def _next_line(self) -> tuple[str, bool]:
         """Cut one line off the buffer; a lone trailing CR waits for a possible LF."""
