@@ -3,6 +3,7 @@
 Run from the repository root:  python bench/wire_formats.py [--runs 15]
 Sizes are WebSocket message payloads as Wire produces them (text frames for plain
 JSON, one flags byte plus the body for binary frames), without WebSocket headers.
+The stream-interval table regenerates the corpus in memory with bench/corpus/make_corpus.py.
 """
 
 import argparse
@@ -13,12 +14,15 @@ import time
 import zlib
 from pathlib import Path
 
+import cramjam
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from chat.protocol.codecs import JsonCodec  # noqa: E402
 from chat.protocol.proto_codec import ProtoCodec  # noqa: E402
 from chat.protocol.wire import Wire  # noqa: E402
+from bench.corpus import make_corpus  # noqa: E402
 
 CORPUS = ROOT / "bench" / "corpus" / "frames.jsonl"
 THRESHOLD = 1024
@@ -64,37 +68,74 @@ def threshold_table(corpus):
     return "\n".join(rows)
 
 
-def coalesced(corpus, per_frame):
-    """Return the corpus with every per_frame consecutive deltas of a stream sent as one."""
-    out, pending, count, index = [], None, 0, {}
-    for line in corpus:
-        frame = line["frame"]
-        if pending is not None and (frame["type"] != "stream" or frame["stream_id"] != pending["frame"]["stream_id"]
-                                    or count == per_frame):
-            out.append(pending)
-            pending = None
-        if frame["type"] != "stream":
-            out.append(line)
-        elif pending is None:
-            stream_id = frame["stream_id"]
-            index[stream_id] = index.get(stream_id, -1) + 1
-            pending, count = {**line, "frame": {**frame, "index": index[stream_id]}}, 1
-        else:
-            pending["frame"]["delta"] += frame["delta"]
-            count += 1
-    if pending is not None:
-        out.append(pending)
-    return out
-
-
-def coalesce_table(corpus):
-    """Show what sending several model deltas per stream frame saves; the contract allows any delta size."""
-    baseline = sum(wire_sizes(corpus, JsonCodec, False))
-    rows = ["| deltas per stream frame | frames | protobuf + Snappy | % of JSON |", "| --- | --- | --- | --- |"]
-    for per_frame in (1, 2, 4, 8):
-        lines = coalesced(corpus, per_frame)
+def interval_table():
+    """Regenerate the corpus at each coalescing interval: stream frames, their size and pace."""
+    rows = [
+        "| interval ms | stream frames | average delta (chars) | updates/s | JSON | protobuf + Snappy | % of JSON "
+        f"| % of JSON at {make_corpus.COALESCE_MS} ms |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    default = sum(wire_sizes(make_corpus.build()[0], JsonCodec, False))
+    for interval in (25, 50, 100, 150, 200):
+        lines, streams = make_corpus.build(interval)
+        deltas = [line["frame"]["delta"] for line in lines if line["frame"]["type"] == "stream"]
+        # Updates per second while a stream is running: gaps between frames over the time they span.
+        span_s = sum(sent[-1] - sent[0] for sent in streams) / 1000
+        updates = sum(len(sent) - 1 for sent in streams) / span_s
+        baseline = sum(wire_sizes(lines, JsonCodec, False))
         total = sum(wire_sizes(lines, ProtoCodec, True))
-        rows.append(f"| {per_frame} | {len(lines)} | {total:,} | {100 * total / baseline:.1f}% |")
+        rows.append(f"| {interval} | {len(deltas)} | {sum(map(len, deltas)) / len(deltas):.1f} | {updates:.1f} | "
+                    f"{baseline:,} | {total:,} | {100 * total / baseline:.1f}% | {100 * total / default:.1f}% |")
+    return "\n".join(rows)
+
+
+def with_stream_ids(corpus, length):
+    """Return the corpus with every stream_id cut to its first `length` hex digits."""
+    def cut(frame):
+        frame = {**frame, "stream_id": frame["stream_id"][:length]} if "stream_id" in frame else frame
+        if "messages" in frame:
+            frame = {**frame, "messages": [cut(message) for message in frame["messages"]]}
+        return frame
+    return [{**line, "frame": cut(line["frame"])} for line in corpus]
+
+
+def stream_id_table(corpus):
+    """Show what the 32-digit stream ids (uuid4().hex) cost compared with shorter ones."""
+    rows = ["| stream_id length | JSON | protobuf + Snappy | % of JSON | protobuf stream deltas |",
+            "| --- | --- | --- | --- | --- |"]
+    for length in (32, 12, 8):
+        lines = with_stream_ids(corpus, length)
+        baseline = sum(wire_sizes(lines, JsonCodec, False))
+        sizes = wire_sizes(lines, ProtoCodec, True)
+        deltas = [size for line, size in zip(lines, sizes) if line["frame"]["type"] == "stream"]
+        rows.append(f"| {length} | {baseline:,} | {sum(sizes):,} | {100 * sum(sizes) / baseline:.1f}% | "
+                    f"{sum(deltas):,} ({sum(deltas) / len(deltas):.0f} B/frame) |")
+    return "\n".join(rows)
+
+
+def text_table(corpus):
+    """Compress each long answer on its own: the floor for any per-frame compressor.
+
+    Snappy and raw deflate on the answer text alone (% of its UTF-8 bytes), and deflate
+    on the whole protobuf frame, flags byte included, as permessage-deflate without
+    context takeover would send it (% of the JSON frames, like the targets).
+    """
+    codec, json_codec = ProtoCodec(), JsonCodec()
+    frames = [line["frame"] for line in corpus]
+    answers = [f for f in frames if f["type"] == "message" and len(f["text"].encode()) >= THRESHOLD]
+    rows = ["| answers >= 1 KB (count) | text, UTF-8 bytes | text, Snappy | text, deflate | JSON frames "
+            "| protobuf frames, deflate each |", "| --- | --- | --- | --- | --- | --- |"]
+    for label, chosen in (("Chinese", [f for f in answers if is_chinese(f["text"])]),
+                          ("English", [f for f in answers if not is_chinese(f["text"])]), ("all", answers)):
+        texts = [f["text"].encode() for f in chosen]
+        raw = sum(map(len, texts))
+        snappy = sum(len(cramjam.snappy.compress_raw(t)) for t in texts)
+        deflate = sum(len(zlib.compress(t, wbits=-15)) for t in texts)
+        json_bytes = sum(len(json_codec.encode(f)) for f in chosen)
+        framed = sum(len(zlib.compress(deflate_body(codec, f), wbits=-15)) for f in chosen)
+        cells = [f"{size:,} ({100 * size / base:.0f}%)" for size, base in ((snappy, raw), (deflate, raw))]
+        rows.append(f"| {label} ({len(chosen)}) | {raw:,} | " + " | ".join(cells) +
+                    f" | {json_bytes:,} | {framed:,} ({100 * framed / json_bytes:.0f}%) |")
     return "\n".join(rows)
 
 
@@ -238,12 +279,19 @@ def main():
     args = parser.parse_args()
     corpus = load_corpus()
     print(f"Corpus: {len(corpus)} frames from {CORPUS.relative_to(ROOT)}; Snappy threshold {THRESHOLD} bytes.\n")
+    if corpus != make_corpus.build()[0]:
+        print("Note: the corpus file differs from what make_corpus.py writes now; regenerate it.\n")
     print("Bytes on the wire (% of JSON)\n")
     print(size_table(corpus))
     print("\nprotobuf + Snappy over all frames by compression threshold\n")
     print(threshold_table(corpus))
-    print("\nprotobuf + Snappy over all frames with stream deltas coalesced (% of the original JSON)\n")
-    print(coalesce_table(corpus))
+    print("\nLong answers, each compressed on its own: text (% of UTF-8 bytes), protobuf frames (% of JSON)\n")
+    print(text_table(corpus))
+    print("\nThe corpus regenerated at each stream coalescing interval (the server's default is "
+          f"{make_corpus.COALESCE_MS} ms)\n")
+    print(interval_table())
+    print("\nStream ids cut to fewer hex digits\n")
+    print(stream_id_table(corpus))
     print(f"\nCodec time per frame through Wire, median of {args.runs} runs\n")
     print(time_table(corpus, args.runs))
 

@@ -1,22 +1,40 @@
 """Write frames.jsonl: customer-service sessions in Chinese and English, frame by frame.
 
-Run from the repository root: python bench/corpus/make_corpus.py
+Run from the repository root: python bench/corpus/make_corpus.py [--coalesce-ms 50] [--out PATH]
 The output is deterministic (fixed seed), so the file only changes when this script does.
 Each line is {"conn": n, "dir": "c2s" | "s2c", "frame": {...}}; `conn` numbers one
 socket, so per-connection compressors (permessage-deflate) can be reset between them.
+
+Bot answers are streamed only where the server streams them: LLM answers go out as
+`stream` frames built by a simulated token stream (see `token_stream`) batched in
+virtual time by the rule of `chat.bot.llm.coalesce` (see `coalesce_schedule`), then
+as one stored `message`; knowledge-base answers go out whole as one `message`.
 """
 
+import argparse
 import json
+import math
 import random
+import re
 from pathlib import Path
 
 SEED = 20260101
 SESSIONS = 16
 OUT = Path(__file__).with_name("frames.jsonl")
 
-# Conversations by topic: customer lines, short bot answers and long knowledge-base answers.
+# The server's default CSBOT_STREAM_COALESCE_MS (csbot/settings.py).
+COALESCE_MS = 50
+# The simulated model: tokens per second drawn per stream, delay before the first token,
+# and the spread of each gap between tokens (log-normal, mean 1/rate).
+TOKENS_PER_S = (30.0, 100.0)
+FIRST_TOKEN_MS = (250.0, 900.0)
+GAP_SIGMA = 0.5
+# What the bot sends before each answer (chat.bot.answering.TYPING).
+BOT_TYPING = {"type": "typing", "sender": "bot"}
+
+# Conversations by topic: customer lines, short bot answers (LLM, streamed) and long
+# knowledge-base answers (sent whole).
 ZH = {
-    "bot_name": "小智",
     "agents": ["李娜", "王强", "陈晓雯", "客服-周"],
     "platforms": ["ios", "android", "devtools"],
     "topics": [
@@ -80,7 +98,6 @@ ZH = {
 }
 
 EN = {
-    "bot_name": "Ava",
     "agents": ["Sam Carter", "Priya Nair", "Tom Becker", "Support - Lucia"],
     "platforms": ["web", "ios", "android"],
     "topics": [
@@ -139,8 +156,10 @@ EN = {
 class Session:
     """One socket: frames in order, with the conversation state a server would keep."""
 
-    def __init__(self, conn, rng, lang, start_ts, msg_id):
+    def __init__(self, conn, rng, lang, start_ts, msg_id, coalesce_ms=COALESCE_MS):
         self.conn, self.rng, self.lang = conn, rng, lang
+        self.coalesce_ms = coalesce_ms
+        self.streams = []  # per streamed answer: the ms (from the request) each stream frame went out
         self.ts = start_ts
         self.msg_id = msg_id
         self.conversation_id = str(10200 + conn * 37)
@@ -178,14 +197,23 @@ class Session:
         self.emit("s2c", {"type": "ack", "client_msg_id": client_msg_id, "msg_id": message["msg_id"],
                           "conversation_id": self.conversation_id, "seq": message["seq"], "ts": message["ts"]})
 
-    def bot_says(self, text, *, stream=True):
-        stream_id = f"s-{self.msg_id + 1}" if stream else None
-        if stream:
-            for index, delta in enumerate(deltas(self.rng, text)):
-                self.tick(20, 120)
+    def bot_says(self, text, *, llm=True):
+        """Answer a turn: `typing`, then an LLM answer's stream, then the stored message.
+
+        A knowledge-base answer (llm=False) is sent whole, without stream frames or stream_id.
+        Bot messages carry no sender_name: the server stores them with an empty one.
+        """
+        self.emit("s2c", BOT_TYPING)
+        stream_id = None
+        if llm:
+            stream_id = new_stream_id(self.rng)
+            batches = coalesce_schedule(token_stream(self.rng, text), self.coalesce_ms)
+            for index, (_, delta) in enumerate(batches):
                 self.emit("s2c", {"type": "stream", "conversation_id": self.conversation_id,
                                   "stream_id": stream_id, "index": index, "delta": delta})
-        message = self.stored_message("bot", text, sender_name=self.lang["bot_name"], stream_id=stream_id)
+            self.streams.append([sent for sent, _ in batches])
+            self.ts += math.ceil(batches[-1][0])
+        message = self.stored_message("bot", text, stream_id=stream_id)
         self.emit("s2c", {"type": "message", **message})
 
     def agent_says(self, agent, text):
@@ -207,14 +235,81 @@ class Session:
         self.emit("s2c", {"type": "pong", "ts": ts})
 
 
-def deltas(rng, text):
-    """Split an answer the way a streaming model emits it: mostly short pieces."""
-    pieces, start = [], 0
-    while start < len(text):
-        size = rng.choice([2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 30])
-        pieces.append(text[start:start + size])
-        start += size
-    return pieces
+def new_stream_id(rng):
+    """Return a stream id as the server makes one: uuid4().hex, 32 hex digits."""
+    return f"{rng.getrandbits(128):032x}"
+
+
+# Pre-tokens in the style of byte-level BPE models: words with their leading space,
+# digit groups of up to three, CJK runs, single punctuation marks, newlines.
+PRE_TOKENS = re.compile(r"[\u3400-\u9fff]+| ?[A-Za-z]+|'[a-z]+| ?\d{1,3}|\n+| ?[^\sA-Za-z\d\u3400-\u9fff]| +")
+
+
+def tokenize(rng, text):
+    """Split text into model tokens: English word pieces of about 4 characters counting the
+    leading space, Chinese 1-2 characters per token, punctuation on its own."""
+    tokens = []
+    for match in PRE_TOKENS.finditer(text):
+        piece = match.group()
+        if "\u3400" <= piece[0] <= "\u9fff":
+            while piece:
+                size = 1 if len(piece) == 1 or rng.random() < 0.5 else 2
+                tokens.append(piece[:size])
+                piece = piece[size:]
+        elif piece.strip().isalpha() and len(piece) > 6:
+            # Frequent words are whole tokens; rarer and longer ones are a few pieces.
+            if len(piece) <= 8 and rng.random() < 0.5:
+                tokens.append(piece)
+                continue
+            while len(piece) > 6:
+                size = rng.choice((3, 4, 4, 5))
+                tokens.append(piece[:size])
+                piece = piece[size:]
+            tokens.append(piece)
+        else:
+            tokens.append(piece)
+    assert "".join(tokens) == text
+    return tokens
+
+
+def token_stream(rng, text):
+    """Return [(ms after the request, token)]: a hosted model streaming `text`.
+
+    Each stream draws its own rate (TOKENS_PER_S) and first-token delay; the gaps
+    between tokens vary log-normally around 1/rate.
+    """
+    tokens = tokenize(rng, text)
+    mean_gap = 1000.0 / rng.uniform(*TOKENS_PER_S)
+    at = rng.uniform(*FIRST_TOKEN_MS)
+    arrivals = []
+    for token in tokens:
+        arrivals.append((at, token))
+        at += mean_gap * rng.lognormvariate(-GAP_SIGMA**2 / 2, GAP_SIGMA)
+    return arrivals
+
+
+def coalesce_schedule(arrivals, interval_ms):
+    """Batch timed deltas by the rule of chat.bot.llm.coalesce, in virtual time.
+
+    A delta arriving at least `interval_ms` after the last batch went out is sent at
+    once; otherwise it waits, with whatever arrives meanwhile, until the interval is
+    up. The end of the stream (at the last token) flushes what is pending at once.
+    Returns [(ms sent, delta)].
+    """
+    batches, pending, last_sent, due = [], [], -math.inf, 0.0
+    for at, token in arrivals:
+        if pending and at >= due:
+            batches.append((due, "".join(pending)))
+            pending, last_sent = [], due
+        if not pending:
+            due = max(at, last_sent + interval_ms)
+        pending.append(token)
+        if due <= at:
+            batches.append((at, "".join(pending)))
+            pending, last_sent = [], at
+    if pending:
+        batches.append((arrivals[-1][0], "".join(pending)))
+    return batches
 
 
 def long_answer(rng, lang):
@@ -240,7 +335,7 @@ def run_session(session):
         for topic in rng.sample(lang["topics"], 2):
             for ask, answer in zip(topic["ask"], topic["bot"]):
                 session.stored_message("customer", ask, client_msg_id=f"c-{session.tick()}-0")
-                session.stored_message("bot", answer, sender_name=lang["bot_name"], stream_id=f"s-{session.msg_id + 1}")
+                session.stored_message("bot", answer, stream_id=new_stream_id(rng))
     hello = {"type": "hello", "device_id": f"dev-{rng.getrandbits(48):012x}", "platform": rng.choice(lang["platforms"]),
              "app_version": rng.choice(["3.12.0", "3.11.4", "web-2026.01"]), "compress": ["snappy"]}
     resume = returning and rng.random() < 0.5
@@ -254,8 +349,8 @@ def run_session(session):
     replay = session.stored[-3:] if resume else session.stored[-50:]
     for message in replay:
         session.emit("s2c", {"type": "message", **message})
+    # The server sends no status after synced unless the conversation is queued.
     session.emit("s2c", {"type": "synced", "last_seq": session.seq})
-    session.status("bot")
     if resume and rng.random() < 0.7:
         # Scrolling up past the replay fetches an older page.
         session.history_page(replay[0]["seq"], 20)
@@ -268,7 +363,7 @@ def run_session(session):
     session.heartbeat()
     if rng.random() < 0.8:
         session.customer_says("Is there a full policy I can read?" if lang is EN else "有没有详细的规则说明？")
-        session.bot_says(long_answer(rng, lang), stream=rng.random() < 0.3)
+        session.bot_says(long_answer(rng, lang), llm=False)  # a knowledge-base article, never streamed
         session.heartbeat()
     for line in topic["follow"]:
         session.customer_says(line)
@@ -305,18 +400,32 @@ def handoff(session, topic):
     session.emit("s2c", {"type": "rated", "conversation_id": session.conversation_id, "score": score})
 
 
-def main():
+def build(coalesce_ms=COALESCE_MS):
+    """Return (lines, streams): the corpus, and for each streamed answer the times (ms
+    from its request) at which its stream frames went out."""
     rng = random.Random(SEED)
-    ts, msg_id, lines = 1_767_225_600_000, 880_000, []
+    ts, msg_id, lines, streams = 1_767_225_600_000, 880_000, [], []
     for conn in range(SESSIONS):
-        session = Session(conn, random.Random(rng.getrandbits(32)), ZH if conn % 2 == 0 else EN, ts, msg_id)
+        session = Session(conn, random.Random(rng.getrandbits(32)), ZH if conn % 2 == 0 else EN, ts, msg_id,
+                          coalesce_ms)
         run_session(session)
         lines.extend(session.log)
+        streams.extend(session.streams)
         ts, msg_id = session.ts + 60_000, session.msg_id + 1000
-    with OUT.open("w", encoding="utf-8") as out:
+    return lines, streams
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--coalesce-ms", type=int, default=COALESCE_MS,
+                        help=f"stream coalescing interval (default {COALESCE_MS}, the server's default)")
+    parser.add_argument("--out", type=Path, default=OUT, help=f"output file (default {OUT.name})")
+    args = parser.parse_args()
+    lines, _ = build(args.coalesce_ms)
+    with args.out.open("w", encoding="utf-8") as out:
         for line in lines:
             out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
-    print(f"wrote {len(lines)} frames to {OUT.name}")
+    print(f"wrote {len(lines)} frames to {args.out.name}")
 
 
 if __name__ == "__main__":
