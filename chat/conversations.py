@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import metrics, realtime
+from . import metrics, realtime, sql
 from .models import BotTurn, Conversation, ConversationEvent, Message, SenderKind
 from .presenters import message_frame, status_frame
 
@@ -177,26 +177,43 @@ class Incoming:
 
 
 def _lock_open_conversations(customer_ids):
-    """Return {customer_id: open conversation}, locked in id order so batches never deadlock."""
-    rows = Conversation.objects.select_for_update().filter(customer_id__in=customer_ids).exclude(status=Status.CLOSED)
-    return {c.customer_id: c for c in rows.order_by("pk")}
+    """Lock the customers' open conversations, in id order so batches never deadlock.
+
+    Returns a function that reads {customer_id: conversation}; inside a
+    pipeline the statement goes out with the ones after it.
+    """
+    table = Conversation._meta.db_table
+    # SQLite has no row locks: its IMMEDIATE transactions hold the whole database.
+    for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    rows = sql.execute(
+        f"SELECT {sql.columns(Conversation)} FROM {table} WHERE customer_id IN ({sql.placeholders(len(customer_ids))}) "
+        f"AND status <> %s ORDER BY id{for_update}",
+        [*customer_ids, Status.CLOSED],
+    )
+    return lambda: {c.customer_id: c for c in sql.instances(Conversation, rows())}
 
 
 def _stored_messages(customer_ids, client_msg_ids):
-    """Return {(customer_id, client_msg_id): latest message} among what is stored already."""
+    """Look up messages already stored under these client_msg_ids, in any conversation of these customers.
+
+    Returns a function that reads {(customer_id, client_msg_id): latest message}.
+    """
     table, conversations = Message._meta.db_table, Conversation._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT c.customer_id, m.client_msg_id, m.id FROM {table} m JOIN {conversations} c "
-            f"ON c.id = m.conversation_id WHERE c.customer_id IN ({', '.join(['%s'] * len(customer_ids))}) "
-            f"AND m.client_msg_id IN ({', '.join(['%s'] * len(client_msg_ids))}) ORDER BY m.id",
-            [*customer_ids, *client_msg_ids],
-        )
-        rows = cursor.fetchall()
-    if not rows:  # the usual case: no resend, no further query
-        return {}
-    messages = Message.objects.in_bulk([row[2] for row in rows])
-    return {(customer_id, client_msg_id): messages[pk] for customer_id, client_msg_id, pk in rows}
+    rows = sql.execute(
+        f"SELECT c.customer_id, m.client_msg_id, m.id FROM {table} m JOIN {conversations} c "
+        f"ON c.id = m.conversation_id WHERE c.customer_id IN ({sql.placeholders(len(customer_ids))}) "
+        f"AND m.client_msg_id IN ({sql.placeholders(len(client_msg_ids))}) ORDER BY m.id",
+        [*customer_ids, *client_msg_ids],
+    )
+
+    def read():
+        found = rows()
+        if not found:  # the usual case: no resend, no further query
+            return {}
+        messages = Message.objects.in_bulk([row[2] for row in found])
+        return {(customer_id, client_msg_id): messages[pk] for customer_id, client_msg_id, pk in found}
+
+    return read
 
 
 def record_customer_message(*, customer, client_msg_id, text):
@@ -214,13 +231,20 @@ def record_customer_messages(*, items):
     message racing through two instances store one.
     """
     customer_ids = sorted({item.customer_id for item in items})
-    conversations = _lock_open_conversations(customer_ids)
+    client_msg_ids = sorted({item.client_msg_id for item in items})
+    # One round trip: the lookup runs after the locks are held, so it sees any
+    # copy that a racing transaction stored before it let go of the row.
+    with sql.pipeline():
+        locked = _lock_open_conversations(customer_ids)
+        stored = _stored_messages(customer_ids, client_msg_ids)
+        conversations, known = locked(), stored()
     opened = {}
     for customer_id in customer_ids:
         if customer_id not in conversations:
             opened[customer_id] = open_conversation(customer=customer_id, actor=SenderKind.CUSTOMER)
             conversations[customer_id] = _lock(opened[customer_id])
-    known = _stored_messages(customer_ids, {item.client_msg_id for item in items})
+    if opened:  # a copy may have been stored by whoever opened it first
+        known = _stored_messages(customer_ids, client_msg_ids)()
     results, created = [], []
     for item in items:
         key = (item.customer_id, item.client_msg_id)
@@ -241,18 +265,24 @@ def record_customer_messages(*, items):
 
 
 def _store_customer_messages(messages):
-    """Insert new customer messages and move their conversations on, all in bulk."""
-    _insert_messages(messages)
-    touched = {m.conversation_id: m.conversation for m in messages}
+    """Insert new customer messages, move their conversations on and queue bot turns, in one round trip."""
+    now = timezone.now()
     queue_moved = False
     for message in messages:
+        message.created_at = now
         conversation = message.conversation
         if conversation.first_customer_message_at is None:
-            conversation.first_customer_message_at = message.created_at
+            conversation.first_customer_message_at = now
             queue_moved |= conversation.status == Status.QUEUED
-        _publish_message(conversation, message)
-    _save_heads(touched.values())
-    _queue_bot_turns(messages)
+    with sql.pipeline():
+        inserted = _insert_messages(messages)
+        _save_heads({m.conversation_id: m.conversation for m in messages}.values())
+        turns = _queue_bot_turns(messages)
+        inserted()
+    for message in messages:
+        _publish_message(message.conversation, message)
+    for conversation_id in turns:
+        realtime.publish_on_commit(realtime.BOT_TURNS_GROUP, realtime.event("bot_turn", conversation_id=conversation_id))
     if queue_moved:
         _publish_queue()
 
@@ -455,26 +485,28 @@ def transfer_conversation(*, conversation, by, agent, agent_name):
 
 
 def _insert_messages(messages):
-    """Insert new customer messages with one statement and set their ids and times.
+    """Insert new customer messages with one statement; returns a function that sets their ids.
 
     The plain multi-row INSERT ... RETURNING costs a fraction of bulk_create's
-    per-object work on the hottest path; rows come back in insertion order.
+    per-object work on the hottest path. Ids are matched back by seq, not by
+    the order of the returned rows.
     """
-    now = timezone.now()
-    stamp = connection.ops.adapt_datetimefield_value(now)
+    stamp = connection.ops.adapt_datetimefield_value(messages[0].created_at)
     columns = "conversation_id, seq, sender, sender_name, is_note, client_msg_id, text, created_at"
     rows = [(m.conversation_id, m.seq, m.sender, "", False, m.client_msg_id, m.text, stamp) for m in messages]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {Message._meta.db_table} ({columns}) VALUES "
-            + ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(rows))
-            + " RETURNING id",
-            [value for row in rows for value in row],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-    for message, pk in zip(messages, ids):
-        message.pk, message.created_at = pk, now
-        message._state.adding = False
+    returned = sql.execute(
+        f"INSERT INTO {Message._meta.db_table} ({columns}) VALUES {sql.placeholders(len(rows), 8)} "
+        "RETURNING id, conversation_id, seq",
+        [value for row in rows for value in row],
+    )
+
+    def set_ids():
+        ids = {(conversation_id, seq): pk for pk, conversation_id, seq in returned()}
+        for message in messages:
+            message.pk = ids[(message.conversation_id, message.seq)]
+            message._state.adding = False
+
+    return set_ids
 
 
 def _save_heads(conversations):
@@ -485,25 +517,35 @@ def _save_heads(conversations):
     one plain statement on both SQLite and PostgreSQL.
     """
     rows = [(c.pk, c.last_seq, connection.ops.adapt_datetimefield_value(c.first_customer_message_at)) for c in conversations]
-    values = ", ".join(["(%s, %s, %s)"] * len(rows))
     table = Conversation._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET last_seq = v.column2, first_customer_message_at = v.column3 "
-            f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
-            [value for row in rows for value in row],
-        )
+    sql.execute(
+        f"UPDATE {table} SET last_seq = v.column2, first_customer_message_at = v.column3 "
+        f"FROM (VALUES {sql.placeholders(len(rows), 3)}) AS v WHERE {table}.id = v.column1",
+        [value for row in rows for value in row],
+    )
 
 
 def _queue_bot_turns(messages):
-    """Give the bot a turn for each customer message in a bot conversation, in the same transaction."""
+    """Give the bot a turn for each customer message in a bot conversation, in the same transaction.
+
+    The turns are inserted by (conversation, seq) from the messages inserted
+    just before, so this needs no ids and joins the same round trip. Returns
+    the ids of the conversations that got a turn, for the runner's wake-up.
+    """
     if not settings.CSBOT_BOT_ENABLED:
-        return
-    turns = [BotTurn(conversation=m.conversation, message=m) for m in messages if m.conversation.status == Status.BOT]
-    if turns:
-        BotTurn.objects.bulk_create(turns)
-        for conversation_id in sorted({t.conversation_id for t in turns}):
-            realtime.publish_on_commit(realtime.BOT_TURNS_GROUP, realtime.event("bot_turn", conversation_id=conversation_id))
+        return []
+    mine = [m for m in messages if m.conversation.status == Status.BOT]
+    if not mine:
+        return []
+    turns, table = BotTurn._meta.db_table, Message._meta.db_table
+    stamp = connection.ops.adapt_datetimefield_value(mine[0].created_at)
+    sql.execute(
+        f"INSERT INTO {turns} (conversation_id, message_id, state, attempts, claimed_by, stream_id, outcome, created_at) "
+        f"SELECT m.conversation_id, m.id, %s, 0, '', '', '', %s FROM {table} m "
+        f"JOIN (VALUES {sql.placeholders(len(mine), 2)}) AS v ON m.conversation_id = v.column1 AND m.seq = v.column2",
+        [BotTurn.State.PENDING, stamp, *[value for m in mine for value in (m.conversation_id, m.seq)]],
+    )
+    return sorted({m.conversation_id for m in mine})
 
 
 def _owned_turn(turn, worker, attempt):

@@ -26,6 +26,14 @@ def render(result):
     else:
         lines.append(f"delivery        {_latency(delivery['latency_ms'])}; replies {delivery['replies_posted']}, "
                      f"undelivered {delivery['undelivered']}")
+    steady = result.get("steady_state")
+    if steady is None:
+        lines.append("steady state    not reached (not every user connected)")
+    else:
+        lines.append(f"after ramp      from t={steady['from_s']} s, when every user had synced:")
+        lines.append(f"  ack latency   {_latency(steady['ack_latency_ms'])}")
+        if delivery is not None:
+            lines.append(f"  delivery      {_latency(steady['delivery_latency_ms'])}")
     lines.append(f"duplicates      {m['client_duplicates']} message frames seen twice by a client")
     errors = result["errors"]
     lines.append("errors          " + (", ".join(f"{k} {v}" for k, v in sorted(errors.items())) if errors else "none"))
@@ -41,4 +49,6 @@ def render(result):
             f"server pid {pid}  CPU {figures['cpu_percent']}%  RSS {figures['rss_start_mib']} -> "
             f"{figures['rss_peak_mib']} MiB  ({figures['kib_per_socket']} KiB per socket)"
         )
+    if result.get("load_generator_cpu_percent") is not None:
+        lines.append(f"load generator  CPU {result['load_generator_cpu_percent']}% (this process, same machine)")
     return "\n".join(lines)

@@ -1,12 +1,14 @@
 """Run a load plan: ramp users up at a fixed rate, let them chat, report what happened."""
 
 import asyncio
+import os
 import time
 
 import httpx
 
 from .procstat import ProcessWatch
-from .stats import Recorder, summary_ms
+from .procstat import cpu_seconds
+from .stats import Recorder, after, summary_ms
 from .user import SimUser
 
 PROGRESS_EVERY_S = 1.0
@@ -40,6 +42,7 @@ async def run(plan, *, credentials=(), server_pids=(), progress=None):
     """Run the plan; return the report as a dict. `progress` gets a status line every second."""
     rec = Recorder()
     watch = ProcessWatch(server_pids) if server_pids else None
+    own_cpu0 = cpu_seconds(os.getpid())
     limits = httpx.Limits(max_connections=max(10, plan.agents * 2), max_keepalive_connections=max(10, plan.agents * 2))
     async with httpx.AsyncClient(timeout=plan.timeout_s, limits=limits) as http:
         users = []
@@ -63,7 +66,9 @@ async def run(plan, *, credentials=(), server_pids=(), progress=None):
             task.cancel()
         await asyncio.gather(*tasks, *repliers, return_exceptions=True)
     elapsed = time.monotonic() - t0
-    return report(plan, rec, users, elapsed, watch)
+    result = report(plan, rec, users, elapsed, watch)
+    result["load_generator_cpu_percent"] = round(100 * (cpu_seconds(os.getpid()) - own_cpu0) / elapsed, 1)
+    return result
 
 
 def report(plan, rec, users, elapsed, watch):
@@ -71,6 +76,9 @@ def report(plan, rec, users, elapsed, watch):
     firsts = sorted(rec.first_connects)
     span = firsts[-1] - firsts[0] if len(firsts) > 1 else 0.0
     replies = sum(len(u.replies) for u in users)
+    # Steady state: messages scheduled once every user's first connection had synced,
+    # so the figures are not those of a server still busy logging users in.
+    steady = firsts[-1] if len(firsts) == plan.users else None
     return {
         "run_id": plan.run_id, "url": plan.url, "encoding": plan.encoding, "users": plan.users,
         "rate_per_user": plan.rate, "duration_s": plan.duration_s, "ramp_per_s": plan.ramp,
@@ -83,6 +91,11 @@ def report(plan, rec, users, elapsed, watch):
             "acked_per_s": round(rec.acked / plan.duration_s, 1), "client_duplicates": rec.client_duplicates,
         },
         "ack_latency_ms": summary_ms(rec.ack_latency),
+        "steady_state": None if steady is None else {
+            "from_s": round(steady - rec.started, 1),
+            "ack_latency_ms": summary_ms(after(rec.ack_latency, rec.ack_at, steady)),
+            "delivery_latency_ms": summary_ms(after(rec.delivery_latency, rec.delivery_at, steady)),
+        },
         "delivery": None if not plan.agents else {
             "replies_posted": rec.replies_sent, "delivered": rec.delivered, "undelivered": replies - rec.delivered,
             "latency_ms": summary_ms(rec.delivery_latency),

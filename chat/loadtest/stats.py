@@ -24,6 +24,11 @@ def summary_ms(values):
     }
 
 
+def after(latencies, times, start):
+    """The latencies whose message was scheduled at or after `start`."""
+    return [latency for latency, at in zip(latencies, times) if at >= start]
+
+
 class Recorder:
     """Counters and latency samples shared by every simulated user."""
 
@@ -39,7 +44,9 @@ class Recorder:
         self.delivered = 0
         self.client_duplicates = 0
         self.ack_latency = []
+        self.ack_at = []  # when each timed message was scheduled, to split ramp from steady state
         self.delivery_latency = []
+        self.delivery_at = []
         self.connect_times = []
         self.first_connects = []  # when each user's first connection synced
         self.errors = collections.Counter()

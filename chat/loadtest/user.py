@@ -192,6 +192,7 @@ class SimUser:
             scheduled = self.pending.pop(frame["client_msg_id"], None)
             if scheduled is not None:
                 self.rec.ack_latency.append(now - scheduled)
+                self.rec.ack_at.append(scheduled)
                 self.rec.acked += 1
                 self.acked_ids.add(frame["client_msg_id"])
                 self.plan.on_ack(self, frame["client_msg_id"])
@@ -205,6 +206,7 @@ class SimUser:
             if posted is not None and frame["client_msg_id"] not in self.replies_seen:
                 self.replies_seen.add(frame["client_msg_id"])
                 self.rec.delivery_latency.append(now - posted)
+                self.rec.delivery_at.append(posted)
                 self.rec.delivered += 1
             self._saw(frame["conversation_id"], frame["seq"])
         elif kind == "status" and frame.get("status") != "closed" and frame["conversation_id"] != self.conversation_id:

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from chat.loadtest.plan import Plan, http_base, ws_base
-from chat.loadtest.stats import percentile, summary_ms
+from chat.loadtest.stats import after, percentile, summary_ms
 from tests.support.servers import ROOT, Daphne, Database
 
 pytestmark = pytest.mark.e2e
@@ -18,6 +18,7 @@ def test_percentile_and_summary():
     assert percentile([], 50) is None
     assert percentile([3, 1, 2, 4], 50) == 2 and percentile([3, 1, 2, 4], 99) == 4
     assert summary_ms([0.001, 0.002]) == {"count": 2, "mean": 1.5, "p50": 1.0, "p95": 2.0, "p99": 2.0, "max": 2.0}
+    assert after([0.5, 0.1, 0.2], [1.0, 5.0, 6.0], 5.0) == [0.1, 0.2]
 
 
 def test_plan_derives_urls_and_bounds_the_schedule():
@@ -58,6 +59,9 @@ def test_small_load_run_loses_and_doubles_nothing(server, tmp_path, encoding):
     assert report["delivery"]["undelivered"] == 0 and report["delivery"]["latency_ms"]["count"] > 0
     assert report["errors"] == {}
     assert report["server"][str(daphne.proc.pid)]["cpu_percent"] is not None
+    steady = report["steady_state"]  # every user connected, so the run has a steady state
+    assert steady["from_s"] > 0 and steady["ack_latency_ms"]["count"] <= report["ack_latency_ms"]["count"]
+    assert "after ramp" in done.stdout and report["load_generator_cpu_percent"] > 0
 
     metrics = httpx.get(f"{daphne.http}/metrics", timeout=10)
     assert metrics.status_code == 200
