@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import sys
 import time
 from pathlib import Path
@@ -121,18 +122,57 @@ async def latency(server, sockets=100, seconds=20.0, interval=1.0):
     return percentile(samples, 50) * 1000, percentile(samples, 99) * 1000, len(samples), cpu
 
 
-async def idle_memory(server, sockets=1000):
+async def idle_memory(server, sockets=1000, heartbeat_s=None, rounds=3):
+    """RSS growth per synced socket; with heartbeat_s, every socket pings on that period throughout.
+
+    With heartbeats each socket starts pinging as soon as it has synced (a
+    socket that stayed silent while the others opened would be closed with
+    4408), and the reading is the peak RSS over `rounds` further periods once
+    all are open. A socket whose pong does not come, or that the server
+    closes, is counted as missed.
+    """
     tokens = await login_many(server, sockets, "idle")
     await asyncio.sleep(1)
     before = rss_kib(server.proc.pid)
+    stop = asyncio.Event()
+    missed = 0
+    keepers = []
+
+    async def keepalive(ws):
+        nonlocal missed
+        await asyncio.sleep(random.uniform(0, heartbeat_s))  # spread the pings like real clients'
+        while not stop.is_set():
+            sent = time.monotonic()
+            try:
+                await ws.send(json.dumps({"type": "ping", "ts": int(time.time() * 1000)}))
+                while json.loads(await asyncio.wait_for(ws.recv(), heartbeat_s))["type"] != "pong":
+                    pass
+            except (asyncio.TimeoutError, websockets.ConnectionClosed):
+                missed += 1
+                return
+            try:
+                await asyncio.wait_for(stop.wait(), max(0.0, heartbeat_s - (time.monotonic() - sent)))
+            except asyncio.TimeoutError:
+                pass
+
     conns = []
     for start in range(0, sockets, 100):
-        conns += await asyncio.gather(*(open_socket(server, t) for t in tokens[start:start + 100]))
+        opened = await asyncio.gather(*(open_socket(server, t) for t in tokens[start:start + 100]))
+        conns += opened
+        if heartbeat_s:
+            keepers += [asyncio.create_task(keepalive(ws)) for ws in opened]
     await asyncio.sleep(2)
     after = rss_kib(server.proc.pid)
+    if heartbeat_s:
+        deadline = time.monotonic() + rounds * heartbeat_s
+        while time.monotonic() < deadline:
+            after = max(after, rss_kib(server.proc.pid))
+            await asyncio.sleep(0.5)
+        stop.set()
+        await asyncio.gather(*keepers)
     for ws in conns:
         await ws.close()
-    return (after - before) / sockets, before, after
+    return (after - before) / sockets, before, after, missed
 
 
 async def main():
@@ -142,9 +182,12 @@ async def main():
     parser.add_argument("--redis", default="")
     parser.add_argument("--idle", type=int, default=1000)
     parser.add_argument("--idle-only", action="store_true", help="measure only the idle-socket memory")
+    parser.add_argument("--heartbeat", type=int, default=0, metavar="S",
+                        help="server heartbeat_s; idle sockets then ping every S seconds during the memory reading")
     args = parser.parse_args()
     database = Database(args.db, args.pg if args.db == "postgres" else None)
-    settings = {"CSBOT_RATE_LIMIT_BURST": 1000, "CSBOT_RATE_LIMIT_PER_S": 1000, "CSBOT_HEARTBEAT_S": 600, "LOG_LEVEL": "WARNING"}
+    settings = {"CSBOT_RATE_LIMIT_BURST": 1000, "CSBOT_RATE_LIMIT_PER_S": 1000, "CSBOT_HEARTBEAT_S": args.heartbeat or 600,
+                "LOG_LEVEL": "WARNING"}
     server = Daphne(database, redis_url=args.redis or None, **settings)
     try:
         layer = "redis pub/sub" if args.redis else "in-memory"
@@ -154,8 +197,9 @@ async def main():
             print(f"acked+persisted messages/s (20 sockets, closed loop): {rate:.0f}  server CPU {cpu * 100:.0f}%")
             p50, p99, n, cpu = await latency(server)
             print(f"ack latency at 100 sockets x 1 msg/s: p50 {p50:.1f} ms  p99 {p99:.1f} ms  ({n} messages, server CPU {cpu * 100:.0f}%)")
-        per_socket, before, after = await idle_memory(server, args.idle)
-        print(f"memory per idle socket at {args.idle}: {per_socket:.1f} KiB (RSS {before / 1024:.0f} -> {after / 1024:.0f} MiB)")
+        per_socket, before, after, missed = await idle_memory(server, args.idle, heartbeat_s=args.heartbeat or None)
+        beats = f", pinging every {args.heartbeat} s, peak over 3 periods once all were open, {missed} sockets missed a pong" if args.heartbeat else ""
+        print(f"memory per idle socket at {args.idle}: {per_socket:.1f} KiB (RSS {before / 1024:.0f} -> {after / 1024:.0f} MiB{beats})")
     finally:
         server.kill()
         database.drop()

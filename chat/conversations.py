@@ -179,41 +179,32 @@ class Incoming:
 def _lock_open_conversations(customer_ids):
     """Lock the customers' open conversations, in id order so batches never deadlock.
 
-    Returns a function that reads {customer_id: conversation}; inside a
-    pipeline the statement goes out with the ones after it.
+    Returns {customer_id: conversation}.
     """
     table = Conversation._meta.db_table
     # SQLite has no row locks: its IMMEDIATE transactions hold the whole database.
     for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    rows = sql.execute(
+    found = sql.rows(
         f"SELECT {sql.columns(Conversation)} FROM {table} WHERE customer_id IN ({sql.placeholders(len(customer_ids))}) "
         f"AND status <> %s ORDER BY id{for_update}",
         [*customer_ids, Status.CLOSED],
     )
-    return lambda: {c.customer_id: c for c in sql.instances(Conversation, rows())}
+    return {c.customer_id: c for c in sql.instances(Conversation, found)}
 
 
 def _stored_messages(customer_ids, client_msg_ids):
-    """Look up messages already stored under these client_msg_ids, in any conversation of these customers.
-
-    Returns a function that reads {(customer_id, client_msg_id): latest message}.
-    """
+    """Return {(customer_id, client_msg_id): latest message} among what is stored already, in any conversation."""
     table, conversations = Message._meta.db_table, Conversation._meta.db_table
-    rows = sql.execute(
+    found = sql.rows(
         f"SELECT c.customer_id, m.client_msg_id, m.id FROM {table} m JOIN {conversations} c "
         f"ON c.id = m.conversation_id WHERE c.customer_id IN ({sql.placeholders(len(customer_ids))}) "
         f"AND m.client_msg_id IN ({sql.placeholders(len(client_msg_ids))}) ORDER BY m.id",
         [*customer_ids, *client_msg_ids],
     )
-
-    def read():
-        found = rows()
-        if not found:  # the usual case: no resend, no further query
-            return {}
-        messages = Message.objects.in_bulk([row[2] for row in found])
-        return {(customer_id, client_msg_id): messages[pk] for customer_id, client_msg_id, pk in found}
-
-    return read
+    if not found:  # the usual case: no resend, no further query
+        return {}
+    messages = Message.objects.in_bulk([row[2] for row in found])
+    return {(customer_id, client_msg_id): messages[pk] for customer_id, client_msg_id, pk in found}
 
 
 def record_customer_message(*, customer, client_msg_id, text):
@@ -232,19 +223,14 @@ def record_customer_messages(*, items):
     """
     customer_ids = sorted({item.customer_id for item in items})
     client_msg_ids = sorted({item.client_msg_id for item in items})
-    # One round trip: the lookup runs after the locks are held, so it sees any
-    # copy that a racing transaction stored before it let go of the row.
-    with sql.pipeline():
-        locked = _lock_open_conversations(customer_ids)
-        stored = _stored_messages(customer_ids, client_msg_ids)
-        conversations, known = locked(), stored()
+    conversations = _lock_open_conversations(customer_ids)
     opened = {}
     for customer_id in customer_ids:
         if customer_id not in conversations:
             opened[customer_id] = open_conversation(customer=customer_id, actor=SenderKind.CUSTOMER)
             conversations[customer_id] = _lock(opened[customer_id])
-    if opened:  # a copy may have been stored by whoever opened it first
-        known = _stored_messages(customer_ids, client_msg_ids)()
+    # Looked up under the locks, so a copy a racing transaction stored is seen.
+    known = _stored_messages(customer_ids, client_msg_ids)
     results, created = [], []
     for item in items:
         key = (item.customer_id, item.client_msg_id)
@@ -265,7 +251,7 @@ def record_customer_messages(*, items):
 
 
 def _store_customer_messages(messages):
-    """Insert new customer messages, move their conversations on and queue bot turns, in one round trip."""
+    """Insert new customer messages, move their conversations on and queue bot turns, in bulk."""
     now = timezone.now()
     queue_moved = False
     for message in messages:
@@ -274,11 +260,9 @@ def _store_customer_messages(messages):
         if conversation.first_customer_message_at is None:
             conversation.first_customer_message_at = now
             queue_moved |= conversation.status == Status.QUEUED
-    with sql.pipeline():
-        inserted = _insert_messages(messages)
-        _save_heads({m.conversation_id: m.conversation for m in messages}.values())
-        turns = _queue_bot_turns(messages)
-        inserted()
+    _insert_messages(messages)
+    _save_heads({m.conversation_id: m.conversation for m in messages}.values())
+    turns = _queue_bot_turns(messages)
     for message in messages:
         _publish_message(message.conversation, message)
     for conversation_id in turns:
@@ -485,7 +469,7 @@ def transfer_conversation(*, conversation, by, agent, agent_name):
 
 
 def _insert_messages(messages):
-    """Insert new customer messages with one statement; returns a function that sets their ids.
+    """Insert new customer messages with one statement and set their ids.
 
     The plain multi-row INSERT ... RETURNING costs a fraction of bulk_create's
     per-object work on the hottest path. Ids are matched back by seq, not by
@@ -494,19 +478,15 @@ def _insert_messages(messages):
     stamp = connection.ops.adapt_datetimefield_value(messages[0].created_at)
     columns = "conversation_id, seq, sender, sender_name, is_note, client_msg_id, text, created_at"
     rows = [(m.conversation_id, m.seq, m.sender, "", False, m.client_msg_id, m.text, stamp) for m in messages]
-    returned = sql.execute(
+    returned = sql.rows(
         f"INSERT INTO {Message._meta.db_table} ({columns}) VALUES {sql.placeholders(len(rows), 8)} "
         "RETURNING id, conversation_id, seq",
         [value for row in rows for value in row],
     )
-
-    def set_ids():
-        ids = {(conversation_id, seq): pk for pk, conversation_id, seq in returned()}
-        for message in messages:
-            message.pk = ids[(message.conversation_id, message.seq)]
-            message._state.adding = False
-
-    return set_ids
+    ids = {(conversation_id, seq): pk for pk, conversation_id, seq in returned}
+    for message in messages:
+        message.pk = ids[(message.conversation_id, message.seq)]
+        message._state.adding = False
 
 
 def _save_heads(conversations):
@@ -518,7 +498,7 @@ def _save_heads(conversations):
     """
     rows = [(c.pk, c.last_seq, connection.ops.adapt_datetimefield_value(c.first_customer_message_at)) for c in conversations]
     table = Conversation._meta.db_table
-    sql.execute(
+    sql.run(
         f"UPDATE {table} SET last_seq = v.column2, first_customer_message_at = v.column3 "
         f"FROM (VALUES {sql.placeholders(len(rows), 3)}) AS v WHERE {table}.id = v.column1",
         [value for row in rows for value in row],
@@ -528,9 +508,9 @@ def _save_heads(conversations):
 def _queue_bot_turns(messages):
     """Give the bot a turn for each customer message in a bot conversation, in the same transaction.
 
-    The turns are inserted by (conversation, seq) from the messages inserted
-    just before, so this needs no ids and joins the same round trip. Returns
-    the ids of the conversations that got a turn, for the runner's wake-up.
+    One INSERT ... SELECT finds the messages by (conversation, seq), so no
+    model instances are built. Returns the ids of the conversations that got
+    a turn, for the runner's wake-up.
     """
     if not settings.CSBOT_BOT_ENABLED:
         return []
@@ -539,7 +519,7 @@ def _queue_bot_turns(messages):
         return []
     turns, table = BotTurn._meta.db_table, Message._meta.db_table
     stamp = connection.ops.adapt_datetimefield_value(mine[0].created_at)
-    sql.execute(
+    sql.run(
         f"INSERT INTO {turns} (conversation_id, message_id, state, attempts, claimed_by, stream_id, outcome, created_at) "
         f"SELECT m.conversation_id, m.id, %s, 0, '', '', '', %s FROM {table} m "
         f"JOIN (VALUES {sql.placeholders(len(mine), 2)}) AS v ON m.conversation_id = v.column1 AND m.seq = v.column2",

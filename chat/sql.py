@@ -1,42 +1,29 @@
-"""Plain SQL for the hot path: several statements in one round trip, rows back as model instances.
+"""Plain SQL for the hot path: statements sized to a batch, rows back as model instances.
 
-Storing a batch of customer messages takes five statements; sent one by one,
-each waits for its own round trip to PostgreSQL, and those waits, not the work,
-set how fast a process acknowledges messages. Inside `pipeline()` PostgreSQL
-receives the statements together and runs them in order, so a statement still
-sees everything the ones before it did (a lock taken, a row inserted). Reading
-a result ends the round trip. Other databases run the statements as they come.
+The ORM compiles a query on every call; on the path that stores every
+customer message that compilation cost more than the database's own work.
+These helpers keep the statements plain and turn rows back into model
+instances with the ORM's own conversions, on SQLite and PostgreSQL alike.
+(Sending a batch's statements in one PostgreSQL pipeline was measured too:
+on a loopback connection a round trip costs about 0.09 ms, and psycopg's
+pipeline bookkeeping cost more CPU than the round trips it saved.)
 """
-
-from contextlib import contextmanager
 
 from django.db import connection
 from django.db.models.sql import Query
 
 
-@contextmanager
-def pipeline():
-    """Send the statements executed inside together, where the database allows it."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    connection.ensure_connection()
-    with connection.connection.pipeline():
-        yield
+def run(statement, params):
+    """Execute a statement that returns nothing."""
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
 
 
-def execute(statement, params):
-    """Execute a statement and return a function that reads its rows (ending the round trip)."""
-    cursor = connection.cursor()
-    cursor.execute(statement, params)
-
-    def rows():
-        try:
-            return cursor.fetchall()
-        finally:
-            cursor.close()
-
-    return rows
+def rows(statement, params):
+    """Execute a statement and return all its rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchall()
 
 
 def placeholders(count, width=1):
