@@ -52,14 +52,18 @@ class Console:
             assert frame["type"] != "__closed__", f"closed while waiting for {kind}: {frame}"
 
     async def hello(self, **extra):
+        """Send hello; return the welcome and every other frame that came before `synced`."""
         await self.send({"type": "hello", "status": "online", **extra})
-        welcome = await self.expect("welcome")
-        frames = []
+        welcome, frames = None, []
         while True:
             frame = await self.recv()
-            if frame["type"] == "synced":
+            assert frame["type"] != "__closed__", f"closed during hello: {frame}"
+            if frame["type"] == "synced" and welcome is not None:
                 return welcome, frames
-            frames.append(frame)
+            if frame["type"] == "welcome" and welcome is None:
+                welcome = frame
+            else:
+                frames.append(frame)
 
     async def command(self, command, conversation_id, **fields):
         ref = f"r-{command}"
