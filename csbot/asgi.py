@@ -9,8 +9,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csbot.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 
-from csbot import daphne_compat  # noqa: E402
+from csbot import daphne_compat, gcpolicy  # noqa: E402
 from csbot.routing import websocket_routes  # noqa: E402
 
 daphne_compat.install()
@@ -21,3 +22,6 @@ daphne_compat.install()
 application = ProtocolTypeRouter(
     {"http": ASGIStaticFilesHandler(django_asgi_app), "websocket": URLRouter(websocket_routes())}
 )
+
+# Last, so that everything loaded at start is frozen out of later collections.
+gcpolicy.apply(freeze=settings.CSBOT_GC_FREEZE, thresholds=settings.CSBOT_GC_THRESHOLDS)

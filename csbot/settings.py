@@ -228,6 +228,10 @@ CSBOT_BOT_POLL_S = env_float("CSBOT_BOT_POLL_S", 2.0)
 # How often a process asks the database whether the knowledge base changed.
 CSBOT_BOT_KB_CHECK_S = env_float("CSBOT_BOT_KB_CHECK_S", 3.0)
 CSBOT_STREAM_COALESCE_MS = env_int("CSBOT_STREAM_COALESCE_MS", 50)
+# The garbage collector in server processes (csbot/gcpolicy.py): freeze what
+# is loaded at start, and Python's three thresholds (its default: 700,10,10).
+CSBOT_GC_FREEZE = env_bool("CSBOT_GC_FREEZE", True)
+CSBOT_GC_THRESHOLDS = os.environ.get("CSBOT_GC_THRESHOLDS", "10000,20,100")
 # /metrics answers these networks, or anyone with `Authorization: Bearer <token>` when a token is set.
 CSBOT_METRICS_ALLOW = env_list("CSBOT_METRICS_ALLOW", ["127.0.0.1/32", "::1/128"])
 CSBOT_METRICS_TOKEN = os.environ.get("CSBOT_METRICS_TOKEN", "")

@@ -66,6 +66,7 @@ def test_small_load_run_loses_and_doubles_nothing(server, tmp_path, encoding):
     metrics = httpx.get(f"{daphne.http}/metrics", timeout=10)
     assert metrics.status_code == 200
     assert f'csbot_frames_in_total{{encoding="csbot.v1.{encoding}",type="message"}}' in metrics.text
+    assert 'csbot_gc_pause_seconds_count{generation="0"}' in metrics.text  # the server runs the collector policy
 
     lines = [json.loads(line) for line in daphne.output().splitlines() if line.startswith("{")]
     events = [line for line in lines if line.get("logger") == "chat.consumers"]

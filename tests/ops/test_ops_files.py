@@ -9,6 +9,7 @@ from prometheus_client import REGISTRY
 
 from chat import metrics  # noqa: F401  (registers the metrics)
 from chat.observability.collectors import QueueCollector
+from csbot import gcpolicy  # noqa: F401  (registers the collector's pause histogram)
 
 OPS = Path(__file__).resolve().parents[2] / "docs" / "ops"
 SUFFIXES = ("_bucket", "_count", "_sum")

@@ -6,12 +6,14 @@ import logging
 import os
 import sys
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import OperationalError
 
 from chat.loadtest.plan import Plan
 from chat.loadtest.report import render
 from chat.loadtest.run import run
+from csbot import gcpolicy
 
 
 def ramp_rate(value):
@@ -60,6 +62,9 @@ class Command(BaseCommand):
                 "agents: each acknowledged message is answered through the HTTP message API on "
                 f"{plan.agent_http_url}, timed until it reaches the user's socket; the staff console socket is not driven"
             )
+        # The generator holds every simulated socket: its own collector pauses
+        # would be timed as server latency, so it runs like a server process.
+        gcpolicy.apply(freeze=settings.CSBOT_GC_FREEZE, thresholds=settings.CSBOT_GC_THRESHOLDS)
         result = asyncio.run(run(plan, credentials=credentials, server_pids=options["server_pid"],
                                  progress=lambda line: sys.stderr.write("\r" + line)))
         sys.stderr.write("\n")
