@@ -3,7 +3,7 @@
 from django.db.models import DurationField, ExpressionWrapper, F, Min, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Now
 
-from chat.models import ConversationEvent, Message
+from chat.models import ConversationEvent
 
 HANDOFF = ConversationEvent.Kind.HANDOFF_REQUESTED
 PICKED_UP = [ConversationEvent.Kind.ASSIGNED, ConversationEvent.Kind.TAKEN_OVER]

@@ -1,12 +1,11 @@
 """An agent console socket in process, signed in with a real Django session cookie."""
 
-import json
-
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from csbot.routing import websocket_routes
+from tests.support.sockets import JsonSocket
 
 APP = URLRouter(websocket_routes())
 
@@ -20,8 +19,8 @@ def session_cookie(user):
 OPEN = []
 
 
-class Console:
-    """A WebsocketCommunicator speaking the console's JSON frames."""
+class Console(JsonSocket):
+    """The console's socket, signed in by a session cookie."""
 
     def __init__(self, cookie=None, origin="http://127.0.0.1:8000"):
         headers = [(b"host", b"127.0.0.1:8000")]
@@ -34,22 +33,6 @@ class Console:
     async def open(self):
         OPEN.append(self)
         return await self.comm.connect()
-
-    async def send(self, frame):
-        await self.comm.send_to(text_data=json.dumps(frame))
-
-    async def recv(self, timeout=3):
-        output = await self.comm.receive_output(timeout)
-        if output["type"] == "websocket.close":
-            return {"type": "__closed__", "code": output.get("code")}
-        return json.loads(output["text"])
-
-    async def expect(self, kind, timeout=3, **match):
-        while True:
-            frame = await self.recv(timeout)
-            if frame["type"] == kind and all(frame.get(k) == v for k, v in match.items()):
-                return frame
-            assert frame["type"] != "__closed__", f"closed while waiting for {kind}: {frame}"
 
     async def hello(self, **extra):
         """Send hello; return the welcome and every other frame that came before `synced`."""

@@ -4,7 +4,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from chat import conversations as actions
-from chat.models import Conversation, Message, SenderKind
+from chat.models import Conversation, Message
 from tests.chat.helpers import Socket, token_for
 
 from .helpers import customer_conversation, make_user, queued_conversation
