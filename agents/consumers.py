@@ -8,6 +8,7 @@ import time
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from chat import db, metrics, realtime
+from chat.dispatching import LeanDispatch
 
 from . import commands, console, presence, runner
 from .permissions import is_agent
@@ -24,7 +25,7 @@ def _id(value):
     return int(value)
 
 
-class AgentConsumer(AsyncWebsocketConsumer):
+class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
     """One agent console."""
 
     user = None

@@ -1,10 +1,11 @@
 """Persisted, acknowledged messages per second against a bare echo consumer, side by side.
 
-    .venv/bin/python bench/echo_ratio.py [--db sqlite|postgres] [--redis URL] [--rounds 3]
+    .venv/bin/python bench/echo_ratio.py [--db sqlite|postgres] [--redis URL] [--rounds 3] [--sockets 20]
 
 Both servers are single daphne processes on this machine; the same client
-(20 sockets, each sending its next frame when the previous answer arrives)
-drives them in turn, round after round, and the ratio is taken per round.
+(--sockets sockets, each sending its next frame when the previous answer
+arrives) drives them in turn, round after round, and the ratio is taken per
+round.
 """
 
 import argparse
@@ -25,11 +26,8 @@ from bench.core_socket import drive, login_many, open_socket, wait_ack  # noqa: 
 from chat.loadtest.procstat import cpu_seconds  # noqa: E402
 from tests.support.servers import Daphne, Database, free_port, wait_for_port  # noqa: E402
 
-SOCKETS = 20
-
-
-async def echo_rate(port, seconds):
-    connections = [await websockets.connect(f"ws://127.0.0.1:{port}/ws/echo/") for _ in range(SOCKETS)]
+async def echo_rate(port, sockets, seconds):
+    connections = [await websockets.connect(f"ws://127.0.0.1:{port}/ws/echo/") for _ in range(sockets)]
 
     async def answered(ws, i, n):
         await ws.recv()
@@ -62,6 +60,7 @@ async def main():
     parser.add_argument("--redis", default="")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--sockets", type=int, default=20)
     args = parser.parse_args()
     database = Database(args.db, args.pg if args.db == "postgres" else None)
     quiet = {"CSBOT_RATE_LIMIT_BURST": 100000, "CSBOT_RATE_LIMIT_PER_S": 100000, "CSBOT_HEARTBEAT_S": 600,
@@ -72,11 +71,11 @@ async def main():
                             cwd=ROOT, env=database.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for_port(echo_port, proc=echo)
-        tokens = await login_many(server, SOCKETS, "ratio")
+        tokens = await login_many(server, args.sockets, "ratio")
         rows = []
         for round_no in range(args.rounds):
             echo_cpu0 = cpu_seconds(echo.pid)
-            e = await echo_rate(echo_port, args.seconds)
+            e = await echo_rate(echo_port, args.sockets, args.seconds)
             echo_cpu = (cpu_seconds(echo.pid) - echo_cpu0) / args.seconds
             cpu0 = cpu_seconds(server.proc.pid)
             c = await csbot_rate(server, tokens, round_no, args.seconds)
@@ -84,7 +83,7 @@ async def main():
             rows.append((e, c, c / e))
             print(f"round {round_no + 1}: echo {e:.0f}/s (CPU {echo_cpu * 100:.0f}%)  csbot acked+persisted {c:.0f}/s (CPU {cpu * 100:.0f}%)  ratio {c / e:.2f}")
         layer = "redis pub/sub" if args.redis else "in-memory"
-        print(f"median over {args.rounds} rounds ({args.db}, {layer} layer, {SOCKETS} sockets closed loop): "
+        print(f"median over {args.rounds} rounds ({args.db}, {layer} layer, {args.sockets} sockets closed loop): "
               f"echo {statistics.median(r[0] for r in rows):.0f}/s, csbot {statistics.median(r[1] for r in rows):.0f}/s, "
               f"ratio {statistics.median(r[2] for r in rows):.2f}")
     finally:

@@ -8,6 +8,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from . import db, liveness, metrics, realtime
+from .dispatching import LeanDispatch
 from .accounts import read_token
 from .bot import runner as bot_runner
 from .delivery import Delivery
@@ -30,7 +31,7 @@ def bearer_token(scope):
     return values[0] if values else None
 
 
-class CustomerConsumer(AsyncWebsocketConsumer):
+class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
     """One customer device's socket."""
 
     closing = False
@@ -104,7 +105,7 @@ class CustomerConsumer(AsyncWebsocketConsumer):
                 metrics.rate_limit_closes.inc()
                 raise ProtocolError(ErrorCode.RATE_LIMITED, "too many frames", close_code=CloseCode.RATE_LIMITED)
             kind, fields = validate_client_frame(self.wire.decode(text=text_data, data=bytes_data))
-            metrics.frames_in.labels(type=kind, encoding=self.wire.codec.subprotocol).inc()
+            metrics.count_frame_in(kind, self.wire)
             if kind not in ("hello", "ping") and not self.synced:
                 raise soft(ErrorCode.HELLO_REQUIRED, "send hello first")
             await getattr(self, f"on_{kind}")(fields)
@@ -117,8 +118,7 @@ class CustomerConsumer(AsyncWebsocketConsumer):
     async def send_frame(self, frame):
         """Encode and send one server frame."""
         kind, payload = self.wire.encode(frame)
-        metrics.count_out(self.wire, kind, payload)
-        metrics.frames_out.labels(type=frame["type"], encoding=self.wire.codec.subprotocol).inc()
+        metrics.count_out(self.wire, frame["type"], kind, payload)
         if kind == "text":
             await self.send(text_data=payload)
         else:

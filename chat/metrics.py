@@ -45,22 +45,45 @@ channel_layer_errors = Counter("csbot_channel_layer_errors_total", "Channel laye
 handoffs = Counter("csbot_handoffs_total", "Conversations handed to humans", ["reason"])
 
 
+def child(metric, *values):
+    """Return the metric's child for these label values, looked up once.
+
+    `labels()` validates and locks on every call; on the socket path, which
+    counts every frame twice, that was a measurable share of the event loop.
+    Label values here come from fixed sets (frame types, encodings), so the
+    cache stays small.
+    """
+    key = (metric, values)
+    found = _children.get(key)
+    if found is None:
+        found = _children[key] = metric.labels(*values)
+    return found
+
+
+_children = {}
+
+
 def count_in(wire, text=None, data=None):
     """Count the bytes of one incoming WebSocket message."""
     if text is not None:
         size, compressed = len(text.encode()), False
     else:
         size, compressed = len(data or b""), bool(data and data[0] & 0x01)
-    bytes_in.labels(encoding=wire.subprotocol, compressed=_flag(compressed)).inc(size)
+    child(bytes_in, wire.subprotocol, _flag(compressed)).inc(size)
 
 
-def count_out(wire, kind, payload):
-    """Count the bytes of one outgoing WebSocket message as `Wire.encode` returned it."""
+def count_frame_in(kind, wire):
+    child(frames_in, kind, wire.subprotocol).inc()
+
+
+def count_out(wire, frame_type, kind, payload):
+    """Count one outgoing frame and its bytes as `Wire.encode` returned them."""
     if kind == "text":
         size, compressed = len(payload.encode()), False
     else:
         size, compressed = len(payload), bool(payload and payload[0] & 0x01)
-    bytes_out.labels(encoding=wire.subprotocol, compressed=_flag(compressed)).inc(size)
+    child(bytes_out, wire.subprotocol, _flag(compressed)).inc(size)
+    child(frames_out, frame_type, wire.subprotocol).inc()
 
 
 def _flag(value):

@@ -33,6 +33,15 @@ def install():
     WebSocketProtocol.serverClose = server_close
     WebSocketProtocol._csbot_close_codes = True
     _close_sockets_on_shutdown(WebSocketProtocol)
+    _send_without_epoll_round()
+
+
+def _send_without_epoll_round():
+    from twisted.internet import reactor
+
+    from csbot import socket_writes
+
+    socket_writes.install(reactor)
 
 
 def _close_sockets_on_shutdown(protocol_class):
