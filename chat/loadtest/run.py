@@ -12,6 +12,21 @@ from .stats import Recorder, after, summary_ms
 from .user import SimUser
 
 PROGRESS_EVERY_S = 1.0
+LAG_TICK_S = 0.01
+
+
+async def watch_loop_lag(rec, end_at):
+    """Sample how late this process's event loop wakes up: every timestamp it takes is late by as much.
+
+    The generator times acks and deliveries on its own loop; on a machine it
+    shares with the servers, its own lag is part of every figure it reports.
+    """
+    while time.monotonic() < end_at:
+        asked = time.monotonic()
+        await asyncio.sleep(LAG_TICK_S)
+        woke = time.monotonic()
+        rec.loop_lag.append(max(0.0, woke - asked - LAG_TICK_S))
+        rec.loop_lag_at.append(asked)
 
 
 async def agent_replier(plan, rec, http, end_at):
@@ -55,6 +70,7 @@ async def run(plan, *, credentials=(), server_pids=(), progress=None):
             plan.reply_queue = asyncio.Queue()
         repliers = [asyncio.create_task(agent_replier(plan, rec, http, end_at)) for _ in range(plan.agents)]
         tasks = [asyncio.create_task(u.run(t0 + i / plan.ramp, end_at)) for i, u in enumerate(users)]
+        repliers.append(asyncio.create_task(watch_loop_lag(rec, end_at)))
         hard_stop = end_at + plan.drain_s + plan.timeout_s + 5
         while not all(t.done() for t in tasks) and time.monotonic() < hard_stop:
             await asyncio.wait(tasks, timeout=PROGRESS_EVERY_S)
@@ -95,6 +111,7 @@ def report(plan, rec, users, elapsed, watch):
             "from_s": round(steady - rec.started, 1),
             "ack_latency_ms": summary_ms(after(rec.ack_latency, rec.ack_at, steady)),
             "delivery_latency_ms": summary_ms(after(rec.delivery_latency, rec.delivery_at, steady)),
+            "load_generator_loop_lag_ms": summary_ms(after(rec.loop_lag, rec.loop_lag_at, steady)),
         },
         "delivery": None if not plan.agents else {
             "replies_posted": rec.replies_sent, "delivered": rec.delivered, "undelivered": replies - rec.delivered,

@@ -48,6 +48,8 @@ class Recorder:
         self.delivery_latency = []
         self.delivery_at = []
         self.connect_times = []
+        self.loop_lag = []  # how late the generator's own event loop woke, sampled every 10 ms
+        self.loop_lag_at = []
         self.first_connects = []  # when each user's first connection synced
         self.errors = collections.Counter()
 

@@ -62,6 +62,9 @@ def test_small_load_run_loses_and_doubles_nothing(server, tmp_path, encoding):
     steady = report["steady_state"]  # every user connected, so the run has a steady state
     assert steady["from_s"] > 0 and steady["ack_latency_ms"]["count"] <= report["ack_latency_ms"]["count"]
     assert "after ramp" in done.stdout and report["load_generator_cpu_percent"] > 0
+    lag = steady["load_generator_loop_lag_ms"]  # sampled every 10 ms for the ~4.7 s after the ramp
+    assert lag["count"] >= 100 and 0 <= lag["p50"] <= lag["p99"] <= lag["max"]
+    assert "generator lag" in done.stdout
 
     metrics = httpx.get(f"{daphne.http}/metrics", timeout=10)
     assert metrics.status_code == 200
