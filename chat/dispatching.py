@@ -19,7 +19,10 @@ async def dispatch_each(sources, dispatch):
     """Feed what each awaitable source returns to `dispatch`, one message at a time.
 
     Returns when a dispatch raises (StopConsumer included), after stopping the
-    other sources, and raises what it raised.
+    other sources, and raises what it raised. The first source is pumped in
+    the caller's own task and the others in one task each: an idle socket
+    then holds one task fewer than under Channels' loop (10,000 idle sockets
+    are a memory target).
     """
     lock = asyncio.Lock()
 
@@ -29,15 +32,29 @@ async def dispatch_each(sources, dispatch):
             async with lock:
                 await dispatch(message)
 
-    tasks = [asyncio.ensure_future(pump(source)) for source in sources]
+    caller = asyncio.current_task()
+    failed = []
+
+    def stop_caller(task):
+        if not task.cancelled() and task.exception() is not None:
+            failed.append(task.exception())
+            caller.cancel()
+
+    others = [asyncio.ensure_future(pump(source)) for source in sources[1:]]
+    for task in others:
+        task.add_done_callback(stop_caller)
     try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-        for task in done:
-            task.result()
+        await pump(sources[0])
+    except asyncio.CancelledError:
+        if not failed:
+            raise
+        caller.uncancel()
+        raise failed[0] from None
     finally:
-        for task in tasks:
+        for task in others:
+            task.remove_done_callback(stop_caller)
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*others, return_exceptions=True)
 
 
 class LeanDispatch:

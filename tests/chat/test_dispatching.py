@@ -37,20 +37,41 @@ async def test_messages_are_handled_one_at_a_time_and_each_source_in_order():
 
 
 async def test_an_error_in_dispatch_stops_every_source_and_is_raised():
-    client, layer = asyncio.Queue(), asyncio.Queue()
-    waiting = []
+    layer_waiting = asyncio.Event()
+    layer_tasks = []
 
-    async def slow_layer():
-        waiting.append(asyncio.current_task())
-        return await layer.get()
+    async def client():
+        await layer_waiting.wait()
+        return "boom"
+
+    async def layer():
+        layer_tasks.append(asyncio.current_task())
+        layer_waiting.set()
+        await asyncio.Event().wait()
 
     async def dispatch(message):
         raise RuntimeError(message)
 
-    client.put_nowait("boom")
     with pytest.raises(RuntimeError, match="boom"):
-        await asyncio.wait_for(dispatch_each([source_of(client), slow_layer], dispatch), 10)
-    assert waiting and all(task.done() for task in waiting)
+        await asyncio.wait_for(dispatch_each([client, layer], dispatch), 10)
+    assert layer_tasks and all(task.done() for task in layer_tasks)
+
+
+async def test_an_error_from_a_channel_layer_message_stops_the_consumer_too():
+    client_waiting = []
+    layer = asyncio.Queue()
+
+    async def client():
+        client_waiting.append(asyncio.current_task())
+        await asyncio.Event().wait()
+
+    async def dispatch(message):
+        raise StopConsumer if message == "stop" else RuntimeError(message)
+
+    layer.put_nowait("stop")
+    with pytest.raises(StopConsumer):
+        await asyncio.wait_for(dispatch_each([client, source_of(layer)], dispatch), 10)
+    assert client_waiting
 
 
 async def test_cancelling_the_consumer_cancels_its_sources():
