@@ -8,10 +8,10 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from . import db, liveness, metrics, realtime
-from .dispatching import LeanDispatch
 from .accounts import read_token
 from .bot import runner as bot_runner
 from .delivery import Delivery
+from .dispatching import LeanDispatch
 from .protocol.codecs import choose_codec
 from .protocol.errors import CloseCode, ErrorCode, ProtocolError, soft
 from .protocol.frames import validate_client_frame

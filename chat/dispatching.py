@@ -3,7 +3,7 @@
 Channels' `await_many_dispatch` waits on the client and the channel layer
 with `asyncio.wait`, and starts a fresh task for every message it hands on;
 on the message path that was about a sixth of a consumer's time on the event
-loop. Here each source gets one long-lived task that receives and
+loop. Here each source gets one long-lived pump that receives and
 dispatches in a loop, and a lock keeps Channels' guarantee that a consumer
 handles one message at a time, in the order each source delivered them.
 """
@@ -73,4 +73,3 @@ class LeanDispatch:
             await dispatch_each(sources, self.dispatch)
         except StopConsumer:
             pass
-

@@ -35,7 +35,8 @@ def render(result):
         if delivery is not None:
             lines.append(f"  delivery      {_latency(steady['delivery_latency_ms'])}")
         if steady.get("load_generator_loop_lag_ms"):
-            lines.append(f"  generator lag {_latency(steady['load_generator_loop_lag_ms'])}  (its own event loop, in every figure above)")
+            lag = _latency(steady["load_generator_loop_lag_ms"])
+            lines.append(f"  generator lag {lag}  (its own event loop, in every figure above)")
     lines.append(f"duplicates      {m['client_duplicates']} message frames seen twice by a client")
     errors = result["errors"]
     lines.append("errors          " + (", ".join(f"{k} {v}" for k, v in sorted(errors.items())) if errors else "none"))
