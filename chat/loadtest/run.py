@@ -6,8 +6,7 @@ import time
 
 import httpx
 
-from .procstat import ProcessWatch
-from .procstat import cpu_seconds
+from .procstat import ProcessWatch, cpu_seconds
 from .stats import Recorder, after, summary_ms
 from .user import SimUser
 
@@ -68,9 +67,9 @@ async def run(plan, *, credentials=(), server_pids=(), progress=None):
         end_at = t0 + plan.duration_s
         if plan.agents:
             plan.reply_queue = asyncio.Queue()
-        repliers = [asyncio.create_task(agent_replier(plan, rec, http, end_at)) for _ in range(plan.agents)]
+        background = [asyncio.create_task(agent_replier(plan, rec, http, end_at)) for _ in range(plan.agents)]
+        background.append(asyncio.create_task(watch_loop_lag(rec, end_at)))
         tasks = [asyncio.create_task(u.run(t0 + i / plan.ramp, end_at)) for i, u in enumerate(users)]
-        repliers.append(asyncio.create_task(watch_loop_lag(rec, end_at)))
         hard_stop = end_at + plan.drain_s + plan.timeout_s + 5
         while not all(t.done() for t in tasks) and time.monotonic() < hard_stop:
             await asyncio.wait(tasks, timeout=PROGRESS_EVERY_S)
@@ -78,9 +77,9 @@ async def run(plan, *, credentials=(), server_pids=(), progress=None):
                 watch.sample()
             if progress:
                 progress(rec.progress(plan.users))
-        for task in tasks + repliers:
+        for task in tasks + background:
             task.cancel()
-        await asyncio.gather(*tasks, *repliers, return_exceptions=True)
+        await asyncio.gather(*tasks, *background, return_exceptions=True)
     elapsed = time.monotonic() - t0
     result = report(plan, rec, users, elapsed, watch)
     result["load_generator_cpu_percent"] = round(100 * (cpu_seconds(os.getpid()) - own_cpu0) / elapsed, 1)
