@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import metrics, realtime, sql
+from . import batch_statement, metrics, realtime, sql
 from .models import BotTurn, Conversation, ConversationEvent, Message, SenderKind
 from .presenters import message_frame, status_frame
 
@@ -213,14 +213,26 @@ def record_customer_message(*, customer, client_msg_id, text):
     return record_customer_messages(items=[item])[0]
 
 
-@transaction.atomic
 def record_customer_messages(*, items):
     """Store customer messages in one transaction, exactly as if one by one in order.
 
     Each customer's open conversation is locked first (opened if none is), so
     duplicates are checked and seqs handed out under the lock: two copies of a
-    message racing through two instances store one.
+    message racing through two instances store one. On PostgreSQL the usual
+    batch is one statement (`batch_statement`); what it cannot do, such as
+    opening a conversation, takes the general path below.
     """
+    now = timezone.now()
+    stored = batch_statement.store(items, now=now, bot_enabled=settings.CSBOT_BOT_ENABLED)
+    if stored is None:
+        return _record_customer_messages(items, now)
+    _announce_customer_messages(stored.created, stored.bot_turns, stored.queue_moved)
+    return [Recorded(message=message, created=created) for message, created in stored.results]
+
+
+@transaction.atomic
+def _record_customer_messages(items, now):
+    """The general path: one statement per step, opening conversations where needed."""
     customer_ids = sorted({item.customer_id for item in items})
     client_msg_ids = sorted({item.client_msg_id for item in items})
     conversations = _lock_open_conversations(customer_ids)
@@ -246,13 +258,12 @@ def record_customer_messages(*, items):
         created.append(message)
         results.append(Recorded(message=message, created=True, opened=opened.pop(item.customer_id, None)))
     if created:
-        _store_customer_messages(created)
+        _store_customer_messages(created, now)
     return results
 
 
-def _store_customer_messages(messages):
+def _store_customer_messages(messages, now):
     """Insert new customer messages, move their conversations on and queue bot turns, in bulk."""
-    now = timezone.now()
     queue_moved = False
     for message in messages:
         message.created_at = now
@@ -262,7 +273,11 @@ def _store_customer_messages(messages):
             queue_moved |= conversation.status == Status.QUEUED
     _insert_messages(messages)
     _save_heads({m.conversation_id: m.conversation for m in messages}.values())
-    turns = _queue_bot_turns(messages)
+    _announce_customer_messages(messages, _queue_bot_turns(messages), queue_moved)
+
+
+def _announce_customer_messages(messages, turns, queue_moved):
+    """On commit: each message to its sockets, a wake-up to the bot's runners, the queue if it moved."""
     for message in messages:
         _publish_message(message.conversation, message)
     for conversation_id in turns:
