@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class ChatConfig(AppConfig):
     name = "chat"
     verbose_name = "Customer chat"
+
+    def ready(self):
+        # Every process that uses the Redis channel layer (servers, workers, tests) subscribes in batches.
+        from csbot import pubsub_batching
+
+        pubsub_batching.install()

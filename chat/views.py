@@ -10,10 +10,10 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from . import db, realtime, wechat
+from . import db, ingest, realtime, wechat
 from .bot import runner as bot_runner
 from .accounts import PLATFORMS, read_token, sign_in
-from .conversations import latest_conversation, open_conversation, queue_position, record_customer_message
+from .conversations import latest_conversation, open_conversation, queue_position
 from .models import Customer
 from .presenters import ack_frame, status_frame
 from .protocol.errors import ErrorCode, ProtocolError
@@ -106,9 +106,9 @@ def authenticated_customer(request):
 
 @csrf_exempt
 @require_POST
-def post_message(request):
-    """Store a message like the socket's `message` frame and answer with its ack."""
-    customer_id = authenticated_customer(request)
+async def post_message(request):
+    """Store a message like the socket's `message` frame, through the same batch writer, and answer with its ack."""
+    customer_id = await db.read(authenticated_customer, request)
     if customer_id is None:
         return error(ErrorCode.UNAUTHORIZED, 401)
     body = json_body(request)
@@ -118,7 +118,7 @@ def post_message(request):
         _, fields = validate_client_frame({**body, "type": "message"})
     except ProtocolError as exc:
         return error(exc.code, 400, exc.message)
-    result = record_customer_message(customer=customer_id, **fields)
+    result = await ingest.store_customer_message(customer_id=customer_id, **fields)
     return JsonResponse(ack_frame(result.message))
 
 

@@ -11,17 +11,19 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from csbot import daphne_compat, gcpolicy  # noqa: E402
+from csbot import api_http, daphne_compat, gcpolicy  # noqa: E402
 from csbot.routing import websocket_routes  # noqa: E402
 
 daphne_compat.install()
 
 # Static files are served from the apps' folders by an async-safe handler in
 # front of Django, so a fresh checkout serves the chat page without a
-# collectstatic step and every other request keeps a fully async stack.
-application = ProtocolTypeRouter(
-    {"http": ASGIStaticFilesHandler(django_asgi_app), "websocket": URLRouter(websocket_routes())}
-)
+# collectstatic step and every other request keeps a fully async stack. The
+# customer API has a lean stack of its own (`api_http`).
+application = ProtocolTypeRouter({
+    "http": api_http.route(api_http.ApiHandler(), ASGIStaticFilesHandler(django_asgi_app)),
+    "websocket": URLRouter(websocket_routes()),
+})
 
 # Last, so that everything loaded at start is frozen out of later collections.
 gcpolicy.apply(freeze=settings.CSBOT_GC_FREEZE, thresholds=settings.CSBOT_GC_THRESHOLDS)
