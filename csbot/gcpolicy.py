@@ -52,3 +52,5 @@ def apply(*, freeze, thresholds):
         gc.freeze()
     if _record not in gc.callbacks:
         gc.callbacks.append(_record)
+    for generation in range(3):  # exported from the start, so rates and alerts see 0 rather than no series
+        gc_pause.labels(generation=str(generation))

@@ -69,7 +69,13 @@ def scenario(prefix, settings):
             Incoming(customer_id=dee.pk, client_msg_id="d0", text="long ago"),  # stored in a closed one
             Incoming(customer_id=dee.pk, client_msg_id="d1", text="again"),
         ],
-        [Incoming(customer_id=bob.pk, client_msg_id="b1", text="uno"), Incoming(customer_id=cy.pk, client_msg_id="c2", text="?")],
+        [
+            Incoming(customer_id=bob.pk, client_msg_id="b1", text="uno"),
+            Incoming(customer_id=cy.pk, client_msg_id="c2", text="?"),
+            # Text that an array literal would misread if it were not quoted: NULL, braces, quotes, commas.
+            Incoming(customer_id=bob.pk, client_msg_id="NULL", text='NULL'),
+            Incoming(customer_id=bob.pk, client_msg_id="b3", text='say "hi", {a,b} \\ it\'s 好'),
+        ],
     ]
     returned, published = [], []
     for items in batches:
@@ -115,7 +121,7 @@ def describe(group, event, name_of):
 
 def test_statement_stores_returns_and_publishes_what_the_general_path_does(settings, monkeypatch, paths):
     by_statement = scenario("s", settings)
-    assert paths["statement"] >= 2  # both batches went through the statement
+    assert paths == {"statement": 2, "general": 3}  # both batches; the three first messages opened conversations
     general_only(monkeypatch)
     by_general = scenario("g", settings)
     assert by_statement == by_general
