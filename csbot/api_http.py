@@ -9,9 +9,11 @@ HTTP message took longer to store than to reach the user's socket.
 
 The customer API (`/api/`: sign-in, messages, polling) authenticates by
 token, so it needs no session, CSRF, authentication or messages middleware.
-What it keeps (the request metrics, the security headers, and the
-Host check against ALLOWED_HOSTS with the rest of CommonMiddleware) does no
-I/O and runs inline here. The admin, the console and the pages keep the full stack.
+What it keeps (the request metrics, the security headers, and the Host
+check against ALLOWED_HOSTS with the rest of CommonMiddleware) does no I/O
+and runs inline here. The admin, the console and the pages keep the full
+stack; anything added under `/api/` gets no session, so it must authenticate
+by token too.
 """
 
 from django.core.handlers.asgi import ASGIHandler
