@@ -175,17 +175,27 @@ async def idle_memory(server, sockets=1000, heartbeat_s=None, rounds=3):
     return (after - before) / sockets, before, after, missed
 
 
-async def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+def server_arguments(parser, *, db):
+    """The options every benchmark here takes to start its server: database kind and URL, Redis."""
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default=db)
     parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--redis", default="")
+
+
+def database_from(args):
+    """A fresh database of the kind `server_arguments` asked for."""
+    return Database(args.db, args.pg if args.db == "postgres" else None)
+
+
+async def main():
+    parser = argparse.ArgumentParser()
+    server_arguments(parser, db="sqlite")
     parser.add_argument("--idle", type=int, default=1000)
     parser.add_argument("--idle-only", action="store_true", help="measure only the idle-socket memory")
     parser.add_argument("--heartbeat", type=int, default=0, metavar="S",
                         help="server heartbeat_s; idle sockets then ping every S seconds during the memory reading")
     args = parser.parse_args()
-    database = Database(args.db, args.pg if args.db == "postgres" else None)
+    database = database_from(args)
     settings = {"CSBOT_RATE_LIMIT_BURST": 1000, "CSBOT_RATE_LIMIT_PER_S": 1000, "CSBOT_HEARTBEAT_S": args.heartbeat or 600,
                 "LOG_LEVEL": "WARNING"}
     server = Daphne(database, redis_url=args.redis or None, **settings)

@@ -14,7 +14,6 @@ latency-bound figure.
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -25,9 +24,9 @@ import websockets
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.core_socket import drive, login_many, open_socket, wait_ack  # noqa: E402
+from bench.core_socket import database_from, drive, login_many, open_socket, server_arguments, wait_ack  # noqa: E402
 from chat.loadtest.procstat import cpu_seconds  # noqa: E402
-from tests.support.servers import Daphne, Database, free_port, wait_for_port  # noqa: E402
+from tests.support.servers import Daphne, free_port, wait_for_port  # noqa: E402
 
 async def echo_rate(port, sockets, seconds):
     connections = [await websockets.connect(f"ws://127.0.0.1:{port}/ws/echo/") for _ in range(sockets)]
@@ -58,14 +57,12 @@ async def csbot_rate(server, tokens, round_no, seconds):
 
 async def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
-    parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"))
-    parser.add_argument("--redis", default="")
+    server_arguments(parser, db="postgres")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--sockets", type=int, default=100)
     args = parser.parse_args()
-    database = Database(args.db, args.pg if args.db == "postgres" else None)
+    database = database_from(args)
     quiet = {"CSBOT_RATE_LIMIT_BURST": 100000, "CSBOT_RATE_LIMIT_PER_S": 100000, "CSBOT_HEARTBEAT_S": 600,
              "LOG_LEVEL": "WARNING", "CSBOT_BOT_ENABLED": 0}
     server = Daphne(database, redis_url=args.redis or None, **quiet)

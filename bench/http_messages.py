@@ -11,7 +11,6 @@ integration that posts for a customer take this path.
 
 import argparse
 import asyncio
-import os
 import statistics
 import sys
 import time
@@ -22,10 +21,10 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.core_socket import login_many  # noqa: E402
+from bench.core_socket import database_from, login_many, server_arguments  # noqa: E402
 from chat.loadtest.procstat import cpu_seconds  # noqa: E402
 from chat.loadtest.stats import percentile  # noqa: E402
-from tests.support.servers import Daphne, Database  # noqa: E402
+from tests.support.servers import Daphne  # noqa: E402
 
 
 async def post(http, url, token, client_msg_id):
@@ -39,13 +38,11 @@ async def post(http, url, token, client_msg_id):
 
 async def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
-    parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"))
-    parser.add_argument("--redis", default="")
+    server_arguments(parser, db="postgres")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=1200)
     args = parser.parse_args()
-    database = Database(args.db, args.pg if args.db == "postgres" else None)
+    database = database_from(args)
     server = Daphne(database, redis_url=args.redis or None, LOG_LEVEL="WARNING", CSBOT_BOT_ENABLED=0)
     url = f"{server.http}/api/chat/messages"
     try:
