@@ -1,5 +1,6 @@
 """Customer sign-in and the signed tokens that sockets and HTTP calls carry."""
 
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -32,6 +33,34 @@ def read_token(token):
         return TokenClaims(customer_id=int(data["c"]), device_id=str(data["d"]))
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         return None
+
+
+# The HTTP API asks on every request whether the token's customer may still
+# post; a query and a hop to a database thread cost more than storing the
+# message does. A customer found unblocked is trusted for a few seconds, so a
+# block reaches the HTTP API within CSBOT_ALLOWED_CACHE_S (sockets check at
+# connect). Bounded, so a flood of customers cannot grow it without limit.
+ALLOWED_CACHE_MAX = 100_000
+_allowed_until = {}
+
+
+def recently_allowed(customer_id):
+    """True when the customer was found unblocked within the last CSBOT_ALLOWED_CACHE_S seconds."""
+    return _allowed_until.get(customer_id, 0.0) > time.monotonic()
+
+
+def check_allowed(customer_id):
+    """True when the customer exists and is not blocked (a query); remember a yes for a while."""
+    blocked = Customer.objects.filter(pk=customer_id).values_list("blocked", flat=True).first()
+    if blocked is None or blocked:
+        _allowed_until.pop(customer_id, None)
+        return False
+    if len(_allowed_until) >= ALLOWED_CACHE_MAX:
+        now = time.monotonic()
+        for key in [key for key, until in _allowed_until.items() if until <= now] or list(_allowed_until):
+            _allowed_until.pop(key, None)
+    _allowed_until[customer_id] = time.monotonic() + settings.CSBOT_ALLOWED_CACHE_S
+    return True
 
 
 @transaction.atomic

@@ -194,6 +194,8 @@ CSBOT_WX_SECRET = os.environ.get("CSBOT_WX_SECRET", "")
 CSBOT_WX_API_BASE = os.environ.get("CSBOT_WX_API_BASE", "https://api.weixin.qq.com")
 CSBOT_WX_TIMEOUT_S = env_float("CSBOT_WX_TIMEOUT_S", 5.0)
 CSBOT_TOKEN_TTL_S = env_int("CSBOT_TOKEN_TTL_S", 86400)
+# How long the HTTP API trusts a customer it found unblocked (see chat.accounts).
+CSBOT_ALLOWED_CACHE_S = env_float("CSBOT_ALLOWED_CACHE_S", 10.0)
 # "single": a new device signs the older one out; "multi": all stay connected.
 CSBOT_DEVICE_POLICY = os.environ.get("CSBOT_DEVICE_POLICY", "single")
 if CSBOT_DEVICE_POLICY not in {"single", "multi"}:
