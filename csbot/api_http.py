@@ -11,13 +11,22 @@ The customer API (`/api/`: sign-in, messages, polling) authenticates by
 token, so it needs no session, CSRF, authentication or messages middleware.
 What it keeps (the request metrics, the security headers, and the Host
 check against ALLOWED_HOSTS with the rest of CommonMiddleware) does no I/O
-and runs inline here. The admin, the console and the pages keep the full
-stack; anything added under `/api/` gets no session, so it must authenticate
-by token too.
+and runs inline here. Django also starts a thread per request for the
+`request_started` and `request_finished` signals; their receivers (query log
+reset, stale connection and cache checks, URLconf reset) only look at what
+this thread opened, which is nothing, so they run inline too. The admin, the
+console and the pages keep the full stack; anything added under `/api/` gets
+no session, so it must authenticate by token too.
 """
 
-from django.core.handlers.asgi import ASGIHandler
+import asyncio
+import contextlib
+
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.exception import convert_exception_to_response
+from django.urls import set_script_prefix
 from django.middleware.common import CommonMiddleware
 from django.middleware.security import SecurityMiddleware
 from django_prometheus.middleware import PrometheusAfterMiddleware, PrometheusBeforeMiddleware
@@ -42,6 +51,66 @@ class ApiHandler(ASGIHandler):
                 self._exception_middleware.append(middleware.process_exception)
             handler = convert_exception_to_response(_inline(middleware))
         self._middleware_chain = handler
+
+    async def __call__(self, scope, receive, send):
+        # Without Django's ThreadSensitiveContext: nothing below runs thread-sensitive sync code.
+        if scope["type"] != "http":
+            raise ValueError(f"the API serves HTTP only, not {scope['type']}")
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope, receive, send):
+        """Django's `ASGIHandler.handle`, with the signals and the response's close called inline."""
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        set_script_prefix(get_script_prefix(scope))
+        # send(), not asend(): asend() would hop to a thread for these sync receivers.
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        try:
+            request, error_response = self.create_request(scope, body_file)
+            if request is None:
+                await self.send_response(error_response, send)
+                error_response.close()
+                return
+            response = await self._respond_unless_disconnected(request, receive, send)
+            if response is None:
+                signals.request_finished.send(sender=self.__class__)
+            else:
+                response.close()  # sends request_finished
+        finally:
+            body_file.close()
+
+    async def _respond_unless_disconnected(self, request, receive, send):
+        """Answer the request; None when the client left first (the view is then cancelled, as Django does)."""
+
+        async def respond():
+            response = await self.run_get_response(request)
+            try:
+                await self.send_response(response, send)
+            except asyncio.CancelledError:
+                pass  # the client went away while the answer was being sent
+            return response
+
+        responding = asyncio.create_task(respond())
+        listening = asyncio.create_task(self.listen_for_disconnect(receive))
+        try:
+            await asyncio.wait([listening, responding], return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            responding.cancel()
+            listening.cancel()
+            raise
+        if responding.done():
+            listening.cancel()
+            return responding.result()
+        responding.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await responding
+        try:
+            listening.result()
+        except RequestAborted:
+            pass
+        return None
 
 
 def _inline(middleware):
