@@ -35,16 +35,27 @@ class Plan:
     drain_s: float = 5.0
     run_id: str = dataclasses.field(default_factory=lambda: "lt" + secrets.token_hex(4))
     reply_queue: object = None  # an asyncio.Queue when agents reply
+    consoles: int = 0  # agent consoles following the users' conversations
+    console_url: str = ""
+    console_user: str = ""
+    console_password: str = dataclasses.field(default="", repr=False)
+    console_watch: object = None  # a ConsoleWatch when consoles run
 
     def __post_init__(self):
         self.url = ws_base(self.url)
         self.http_url = http_base(self.url)
         self.agent_http_url = http_base(self.agent_url) if self.agent_url else ""
+        self.console_url = ws_base(self.console_url) if self.console_url else ""
         # An upper bound on the schedule, so every loop is bounded in count as well as time.
         self.max_messages = int(self.rate * self.duration_s) + 1
 
     def text(self, n):
         return TEXTS[n % len(TEXTS)]
+
+    def on_send(self, user, client_msg_id, scheduled):
+        """Tell the consoles a message is on its way, so they time its arrival."""
+        if self.console_watch is not None:
+            self.console_watch.on_send(user.index, client_msg_id, scheduled)
 
     def on_ack(self, user, client_msg_id):
         """Queue a reply from an agent's side for an acknowledged message."""

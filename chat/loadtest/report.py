@@ -26,6 +26,11 @@ def render(result):
     else:
         lines.append(f"delivery        {_latency(delivery['latency_ms'])}; replies {delivery['replies_posted']}, "
                      f"undelivered {delivery['undelivered']}")
+    agents = result.get("agent_delivery")
+    if agents is not None:
+        lines.append(f"to agents       {_latency(agents['latency_ms'])}; messages sent once the consoles followed "
+                     f"{agents['users_followed']} users' conversations, "
+                     f"undelivered {agents['undelivered']}, shown twice {agents['duplicates']}")
     steady = result.get("steady_state")
     if steady is None:
         lines.append("steady state    not reached (not every user connected)")

@@ -6,6 +6,7 @@ import time
 
 import httpx
 
+from .consoles import ConsoleWatch, run_consoles
 from .procstat import ProcessWatch, cpu_seconds
 from .stats import Recorder, after, summary_ms
 from .user import SimUser
@@ -70,6 +71,10 @@ async def run(plan, *, credentials=(), server_pids=(), progress=None):
         background = [asyncio.create_task(agent_replier(plan, rec, http, end_at)) for _ in range(plan.agents)]
         background.append(asyncio.create_task(watch_loop_lag(rec, end_at)))
         tasks = [asyncio.create_task(u.run(t0 + i / plan.ramp, end_at)) for i, u in enumerate(users)]
+        if plan.consoles:
+            plan.console_watch = ConsoleWatch()
+            # Counted with the users: the run waits for the consoles to see the last messages.
+            tasks.append(asyncio.create_task(run_consoles(plan, rec, users, end_at)))
         hard_stop = end_at + plan.drain_s + plan.timeout_s + 5
         while not all(t.done() for t in tasks) and time.monotonic() < hard_stop:
             await asyncio.wait(tasks, timeout=PROGRESS_EVERY_S)
@@ -116,7 +121,18 @@ def report(plan, rec, users, elapsed, watch):
             "replies_posted": rec.replies_sent, "delivered": rec.delivered, "undelivered": replies - rec.delivered,
             "latency_ms": summary_ms(rec.delivery_latency),
         },
+        "agent_delivery": None if not plan.consoles else agent_delivery(plan.console_watch, users),
         "errors": dict(rec.errors),
         "server": watch.report(elapsed, len(firsts)) if watch else None,
         "acked_ids": sorted(i for u in users for i in u.acked_ids),
+    }
+
+
+def agent_delivery(watch, users):
+    """Customer messages timed from their scheduled send until an agent console showed them."""
+    acked = {client_msg_id for u in users for client_msg_id in u.acked_ids}
+    return {
+        "users_followed": len(watch.followed), "delivered": len(watch.latency),
+        "undelivered": watch.undelivered(acked), "duplicates": watch.duplicates,
+        "latency_ms": summary_ms(watch.latency),
     }

@@ -169,6 +169,7 @@ class SimUser:
             client_msg_id = f"{self.plan.run_id}-{self.index}-{n}"
             self.pending[client_msg_id] = scheduled
             self.rec.sent += 1
+            self.plan.on_send(self, client_msg_id, scheduled)
             await self._send({"type": "message", "client_msg_id": client_msg_id, "text": self.plan.text(n)})
 
     async def _resend_pending(self):

@@ -99,3 +99,40 @@ def test_users_reconnect_with_resume_and_resend_without_doubling(tmp_path):
     assert report["messages"]["resent"] > 0 and report["messages"]["client_duplicates"] == 0
     assert report["database"]["lost"] == report["database"]["duplicated"] == 0
     assert report["database"]["conversations_with_seq_gaps"] == 0
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_consoles_on_another_instance_time_every_customer_message(pg_database, redis_url, tmp_path):
+    """Users on one instance, agent consoles on the other: every message sent once they follow reaches them, once."""
+    env = {**pg_database.env, "DJANGO_SUPERUSER_PASSWORD": "console-pass"}
+    made = subprocess.run([sys.executable, "manage.py", "createsuperuser", "--noinput", "--username", "ops",
+                           "--email", "ops@example.com"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    users_on = Daphne(pg_database, redis_url=redis_url, name="a")
+    consoles_on = Daphne(pg_database, redis_url=redis_url, name="b")
+    try:
+        def load(password, report_path):
+            command = [
+                sys.executable, "manage.py", "loadtest", "--url", users_on.ws, "--users", "6", "--rate", "1",
+                "--duration", "5", "--ramp", "20/s", "--consoles", "2", "--console-url", consoles_on.ws,
+                "--console-user", "ops", "--json", str(report_path),
+            ]
+            done = subprocess.run(command, cwd=ROOT, env={**pg_database.env, "CSBOT_LOADTEST_CONSOLE_PASSWORD": password},
+                                  capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, done.stderr
+            return done.stdout, json.loads(report_path.read_text())
+
+        stdout, report = load("console-pass", tmp_path / "report.json")
+        refused_stdout, refused = load("wrong", tmp_path / "refused.json")
+    finally:
+        users_on.kill()
+        consoles_on.kill()
+    agents = report["agent_delivery"]
+    assert agents["users_followed"] == 6
+    assert agents["delivered"] >= 15 and agents["undelivered"] == agents["duplicates"] == 0
+    assert agents["latency_ms"]["count"] == agents["delivered"] and "to agents" in stdout
+    assert report["errors"] == {} and report["messages"]["unacked"] == 0
+    # A console that cannot sign in is an error in the report, not a silent zero.
+    assert refused["errors"] == {"console_sign_in_RuntimeError": 1}
+    assert refused["agent_delivery"]["delivered"] == 0 and "to agents" in refused_stdout

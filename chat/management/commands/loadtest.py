@@ -43,6 +43,11 @@ class Command(BaseCommand):
         parser.add_argument("--ramp", type=ramp_rate, default=50.0, help="new connections per second, e.g. 50/s")
         parser.add_argument("--agents", type=int, default=0, help="repliers posting an answer to every acked message")
         parser.add_argument("--agent-url", default="", help="instance the agents' replies are committed on")
+        parser.add_argument("--consoles", type=int, default=0,
+                            help="agent consoles that follow the users' conversations and time customer->agent delivery")
+        parser.add_argument("--console-url", default="", help="instance the consoles connect to (default: --url)")
+        parser.add_argument("--console-user", default="",
+                            help="staff user the consoles sign in as; password in CSBOT_LOADTEST_CONSOLE_PASSWORD")
         parser.add_argument("--tokens", default="", help="file of 'TOKEN [DEVICE_ID]' lines instead of dev-login")
         parser.add_argument("--check-db", action="store_true", help="count lost/duplicated messages in DATABASE_URL")
         parser.add_argument("--server-pid", type=int, action="append", default=[], help="a daphne pid to watch (repeat)")
@@ -80,10 +85,14 @@ class Command(BaseCommand):
             raise CommandError("--users, --rate, --duration and --ramp must be positive")
         if options["agents"] and not options["agent_url"]:
             options["agent_url"] = options["url"]
+        if options["consoles"] < 0 or (options["consoles"] and not options["console_user"]):
+            raise CommandError("--consoles needs --console-user (and CSBOT_LOADTEST_CONSOLE_PASSWORD)")
         return Plan(
             url=options["url"], users=options["users"], rate=options["rate"], duration_s=options["duration"],
             encoding=options["encoding"], ramp=options["ramp"], agents=options["agents"],
-            agent_url=options["agent_url"], timeout_s=options["timeout"],
+            agent_url=options["agent_url"], timeout_s=options["timeout"], consoles=options["consoles"],
+            console_url=options["console_url"] or options["url"], console_user=options["console_user"],
+            console_password=os.environ.get("CSBOT_LOADTEST_CONSOLE_PASSWORD", ""),
         )
 
     def check_db(self, plan, acked_ids):
