@@ -49,9 +49,14 @@ def recently_allowed(customer_id):
     return _allowed_until.get(customer_id, 0.0) > time.monotonic()
 
 
+def blocked_flag(customer_id):
+    """The customer's blocked flag, or None when there is no such customer (a query)."""
+    return Customer.objects.filter(pk=customer_id).values_list("blocked", flat=True).first()
+
+
 def check_allowed(customer_id):
     """True when the customer exists and is not blocked (a query); remember a yes for a while."""
-    blocked = Customer.objects.filter(pk=customer_id).values_list("blocked", flat=True).first()
+    blocked = blocked_flag(customer_id)
     if blocked is None or blocked:
         _allowed_until.pop(customer_id, None)
         return False

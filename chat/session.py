@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from .models import Customer
+from .accounts import blocked_flag
 
 
 @dataclass(frozen=True)
@@ -14,7 +14,7 @@ class CustomerSession:
     @classmethod
     def load(cls, claims):
         """Return the session for valid token claims, or None if the customer is gone."""
-        row = Customer.objects.filter(pk=claims.customer_id).values_list("blocked", flat=True).first()
-        if row is None:
+        blocked = blocked_flag(claims.customer_id)
+        if blocked is None:
             return None
-        return cls(customer_id=claims.customer_id, device_id=claims.device_id, blocked=row)
+        return cls(customer_id=claims.customer_id, device_id=claims.device_id, blocked=blocked)

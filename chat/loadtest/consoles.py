@@ -22,6 +22,10 @@ PING_EVERY_S = 10.0
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
+class ConsoleRefused(Exception):
+    """The console socket answered with an error frame instead of syncing."""
+
+
 class ConsoleWatch:
     """What the consoles expect and saw, shared with the users that send."""
 
@@ -81,6 +85,8 @@ class Console:
                                           max_queue=None) as ws:
                 await self._hello(ws)
                 await self._live(ws, end_at)
+        except ConsoleRefused as exc:
+            self.rec.error(f"console_refused_{exc}")
         except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as exc:
             self.rec.error(f"console_{type(exc).__name__}")
 
@@ -94,7 +100,7 @@ class Console:
                 self.watch.followed.update(u.index for u in self.users if u.conversation_id is not None)
                 return
             if frame.get("type") == "error":
-                raise websockets.InvalidHandshake(f"console refused: {frame.get('code')}")
+                raise ConsoleRefused(frame.get("code"))
             self._note(frame)
         raise asyncio.TimeoutError
 
