@@ -157,11 +157,17 @@ def open_conversation(*, customer, actor=SenderKind.SYSTEM):
 
 
 def latest_conversation(customer):
-    """Return the customer's open conversation, else the most recent one, else None."""
-    return (
-        Conversation.objects.filter(customer=customer).exclude(status=Status.CLOSED).first()
-        or Conversation.objects.filter(customer=customer).order_by("-pk").first()
+    """Return the customer's open conversation, else the most recent one, else None.
+
+    One plain statement (a customer has at most one open conversation): every
+    poll starts here.
+    """
+    found = sql.rows(
+        f"SELECT {sql.columns(Conversation)} FROM {sql.table(Conversation)} WHERE customer_id = %s"
+        " ORDER BY CASE WHEN status = %s THEN 1 ELSE 0 END, id DESC LIMIT 1",
+        [_pk(customer), Status.CLOSED],
     )
+    return sql.instances(Conversation, found)[0] if found else None
 
 
 # --- customer actions -----------------------------------------------------
@@ -181,7 +187,7 @@ def _lock_open_conversations(customer_ids):
 
     Returns {customer_id: conversation}.
     """
-    table = Conversation._meta.db_table
+    table = sql.table(Conversation)
     # SQLite has no row locks: its IMMEDIATE transactions hold the whole database.
     for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
     found = sql.rows(

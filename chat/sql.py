@@ -9,6 +9,8 @@ on a loopback connection a round trip costs about 0.09 ms, and psycopg's
 pipeline bookkeeping cost more CPU than the round trips it saved.)
 """
 
+import functools
+
 from django.db import connection
 from django.db.models.sql import Query
 
@@ -32,17 +34,37 @@ def placeholders(count, width=1):
     return ", ".join([one] * count)
 
 
+def table(model):
+    """The model's table name, quoted."""
+    return connection.ops.quote_name(model._meta.db_table)
+
+
 def columns(model):
     """The model's concrete columns, quoted, in field order: what `instances` expects."""
+    return _columns(model, connection.vendor)
+
+
+@functools.cache
+def _columns(model, vendor):
     return ", ".join(connection.ops.quote_name(f.column) for f in model._meta.concrete_fields)
+
+
+# (model, vendor) pairs whose rows the ORM would not convert: most pairs on
+# PostgreSQL, where the driver already returns Python values. Which converters
+# apply depends only on the fields and the backend, so asking once is enough.
+_unconverted = set()
 
 
 def instances(model, rows):
     """Model instances from rows of `columns(model)`, with the same conversions the ORM applies."""
     fields = model._meta.concrete_fields
-    compiler = connection.ops.compiler("SQLCompiler")(Query(model), connection, connection.alias)
-    converters = compiler.get_converters([f.get_col(model._meta.db_table) for f in fields])
-    if converters:
-        rows = compiler.apply_converters(rows, converters)
+    key = (model, connection.vendor)
+    if key not in _unconverted:
+        compiler = connection.ops.compiler("SQLCompiler")(Query(model), connection, connection.alias)
+        converters = compiler.get_converters([f.get_col(model._meta.db_table) for f in fields])
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+        else:
+            _unconverted.add(key)
     names = [f.attname for f in fields]
     return [model.from_db(connection.alias, names, list(row)) for row in rows]

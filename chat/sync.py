@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from . import sql
 from .conversations import open_conversation, queue_position
 from .models import Conversation, Message
 from .presenters import conversation_summary, message_frame, status_frame
@@ -22,14 +23,21 @@ def visible_messages(conversation_id):
 
 
 def messages_after(conversation_id, after_seq, *, limit=None, upto=None):
-    """Return message frames with seq > after_seq (and <= upto), oldest first."""
-    qs = visible_messages(conversation_id).filter(seq__gt=after_seq)
+    """Return message frames with seq > after_seq (and <= upto), oldest first.
+
+    Plain SQL (see `chat.sql`): every poll and every catch-up reads through
+    here, and compiling the ORM query cost more than running it.
+    """
+    statement = f"SELECT {sql.columns(Message)} FROM {sql.table(Message)} WHERE conversation_id = %s AND is_note = %s AND seq > %s"
+    params = [conversation_id, False, after_seq]
     if upto is not None:
-        qs = qs.filter(seq__lte=upto)
-    qs = qs.order_by("seq")
+        statement += " AND seq <= %s"
+        params.append(upto)
+    statement += " ORDER BY seq"
     if limit is not None:
-        qs = qs[:limit]
-    return [message_frame(m) for m in qs]
+        statement += " LIMIT %s"
+        params.append(limit)
+    return [message_frame(m) for m in sql.instances(Message, sql.rows(statement, params))]
 
 
 def page_before(conversation_id, before_seq, limit):

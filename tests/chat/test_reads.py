@@ -1,0 +1,67 @@
+"""The plain-SQL reads every poll and catch-up goes through give what the ORM gives."""
+
+import pytest
+
+from chat.accounts import blocked_flag
+from chat.conversations import latest_conversation
+from chat.models import Conversation, Customer, Message
+from chat.presenters import message_frame
+from chat.sync import messages_after
+
+from .helpers import make_customer
+
+pytestmark = pytest.mark.django_db
+
+
+def conversation(customer, status, **fields):
+    return Conversation.objects.create(customer=customer, status=status, **fields)
+
+
+def test_latest_conversation_is_none_for_a_customer_without_one():
+    customer, _ = make_customer()
+    assert latest_conversation(customer.pk) is None
+
+
+def test_latest_conversation_prefers_the_open_one_to_a_newer_closed_one():
+    customer, _ = make_customer()
+    open_one = conversation(customer, "agent", agent_name="Ana")
+    conversation(customer, "closed")  # newer id, but closed
+    found = latest_conversation(customer.pk)
+    assert (found.pk, found.status, found.agent_name) == (open_one.pk, "agent", "Ana")
+    # The whole row, with the ORM's own conversions: datetimes stay aware datetimes.
+    assert found.opened_at == Conversation.objects.get(pk=open_one.pk).opened_at
+
+
+def test_latest_conversation_falls_back_to_the_most_recent_closed_one():
+    customer, _ = make_customer()
+    other, _ = make_customer(openid="o-other")
+    conversation(customer, "closed")
+    newest = conversation(customer, "closed")
+    conversation(other, "bot")  # someone else's open conversation is never this customer's
+    assert latest_conversation(customer.pk).pk == newest.pk
+    assert latest_conversation(customer).pk == newest.pk  # a model instance works as well as an id
+
+
+def test_messages_after_matches_the_orm_and_hides_notes():
+    customer, _ = make_customer()
+    conv = conversation(customer, "agent")
+    for seq in range(1, 8):
+        Message.objects.create(conversation=conv, seq=seq, sender="agent", sender_name="Ana" if seq % 2 else "",
+                               client_msg_id=f"c-{seq}" if seq % 3 == 0 else None, text=f"text {seq}")
+    Message.objects.create(conversation=conv, seq=None, sender="agent", is_note=True, text="internal note")
+    expected = [message_frame(m) for m in Message.objects.filter(conversation=conv, is_note=False).order_by("seq")]
+
+    assert messages_after(conv.pk, 0) == expected
+    assert messages_after(conv.pk, 3) == expected[3:]
+    assert messages_after(conv.pk, 2, upto=5) == expected[2:5]
+    assert messages_after(conv.pk, 1, limit=2) == expected[1:3]
+    assert messages_after(conv.pk, 7) == []
+    assert all(isinstance(frame["ts"], int) for frame in expected)
+
+
+def test_blocked_flag_reads_the_customers_row():
+    customer, _ = make_customer()
+    assert blocked_flag(customer.pk) is False
+    Customer.objects.filter(pk=customer.pk).update(blocked=True)
+    assert blocked_flag(customer.pk) is True
+    assert blocked_flag(customer.pk + 1000) is None
