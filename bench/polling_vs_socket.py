@@ -1,10 +1,14 @@
-"""Compare 1 s short polling, long polling and the WebSocket on one daphne process.
+"""Compare 1 s short polling, long polling and the WebSocket on the same server.
 
-    .venv/bin/python bench/polling_vs_socket.py [--users 1000] [--seconds 60] [--modes ws,long,short]
+    .venv/bin/python bench/polling_vs_socket.py [--users 1000] [--seconds 60] [--modes ws,ws-proto,long,short] [--instances 2]
+
+The server is one daphne process, or `--instances` processes sharing the
+database and Redis with the users spread evenly over them (server CPU is then
+their sum, in % of one core).
 
 Every user receives one message every `--every` seconds on a fixed schedule,
-committed by a separate sender process through the domain action (the way the
-bot or an agent's reply is committed) and published through Redis, so the
+committed by a separate sender process through the batch writer the sockets
+use (`chat.ingest`) and published through Redis, as a reply would be, so the
 server under test spends its time on delivery. Without Redis the sender posts
 through the HTTP message API of the server instead (`--sender http`). For each way of receiving,
 the bench measures delivery latency (from the message's commit, its `ts`, to
@@ -32,13 +36,14 @@ import websockets
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from chat.loadtest.procstat import cpu_seconds  # noqa: E402
+from chat.loadtest.wire import ClientWire  # noqa: E402
 from chat.loadtest.stats import percentile  # noqa: E402
 from tests.support.servers import Daphne, Database  # noqa: E402
 from tests.support.services import reachable  # noqa: E402
 
 LONG_POLL_S = 25
 GRACE_S = 3.0
-SENDER_PROCESSES = 2
+SENDER_PROCESSES = 1
 
 
 class HttpConnection:
@@ -88,13 +93,17 @@ class HttpConnection:
 class Run:
     """One way of receiving, measured over a fixed window."""
 
-    def __init__(self, mode, server, tokens, seconds, every, sender_env=None, customers=()):
-        self.mode, self.server, self.tokens, self.seconds, self.every = mode, server, tokens, seconds, every
+    def __init__(self, mode, servers, tokens, seconds, every, sender_env=None, customers=()):
+        self.mode, self.servers, self.tokens, self.seconds, self.every = mode, servers, tokens, seconds, every
         self.sender_env, self.customers = sender_env, customers
         self.sent = {}  # client_msg_id -> scheduled time
         self.latencies = {}
         self.counter = {"bytes": 0, "requests": 0, "posts": 0, "errors": 0}
         self.stop = False
+
+    def server_for(self, i):
+        """User i's instance: users are spread evenly, as a load balancer would."""
+        return self.servers[i % len(self.servers)]
 
     def received(self, frame):
         # From the commit rather than the schedule: a sender falling behind must not count as slow delivery.
@@ -131,7 +140,7 @@ class Run:
         sink = {"bytes": 0}
 
         async def post():
-            conn = HttpConnection(self.server.port, sink)
+            conn = HttpConnection(self.servers[0].port, sink)
             while True:
                 client_msg_id, token = await queue.get()
                 try:
@@ -155,7 +164,7 @@ class Run:
 
     async def poller(self, i, after_seq, t0, timeout):
         """Poll on a fixed 1 s schedule (timeout 0) or back to back (long polling)."""
-        conn = HttpConnection(self.server.port, self.counter)
+        conn = HttpConnection(self.server_for(i).port, self.counter)
         tick = t0 + random.uniform(0, 1)
         while not self.stop:
             if timeout == 0:
@@ -180,33 +189,35 @@ class Run:
 
     async def socket(self, i, ready):
         """Hold a socket, ping every 10 s like the SDK, and read every frame."""
-        url = f"{self.server.ws}/ws/chat/"
+        url = f"{self.server_for(i).ws}/ws/chat/"
+        wire = ClientWire("proto" if self.mode == "ws-proto" else "json")
         async with websockets.connect(url, additional_headers={"Authorization": f"Bearer {self.tokens[i]}"},
-                                      subprotocols=["csbot.v1.json"], open_timeout=60, max_queue=None) as ws:
-            await ws.send(json.dumps({"type": "hello", "device_id": "d", "platform": "web"}))
-            while json.loads(await ws.recv())["type"] != "synced":
+                                      subprotocols=[wire.subprotocol], open_timeout=60, max_queue=None) as ws:
+            await ws.send(wire.encode({"type": "hello", "device_id": "d", "platform": "web"}))
+            while wire.decode(await ws.recv())["type"] != "synced":
                 pass
             ready.set()
-            last_ping = time.monotonic()
-            while not self.stop:
-                try:
-                    raw = await asyncio.wait_for(ws.recv(), 1)
-                except asyncio.TimeoutError:
-                    raw = None
-                if time.monotonic() - last_ping >= 10:
-                    last_ping = time.monotonic()
-                    await ws.send(json.dumps({"type": "ping"}))
-                if raw is None:
-                    continue
-                size = len(raw.encode() if isinstance(raw, str) else raw)
-                self.counter["bytes"] += size + (2 if size < 126 else 4)
-                frame = json.loads(raw)
-                if frame["type"] == "message":
-                    self.received(frame)
+            pinger = asyncio.create_task(self.ping_every(ws, wire, 10))
+            try:
+                # One read per frame and no timer per socket: the client's own lag is inside every latency.
+                async for raw in ws:
+                    size = len(raw.encode() if isinstance(raw, str) else raw)
+                    self.counter["bytes"] += size + (2 if size < 126 else 4)
+                    frame = wire.decode(raw)
+                    if frame["type"] == "message":
+                        self.received(frame)
+            finally:
+                pinger.cancel()
+
+    @staticmethod
+    async def ping_every(ws, wire, seconds):
+        while True:
+            await asyncio.sleep(seconds)
+            await ws.send(wire.encode({"type": "ping"}))
 
     async def go(self, seqs):
-        pid = self.server.proc.pid
-        if self.mode == "ws":
+        pids = [server.proc.pid for server in self.servers]
+        if self.mode in ("ws", "ws-proto"):
             readies = [asyncio.Event() for _ in self.tokens]
             receivers = []
             for i in range(len(self.tokens)):  # open at 200 a second, like a deploy's reconnect wave
@@ -218,12 +229,12 @@ class Run:
         if self.mode in ("short", "long"):
             timeout = 0 if self.mode == "short" else LONG_POLL_S
             receivers = [asyncio.create_task(self.poller(i, seqs[i], t0, timeout)) for i in range(len(self.tokens))]
-        cpu0 = cpu_seconds(pid)
+        cpu0 = sum(cpu_seconds(pid) for pid in pids)
         await (self.action_sender(t0) if self.sender_env else self.sender(t0))
         self.counter["window_s"] = getattr(self, "sent_until", time.time() - GRACE_S) - t0
         self.stop = True
         elapsed = time.time() - t0
-        cpu = (cpu_seconds(pid) - cpu0) / elapsed
+        cpu = (sum(cpu_seconds(pid) for pid in pids) - cpu0) / elapsed
         for task in receivers:
             task.cancel()
         await asyncio.gather(*receivers, return_exceptions=True)
@@ -260,38 +271,49 @@ async def login_all(server, n):
     return [list(column) for column in zip(*results)]
 
 
-def sender_worker(spec):
-    """Commit every scheduled message through the action, on time, from this process."""
+async def sender_worker(spec):
+    """Commit every scheduled message on time from this process, then print the counts."""
     import django
-    from concurrent.futures import ThreadPoolExecutor
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csbot.settings")
     django.setup()
-    from chat.conversations import record_customer_message
+    print(json.dumps(await send_on_schedule(spec)), flush=True)
+
+
+async def send_on_schedule(spec):
+    """Store each message through the batch writer the sockets use, which publishes it through Redis.
+
+    Messages due together are committed together, so the sender costs little
+    CPU beside the server under test on a shared machine.
+    """
+    from chat import ingest
 
     customers, counts = spec["customers"], {"sent": 0, "errors": 0}
     n = len(customers)
 
-    def one(i, k):
+    async def one(i, k):
         try:
-            record_customer_message(customer=int(customers[i]), client_msg_id=f"{spec['mode']}-{i}-{k}",
-                                    text="your parcel left the depot")
+            await ingest.store_customer_message(customer_id=int(customers[i]), client_msg_id=f"{spec['mode']}-{i}-{k}",
+                                                text="your parcel left the depot")
             counts["sent"] += 1
         except Exception:
             counts["errors"] += 1
 
     plan = sorted((spec["t0"] + (i / n) * spec["every"] + k * spec["every"], i, k)
                   for i in range(spec["part"], n, spec["parts"]) for k in range(int(spec["seconds"] / spec["every"])))
-    with ThreadPoolExecutor(8) as pool:
-        for scheduled, i, k in plan:
-            time.sleep(max(0.0, scheduled - time.time()))
-            pool.submit(one, i, k)
-    print(json.dumps(counts), flush=True)
+    pending = []
+    for scheduled, i, k in plan:
+        await asyncio.sleep(max(0.0, scheduled - time.time()))
+        pending.append(asyncio.create_task(one(i, k)))
+    await asyncio.gather(*pending)
+    await asyncio.sleep(1)  # the wake-ups are published in the background after each commit
+    return counts
 
 
 def table(rows):
     head = f"{'mode':<22}{'users':>6}{'avg ms':>9}{'p99 ms':>9}{'recv/sent':>12}{'req/s':>8}{'MB out':>9}{'server CPU':>12}"
-    names = {"short": "short polling, 1 s", "long": f"long polling, {LONG_POLL_S} s", "ws": "WebSocket"}
+    names = {"short": "short polling, 1 s", "long": f"long polling, {LONG_POLL_S} s", "ws": "WebSocket, JSON",
+             "ws-proto": "WebSocket, protobuf"}
     lines = [head]
     for r in rows:
         avg = f"{r['avg_ms']:.0f}" if r["avg_ms"] is not None else "-"
@@ -306,15 +328,17 @@ async def main():
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--every", type=float, default=5, help="seconds between messages to each user")
-    parser.add_argument("--modes", default="ws,long,short")
+    parser.add_argument("--modes", default="ws,ws-proto,long,short", help="any of ws, ws-proto, long, short")
     parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     parser.add_argument("--sqlite", action="store_true", help="use SQLite and the in-memory layer")
     parser.add_argument("--sender", choices=["action", "http"], default="", help="default: action when Redis is up")
+    parser.add_argument("--instances", type=int, default=1,
+                        help="daphne processes sharing the database and Redis; users are spread over them")
     parser.add_argument("--sender-worker", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.sender_worker:
-        return sender_worker(json.loads(args.sender_worker))
+        return await sender_worker(json.loads(args.sender_worker))
     use_pg = not args.sqlite and reachable(args.pg, 5432)
     redis = args.redis if not args.sqlite and reachable(args.redis, 6379) else None
     database = Database("postgres", args.pg) if use_pg else Database("sqlite")
@@ -324,9 +348,13 @@ async def main():
     sender = args.sender or ("action" if redis else "http")
     if sender == "action" and not redis:
         parser.error("--sender action publishes through Redis; none is reachable")
-    server = Daphne(database, redis_url=redis, **settings)
+    if args.instances > 1 and not redis:
+        parser.error("--instances above 1 needs Redis to carry messages between the processes")
+    servers = [Daphne(database, redis_url=redis, name=chr(ord("a") + k), **settings) for k in range(args.instances)]
+    server = servers[0]
     try:
-        print(f"one daphne process; database {'PostgreSQL' if use_pg else 'SQLite'}, channel layer "
+        processes = "one daphne process" if len(servers) == 1 else f"{len(servers)} daphne processes"
+        print(f"{processes}; database {'PostgreSQL' if use_pg else 'SQLite'}, channel layer "
               f"{'Redis pub/sub' if redis else 'in-memory'}; {args.users} users, one message each every "
               f"{args.every:g} s, {args.seconds:g} s per mode; {os.cpu_count()} CPUs shared with the clients")
         tokens, seqs, customers = await login_all(server, args.users)
@@ -335,7 +363,7 @@ async def main():
         print(f"messages committed by {'a sender process through the action' if sender_env else 'HTTP POSTs'}")
         rows = []
         for mode in args.modes.split(","):
-            run = Run(mode, server, tokens, args.seconds, args.every, sender_env, customers)
+            run = Run(mode, servers, tokens, args.seconds, args.every, sender_env, customers)
             rows.append(await run.go(seqs))
             print(f"  {mode}: done, {rows[-1]['posts_per_s']:.0f} sender posts/s, {rows[-1]['errors']} errors",
                   flush=True)
@@ -343,7 +371,8 @@ async def main():
             await asyncio.sleep(2)
         print(table(rows))
     finally:
-        server.kill()
+        for each in servers:
+            each.kill()
         database.drop()
 
 
