@@ -81,7 +81,7 @@ async def run(plan, *, credentials=(), server_pids=(), progress=None):
             if watch:
                 watch.sample()
             if progress:
-                progress(rec.progress(plan.users))
+                progress(rec.progress(plan.users, len(plan.console_watch.latency) if plan.consoles else None))
         for task in tasks + background:
             task.cancel()
         await asyncio.gather(*tasks, *background, return_exceptions=True)

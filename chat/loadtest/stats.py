@@ -56,11 +56,13 @@ class Recorder:
     def error(self, kind):
         self.errors[kind] += 1
 
-    def progress(self, users):
-        """Return the one-line progress shown on stderr."""
+    def progress(self, users, shown_to_agents=None):
+        """Return the one-line progress shown on stderr (with what the consoles showed, when there are any)."""
         ack = percentile(self.ack_latency[-500:], 50)
         ack_ms = f"{ack * 1000:.0f}ms" if ack is not None else "-"
+        to_agents = f" to agents {shown_to_agents}" if shown_to_agents is not None else ""
         return (
             f"t={time.monotonic() - self.started:5.0f}s connected {self.connected}/{users} sent {self.sent} "
-            f"acked {self.acked} delivered {self.delivered} ack p50 {ack_ms} errors {sum(self.errors.values())}"
+            f"acked {self.acked} delivered {self.delivered}{to_agents} ack p50 {ack_ms} "
+            f"errors {sum(self.errors.values())}"
         )

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from chat.loadtest.plan import Plan, http_base, ws_base
-from chat.loadtest.stats import after, percentile, summary_ms
+from chat.loadtest.stats import Recorder, after, percentile, summary_ms
 from tests.support.servers import ROOT, Daphne, Database
 
 pytestmark = pytest.mark.e2e
@@ -19,6 +19,15 @@ def test_percentile_and_summary():
     assert percentile([3, 1, 2, 4], 50) == 2 and percentile([3, 1, 2, 4], 99) == 4
     assert summary_ms([0.001, 0.002]) == {"count": 2, "mean": 1.5, "p50": 1.0, "p95": 2.0, "p99": 2.0, "max": 2.0}
     assert after([0.5, 0.1, 0.2], [1.0, 5.0, 6.0], 5.0) == [0.1, 0.2]
+
+
+def test_progress_line_counts_what_the_consoles_showed_only_when_there_are_consoles():
+    rec = Recorder()
+    rec.connected, rec.sent, rec.acked = 3, 5, 4
+    line = rec.progress(10)
+    assert "connected 3/10 sent 5 acked 4 delivered 0 ack p50 -" in line
+    assert "to agents" not in line
+    assert "delivered 0 to agents 7 ack" in rec.progress(10, 7)
 
 
 def test_plan_derives_urls_and_bounds_the_schedule():
