@@ -360,7 +360,7 @@ async def main():
         tokens, seqs, customers = await login_all(server, args.users)
         sender_env = {**database.env, **settings, "REDIS_URL": redis} if sender == "action" else None
         sender_env = {k: str(v) for k, v in sender_env.items()} if sender_env else None
-        print(f"messages committed by {'a sender process through the action' if sender_env else 'HTTP POSTs'}")
+        print(f"messages committed by {'a sender process through the batch writer' if sender_env else 'HTTP POSTs'}")
         rows = []
         for mode in args.modes.split(","):
             run = Run(mode, servers, tokens, args.seconds, args.every, sender_env, customers)

@@ -28,7 +28,8 @@ def messages_after(conversation_id, after_seq, *, limit=None, upto=None):
     Plain SQL (see `chat.sql`): every poll and every catch-up reads through
     here, and compiling the ORM query cost more than running it.
     """
-    statement = f"SELECT {sql.columns(Message)} FROM {sql.table(Message)} WHERE conversation_id = %s AND is_note = %s AND seq > %s"
+    statement = (f"SELECT {sql.columns(Message)} FROM {sql.table(Message)}"
+                 " WHERE conversation_id = %s AND is_note = %s AND seq > %s")
     params = [conversation_id, False, after_seq]
     if upto is not None:
         statement += " AND seq <= %s"
