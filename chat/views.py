@@ -152,29 +152,36 @@ async def poll(request):
     after_seq, timeout = args
     # A process serving only long-poll clients still answers their bot turns.
     bot_runner.ensure_started()
-    snapshot = await db.read(poll_snapshot, customer_id, after_seq)
-    if snapshot["messages"] or timeout <= 0:
-        return JsonResponse(snapshot)  # no subscription needed: short polls stay cheap
-    return JsonResponse(await _wait_for_change(customer_id, after_seq, snapshot["status"], timeout))
+    if timeout <= 0:
+        return JsonResponse(await db.read(poll_snapshot, customer_id, after_seq))  # no subscription: short polls stay cheap
+    return JsonResponse(await _wait_for_change(customer_id, after_seq, timeout))
 
 
-async def _wait_for_change(customer_id, after_seq, status, timeout):
-    """Wait up to `timeout` s for a newer message or a status change, woken through the channel layer."""
+async def _wait_for_change(customer_id, after_seq, timeout):
+    """Answer newer messages at once, else wait up to `timeout` s for one or a status change.
+
+    Subscribe first, then read, so a message committed in between still
+    wakes the wait. A long-poll client is nearly always caught up, so reading
+    before subscribing as well would cost a third read per request for the
+    rare client that is behind.
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     layer = get_channel_layer()
     channel = await layer.new_channel()
     group = realtime.customer_group(customer_id)
-    # Subscribe, then read again, so a message committed in between still counts.
     await layer.group_add(group, channel)
     try:
-        while True:
-            snapshot = await db.read(poll_snapshot, customer_id, after_seq)
-            if snapshot["messages"] or snapshot["status"] != status:
-                return snapshot
+        snapshot = await db.read(poll_snapshot, customer_id, after_seq)
+        status = snapshot["status"]
+        while not snapshot["messages"]:
             remaining = deadline - loop.time()
             if remaining <= 0 or not await _woken(layer, channel, remaining):
-                return snapshot
+                break
+            snapshot = await db.read(poll_snapshot, customer_id, after_seq)
+            if snapshot["status"] != status:
+                break
+        return snapshot
     finally:
         await layer.group_discard(group, channel)
 

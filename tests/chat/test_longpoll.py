@@ -88,3 +88,39 @@ async def test_poll_times_out_with_an_empty_list(signed_in):
     started = time.monotonic()
     body = (await Client(token).get("/api/chat/poll?after_seq=0&timeout=1")).json()
     assert 0.9 < time.monotonic() - started < 5 and body["messages"] == []
+
+
+async def test_poll_is_woken_by_a_status_change_without_a_message(signed_in):
+    customer, token = signed_in
+    conversation = await sync_to_async(actions.open_conversation)(customer=customer)
+    client = Client(token)
+    poll = asyncio.ensure_future(client.get("/api/chat/poll?after_seq=0&timeout=10"))
+    await asyncio.sleep(0.5)
+    assert not poll.done()
+    started = time.monotonic()
+    await sync_to_async(actions.request_handoff)(conversation=conversation, actor="customer")
+    body = (await asyncio.wait_for(poll, 5)).json()
+    assert time.monotonic() - started < 3
+    assert body["messages"] == []
+    assert (body["status"]["status"], body["status"]["queue_position"]) == ("queued", 1)
+
+
+async def test_a_message_committed_as_the_poll_subscribes_is_answered_at_once(signed_in, monkeypatch):
+    from chat import views
+
+    customer, token = signed_in
+    conversation = await sync_to_async(actions.open_conversation)(customer=customer)
+    layer = views.get_channel_layer()
+    subscribe = layer.group_add
+
+    async def commit_then_subscribe(group, channel):
+        # Its wake-up is published before the subscription exists and reaches no one:
+        # only a read after subscribing finds the message.
+        await sync_to_async(actions.post_bot_reply)(conversation=conversation, text="between")
+        await subscribe(group, channel)
+
+    monkeypatch.setattr(layer, "group_add", commit_then_subscribe)
+    started = time.monotonic()
+    body = (await Client(token).get("/api/chat/poll?after_seq=0&timeout=10")).json()
+    assert time.monotonic() - started < 3
+    assert [m["text"] for m in body["messages"]] == ["between"]
