@@ -69,17 +69,22 @@ async def test_poll_answers_at_once_when_messages_exist(signed_in):
     assert body["status"]["status"] == "bot"
 
 
-async def test_poll_waits_and_is_woken_by_a_new_message(signed_in):
-    customer, token = signed_in
-    conversation = await sync_to_async(actions.open_conversation)(customer=customer)
-    client = Client(token)
-    poll = asyncio.ensure_future(client.get("/api/chat/poll?after_seq=0&timeout=10"))
+async def poll_woken_by(token, action):
+    """Start a long poll, check that it waits, run `action` (sync), and return the body it wakes with."""
+    poll = asyncio.ensure_future(Client(token).get("/api/chat/poll?after_seq=0&timeout=10"))
     await asyncio.sleep(0.5)
     assert not poll.done()
     started = time.monotonic()
-    await sync_to_async(actions.post_bot_reply)(conversation=conversation, text="here you are")
+    await sync_to_async(action)()
     body = (await asyncio.wait_for(poll, 5)).json()
     assert time.monotonic() - started < 3
+    return body
+
+
+async def test_poll_waits_and_is_woken_by_a_new_message(signed_in):
+    customer, token = signed_in
+    conversation = await sync_to_async(actions.open_conversation)(customer=customer)
+    body = await poll_woken_by(token, lambda: actions.post_bot_reply(conversation=conversation, text="here you are"))
     assert [m["text"] for m in body["messages"]] == ["here you are"]
 
 
@@ -93,14 +98,7 @@ async def test_poll_times_out_with_an_empty_list(signed_in):
 async def test_poll_is_woken_by_a_status_change_without_a_message(signed_in):
     customer, token = signed_in
     conversation = await sync_to_async(actions.open_conversation)(customer=customer)
-    client = Client(token)
-    poll = asyncio.ensure_future(client.get("/api/chat/poll?after_seq=0&timeout=10"))
-    await asyncio.sleep(0.5)
-    assert not poll.done()
-    started = time.monotonic()
-    await sync_to_async(actions.request_handoff)(conversation=conversation, actor="customer")
-    body = (await asyncio.wait_for(poll, 5)).json()
-    assert time.monotonic() - started < 3
+    body = await poll_woken_by(token, lambda: actions.request_handoff(conversation=conversation, actor="customer"))
     assert body["messages"] == []
     assert (body["status"]["status"], body["status"]["queue_position"]) == ("queued", 1)
 
