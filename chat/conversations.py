@@ -569,7 +569,9 @@ def begin_bot_stream(*, turn, worker, attempt, stream_id):
 
 
 @transaction.atomic
-def complete_bot_turn(*, turn, worker, attempt, outcome, replies=(), stream_id=None, handoff_reason=""):
+def complete_bot_turn(
+    *, turn, worker, attempt, outcome, replies=(), stream_id=None, handoff_reason="", article="", suggestions=()
+):
     """Store the bot's replies to one turn and finish it, at most once; hand off when asked.
 
     The bot speaks only while it owns the conversation. The one exception is
@@ -594,6 +596,8 @@ def complete_bot_turn(*, turn, worker, attempt, outcome, replies=(), stream_id=N
     finished = BotTurn.objects.filter(pk=locked.pk, state=BotTurn.State.RUNNING, attempts=attempt).update(
         state=BotTurn.State.DONE if messages else BotTurn.State.CANCELLED,
         outcome=outcome,
+        article=article,
+        suggestions=list(suggestions),
         reply=messages[0] if messages else None,
         lease_until=None,
         finished_at=timezone.now(),

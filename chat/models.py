@@ -187,12 +187,33 @@ class Article(models.Model):
     language = models.CharField(max_length=8, blank=True, default="")
     enabled = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Sentence vectors of the answer's sentences, the title and the questions
+    # (float16 rows), and the encoder and texts they were made from: written
+    # with a queryset update, so storing them does not move `updated_at`.
+    vectors = models.BinaryField(null=True, blank=True, editable=False)
+    vectors_key = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["slug"]
 
     def __str__(self):
         return self.title
+
+
+class KnowledgeCalibration(models.Model):
+    """The decision floors computed from one version of the knowledge base and one encoder."""
+
+    fingerprint = models.CharField(max_length=32)
+    encoder = models.CharField(max_length=120, blank=True, default="")
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["fingerprint", "encoder"], name="calibration_per_kb_encoder")]
+
+    def __str__(self):
+        return f"calibration {self.fingerprint} ({self.encoder or 'lexical'})"
 
 
 class BotTurn(models.Model):
@@ -215,6 +236,10 @@ class BotTurn(models.Model):
     stream_id = models.CharField(max_length=64, blank=True, default="")
     # The decision kind (answer, llm, suggest ...); consecutive misses are read from here.
     outcome = models.CharField(max_length=20, blank=True, default="")
+    # The article answered (the topic a follow-up refers to) and the articles offered.
+    # Database defaults, so the batch statements that queue turns need not name them.
+    article = models.CharField(max_length=100, blank=True, default="", db_default="")
+    suggestions = models.JSONField(default=list, blank=True, db_default=[])
     reply = models.OneToOneField(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -221,8 +221,21 @@ CSBOT_LLM_API_KEY = os.environ.get("CSBOT_LLM_API_KEY", "")
 CSBOT_LLM_MODEL = os.environ.get("CSBOT_LLM_MODEL", "")
 # Read timeout per chunk; a whole answer is bounded at three times this.
 CSBOT_LLM_TIMEOUT_S = env_float("CSBOT_LLM_TIMEOUT_S", 20.0)
-CSBOT_BOT_ANSWER_CONFIDENCE = env_float("CSBOT_BOT_ANSWER_CONFIDENCE", 0.55)
-CSBOT_BOT_SUGGEST_CONFIDENCE = env_float("CSBOT_BOT_SUGGEST_CONFIDENCE", 0.25)
+# The sentence encoder: "local" runs multilingual-e5-small in process (bundled
+# weights, no network); "endpoint" calls an OpenAI-compatible /v1/embeddings;
+# "off" answers from words alone. Decision floors are calibrated per knowledge
+# base on import (docs/bot.md), not set here.
+CSBOT_BOT_ENCODER = os.environ.get("CSBOT_BOT_ENCODER", "local")
+CSBOT_BOT_ENCODER_THREADS = env_int("CSBOT_BOT_ENCODER_THREADS", 1)
+CSBOT_EMBEDDINGS_BASE_URL = os.environ.get("CSBOT_EMBEDDINGS_BASE_URL", "")
+CSBOT_EMBEDDINGS_MODEL = os.environ.get("CSBOT_EMBEDDINGS_MODEL", "")
+CSBOT_EMBEDDINGS_API_KEY = os.environ.get("CSBOT_EMBEDDINGS_API_KEY", "")
+CSBOT_EMBEDDINGS_QUERY_PREFIX = os.environ.get("CSBOT_EMBEDDINGS_QUERY_PREFIX", "")
+CSBOT_EMBEDDINGS_PASSAGE_PREFIX = os.environ.get("CSBOT_EMBEDDINGS_PASSAGE_PREFIX", "")
+CSBOT_EMBEDDINGS_TIMEOUT_S = env_float("CSBOT_EMBEDDINGS_TIMEOUT_S", 10.0)
+# Questions embedded together, and how many may wait before turns queue for room.
+CSBOT_BOT_EMBED_BATCH = env_int("CSBOT_BOT_EMBED_BATCH", 32)
+CSBOT_BOT_EMBED_QUEUE = env_int("CSBOT_BOT_EMBED_QUEUE", 1000)
 # A turn claimed by a process that then dies is redelivered once its lease expires.
 CSBOT_BOT_LEASE_S = env_float("CSBOT_BOT_LEASE_S", 30.0)
 # How often a process looks for turns whose wake-up was lost, and for expired leases.

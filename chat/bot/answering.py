@@ -13,7 +13,9 @@ from .. import db, metrics, realtime
 from ..conversations import begin_bot_stream, complete_bot_turn
 from ..models import Conversation
 from . import turns
-from .decision import TEXTS, Thresholds, after_llm_failure, decide, detect_language
+from .decision import TEXTS, after_llm_failure, detect_language
+from .dialogue import respond
+from .embedding import batcher
 from .llm import LLMError, build_messages, coalesce, stream_chat
 from .service import knowledge
 
@@ -54,10 +56,11 @@ class TurnJob:
             keeper.cancel()
             await asyncio.gather(keeper, return_exceptions=True)
 
-    async def _finish(self, outcome, replies=(), *, stream_id=None, handoff_reason=""):
+    async def _finish(self, outcome, replies=(), *, stream_id=None, handoff_reason="", article="", suggestions=()):
         stored = await db.call(
             complete_bot_turn, turn=self.turn, worker=self.worker, attempt=self.turn.attempt, outcome=outcome,
             replies=[text for text in replies if text], stream_id=stream_id, handoff_reason=handoff_reason,
+            article=article or "", suggestions=suggestions,
         )
         asked_ms = getattr(self, "asked_ms", 0)
         if stored and asked_ms:
@@ -77,22 +80,18 @@ class TurnJob:
             await self._finish("handoff", [TEXTS["llm_error"][language]], handoff_reason="bot_error")
             return
         await realtime.bot_activity(context.customer_id, self.turn.conversation_id, TYPING, agents=False)
-        index = await knowledge.current()
-        hits = index.search(context.text, k=3)
-        decision = decide(
-            text=context.text, hits=hits, confidence=index.confidence(hits),
-            llm_configured=bool(settings.CSBOT_LLM_BASE_URL), consecutive_misses=context.misses,
-            thresholds=Thresholds(answer=settings.CSBOT_BOT_ANSWER_CONFIDENCE,
-                                  suggest=settings.CSBOT_BOT_SUGGEST_CONFIDENCE),
-            articles={hit.article_id: index.article(hit.article_id) for hit in hits},
-        )
+        current = await knowledge.current()
+        reply = await respond(text=context.text, knowledge=current, embed=batcher.embed, previous=context.previous,
+                              misses=context.misses, llm_configured=bool(settings.CSBOT_LLM_BASE_URL))
+        decision, language = reply.decision, reply.language
         if decision.kind == "llm":
-            articles = [a for a in (index.article(i) for i in decision.suggestions) if a is not None]
+            articles = [a for a in (current.article(i) for i in decision.suggestions) if a is not None]
             await self._stream(context, articles, language)
         elif decision.kind == "handoff":
             await self._finish("handoff", [decision.text], handoff_reason=decision.reason)
         else:
-            await self._finish(decision.kind, [decision.text or TEXTS["not_understood"][language]])
+            await self._finish(decision.kind, [decision.text or TEXTS["not_understood"][language]],
+                               article=decision.article_id, suggestions=decision.suggestions)
 
     # --- streaming ----------------------------------------------------------
 

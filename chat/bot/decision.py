@@ -2,45 +2,36 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from .retrieval import Article, Confidence, Hit
-from .text import normalize
+from .calibration import Calibration
+from .hybrid import Ranking
+from .intents import Language, detect_language, handoff_reason, is_greeting, is_handoff_request, is_thanks
+from .retrieval import Article
 
 __all__ = [
-    "Thresholds",
     "Decision",
     "decide",
+    "answer_with",
     "after_llm_failure",
     "detect_language",
     "is_handoff_request",
     "is_greeting",
     "is_thanks",
     "next_miss_count",
+    "TEXTS",
 ]
 
-Language = Literal["zh", "en"]
 Kind = Literal["greeting", "thanks", "answer", "llm", "suggest", "handoff"]
-HandoffReason = Literal["customer_request", "repeated_miss", "llm_error"]
+HandoffReason = Literal[
+    "customer_request", "security", "complaint", "manager", "repeated_miss", "llm_error", "bot_error"
+]
 
 MAX_SUGGESTIONS = 3
-# A runner-up far below the top hit is noise, not a suggestion.
-SUGGESTION_SCORE_SHARE = 0.5
-
-
-@dataclass(frozen=True, slots=True)
-class Thresholds:
-    """Confidence levels: at or above `answer` the bot answers, from `suggest` it offers choices."""
-
-    answer: float = 0.55
-    suggest: float = 0.25
-
-    def __post_init__(self) -> None:
-        if not 0.0 <= self.suggest <= self.answer <= 1.0:
-            raise ValueError("thresholds need 0 <= suggest <= answer <= 1")
+# A runner-up far behind the top hit is noise, not a suggestion (fused-score units).
+SUGGESTION_GAP = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,91 +49,6 @@ class Decision:
     def is_miss(self) -> bool:
         """Tell whether this turn failed to help the customer."""
         return self.kind == "suggest"
-
-
-# --- language -------------------------------------------------------------
-
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]+")
-
-
-def detect_language(text: str, *, default: Language = "zh") -> Language:
-    """Return "zh" or "en": Chinese when ideographs outnumber Latin words."""
-    cjk = len(_CJK.findall(text))
-    words = len(_LATIN_WORD.findall(normalize(text)))
-    if cjk == 0 and words == 0:
-        return default
-    # Brand names ("WeChat Pay") are common in Chinese text, so compare
-    # characters with whole words rather than letters with letters.
-    return "zh" if cjk >= words else "en"
-
-
-# --- intents ----------------------------------------------------------------
-
-_HANDOFF_ZH = re.compile(
-    r"人工(?!智能)|真人|活人|找客服|联系客服|叫客服|要客服|转客服|接客服|客服人员|"
-    r"客服专员|找个人|找人工|有没有人工|换个人"
-)
-# "客服" alone asks for a person; inside a question ("客服几点上班") it does not.
-_HANDOFF_ZH_ALONE = re.compile(r"^(?:有|找|要)?客服(?:呢|吗|在吗|在不在|在哪|在哪里|有吗)?$")
-_HANDOFF_NOUNS = (
-    r"(?:a |an |the |your |some |real |live |actual |human )*"
-    r"(?:human|humans|agent|agents|person|people|someone|somebody|anyone|representative|rep|"
-    r"operator|staff|manager|supervisor|customer service|support team|support staff)"
-)
-_HANDOFF_EN = re.compile(
-    r"\b(?:real person|live person|human being|live agent|human agent|live chat agent|"
-    r"representative|operator)\b|"
-    r"\b(?:talk|speak|chat|connect|transfer|escalate|put me through|get me|give me|"
-    r"need|want|request|call)\b(?: \w+){0,4}? (?:to |with )?" + _HANDOFF_NOUNS + r"\b"
-)
-_HANDOFF_EN_ALONE = re.compile(
-    r"^(?:please |pls )?(?:a |an )?(?:human|agent|real agent|customer service|support|person)"
-    r"(?: please| pls| now)?$"
-)
-
-_GREETING = re.compile(
-    r"你好|您好|你们好|大家好|哈喽|哈啰|嗨|喂|在吗|在不在|有人吗|有人在吗|早上好|上午好|中午好|下午好|晚上好|早安|"
-    r"\b(?:hello|hi|hey|hiya|howdy|yo|greetings|good (?:morning|afternoon|evening|day)|anyone there|is anyone there|are you there)\b"
-)
-_THANKS = re.compile(
-    r"谢谢|多谢|感谢|谢了|谢啦|辛苦了|"
-    r"\b(?:thanks|thank you|thank u|thx|ty|cheers|much appreciated|appreciate it)\b"
-)
-# Words that may surround a greeting or a thanks without adding a question.
-_FILLER = re.compile(
-    r"客服|小姐姐|亲|啊|呀|哦|噢|呢|吗|啦|哈|嗯|好的|好|明白了|知道了|了|非常|太|你|您|了解|ok|"
-    r"\b(?:okay|ok|there|team|everyone|all|guys|bot|so|very|much|a lot|lot|great|got it|perfect|"
-    r"cool|nice|for|your|the|help|you|again|many|oh|ah|alright|sir|madam)\b"
-)
-
-
-def is_handoff_request(text: str) -> bool:
-    """Tell whether the customer explicitly asks for a human."""
-    norm = normalize(text)
-    compact = norm.replace(" ", "")
-    if _HANDOFF_ZH.search(compact) or _HANDOFF_ZH_ALONE.match(compact):
-        return True
-    return bool(_HANDOFF_EN.search(norm) or _HANDOFF_EN_ALONE.match(norm))
-
-
-def is_greeting(text: str) -> bool:
-    """Tell whether the message is only a greeting."""
-    return _only(text, _GREETING)
-
-
-def is_thanks(text: str) -> bool:
-    """Tell whether the message is only a thank-you."""
-    return _only(text, _THANKS)
-
-
-def _only(text: str, pattern: re.Pattern) -> bool:
-    """Tell whether a text holds the pattern and nothing but filler besides."""
-    norm = normalize(text)
-    if not pattern.search(norm):
-        return False
-    rest = _FILLER.sub(" ", pattern.sub(" ", norm))
-    return not rest.strip()
 
 
 # --- replies ------------------------------------------------------------------
@@ -168,6 +74,18 @@ TEXTS: dict[str, dict[Language, str]] = {
         "zh": "好的，正在为您转接人工客服，请稍候。",
         "en": "Sure, I'm connecting you with a member of our team. Please hold on.",
     },
+    "security": {
+        "zh": "账号和资金安全的问题需要人工核实，正在为您转接人工客服，请稍候。",
+        "en": "Account and payment security needs a person to check. I'm connecting you with our team now.",
+    },
+    "complaint": {
+        "zh": "非常抱歉给您带来不好的体验，正在为您转接人工客服处理，请稍候。",
+        "en": "I'm sorry about your experience. I'm connecting you with a member of our team to sort it out.",
+    },
+    "manager": {
+        "zh": "好的，正在为您转接人工客服，会由负责同事跟进，请稍候。",
+        "en": "Understood. I'm connecting you with our team so someone senior can follow up.",
+    },
     "repeated_miss": {
         "zh": "抱歉没能帮到您，正在为您转接人工客服，请稍候。",
         "en": "Sorry I couldn't help with that. I'm connecting you with a member of our team.",
@@ -190,47 +108,57 @@ def _handoff(reason: HandoffReason, language: Language, detail: str | None = Non
 def decide(
     *,
     text: str,
-    hits: Sequence[Hit],
-    confidence: Confidence,
+    ranking: Ranking,
+    calibration: Calibration,
     llm_configured: bool,
     consecutive_misses: int,
-    thresholds: Thresholds,
     articles: Mapping[str, Article] | None = None,
+    language: Language | None = None,
 ) -> Decision:
     """Choose greeting, thanks, answer, LLM, suggestions or handoff for one message."""
-    language = detect_language(text)
-    if is_handoff_request(text):
-        return _handoff("customer_request", language)
+    language = language or detect_language(text)
+    reason = handoff_reason(text)
+    if reason is not None:
+        return _handoff(reason, language)
     if is_greeting(text):
         return Decision(kind="greeting", text=TEXTS["greeting"][language])
     if is_thanks(text):
         return Decision(kind="thanks", text=TEXTS["thanks"][language])
 
-    level = confidence.normalized
-    if hits and level >= thresholds.answer:
-        top = hits[0]
-        article = articles.get(top.article_id) if articles is not None else None
-        return Decision(kind="answer", article_id=top.article_id, text=article.answer if article else None)
+    top = ranking.top
+    if top is not None and ranking.score >= calibration.answer_score and ranking.margin >= calibration.answer_margin:
+        return answer_with(top.article_id, articles)
 
-    weak = bool(hits) and level >= thresholds.suggest
+    weak = top is not None and ranking.score >= calibration.suggest_score
     if weak and llm_configured:
         # The LLM gets a fresh chance even after a miss: it sees the articles.
-        return Decision(kind="llm", suggestions=_suggestions(hits))
+        return Decision(kind="llm", suggestions=_suggestions(ranking))
     if consecutive_misses >= 1:
         return _handoff("repeated_miss", language)
     if not weak:
         return Decision(kind="suggest", text=TEXTS["not_understood"][language])
-    suggestions = _suggestions(hits)
-    items = "\n".join(f"{i}. {hit.title}" for i, hit in enumerate(hits[: len(suggestions)], 1))
+    return suggest(ranking, language)
+
+
+def answer_with(article_id: str, articles: Mapping[str, Article] | None) -> Decision:
+    """Answer with one article's text."""
+    article = articles.get(article_id) if articles is not None else None
+    return Decision(kind="answer", article_id=article_id, text=article.answer if article else None)
+
+
+def suggest(ranking: Ranking, language: Language) -> Decision:
+    """Offer a numbered "did you mean" list of the closest titles."""
+    suggestions = _suggestions(ranking)
+    items = "\n".join(f"{i}. {hit.title}" for i, hit in enumerate(ranking.hits[: len(suggestions)], 1))
     return Decision(kind="suggest", suggestions=suggestions, text=TEXTS["suggest"][language].format(items=items))
 
 
-def _suggestions(hits: Sequence[Hit]) -> tuple[str, ...]:
+def _suggestions(ranking: Ranking) -> tuple[str, ...]:
     """Return the ids of the hits worth offering, best first."""
-    if not hits:
+    if not ranking.hits:
         return ()
-    floor = hits[0].score * SUGGESTION_SCORE_SHARE
-    return tuple(h.article_id for h in hits[:MAX_SUGGESTIONS] if h.score >= floor)
+    floor = ranking.hits[0].score - SUGGESTION_GAP
+    return tuple(h.article_id for h in ranking.hits[:MAX_SUGGESTIONS] if h.score >= floor)
 
 
 def after_llm_failure(reason: str, *, language: Language = "zh") -> Decision:

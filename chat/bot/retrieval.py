@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from .text import analyze
 
-__all__ = ["Article", "Hit", "Hits", "Confidence", "Index", "fingerprint"]
+__all__ = ["Article", "Hit", "Hits", "Index", "fingerprint"]
 
 
 @dataclass(slots=True)
@@ -37,20 +37,11 @@ class Hit:
 
 
 class Hits(list):
-    """Ranked hits, remembering the best score the query could have reached."""
+    """Ranked hits, remembering the best score the query could have reached (the sum of its terms' idf)."""
 
     def __init__(self, hits: Iterable[Hit] = (), *, ceiling: float = 0.0) -> None:
         super().__init__(hits)
         self.ceiling = ceiling
-
-
-@dataclass(frozen=True, slots=True)
-class Confidence:
-    """How sure retrieval is about its top hit, with the 0..1 figure to compare to thresholds."""
-
-    score: float
-    margin: float
-    normalized: float
 
 
 # BM25F parameters. The questions and the title are what a customer's
@@ -64,17 +55,6 @@ FIELDS = {
     "answer": (0.5, 0.75),
 }
 BIGRAM_WEIGHT = 0.7  # a Chinese bigram or lone character is weaker evidence than a word
-
-# Calibration of the 0..1 confidence (see docs/bot.md). Coverage is the top
-# score over the query's ceiling (a match on every query word in the
-# questions reaches about 0.7). Evidence is the ceiling itself: a one-word
-# query ("package") can be fully covered yet says too little to answer on.
-COVERAGE_FLOOR = 0.15
-COVERAGE_FULL = 0.60
-MARGIN_FULL = 0.35
-MARGIN_SHARE = 0.3
-EVIDENCE_FULL = 2.0  # in units of the idf of a term found in exactly one article
-
 
 def fingerprint(articles: Iterable[Article]) -> str:
     """Hash the ids, update stamps and contents so a caller knows when to rebuild."""
@@ -177,35 +157,6 @@ class Index:
             for d, s in best
         )
         return Hits(hits, ceiling=ceiling)
-
-    def confidence(self, hits: Sequence[Hit], *, ceiling: float | None = None) -> Confidence:
-        """Rate the top hit 0..1 from its share of the query's ceiling and its lead."""
-        if ceiling is None:
-            ceiling = getattr(hits, "ceiling", 0.0)
-        if not hits or ceiling <= 0.0:
-            return Confidence(score=0.0, margin=0.0, normalized=0.0)
-        top = hits[0].score
-        runner_up = hits[1].score if len(hits) > 1 else 0.0
-        margin = (top - runner_up) / top if top > 0 else 0.0
-        evidence = ceiling / (EVIDENCE_FULL * self._missing_idf)
-        normalized = calibrate(coverage=top / ceiling, margin=margin, evidence=evidence)
-        return Confidence(score=top, margin=margin, normalized=normalized)
-
-
-def calibrate(*, coverage: float, margin: float, evidence: float = 1.0) -> float:
-    """Map query coverage, lead over the runner-up and query evidence to 0..1."""
-    base = _clamp((coverage - COVERAGE_FLOOR) / (COVERAGE_FULL - COVERAGE_FLOOR))
-    # A near-tie between two articles lowers confidence but never zeroes it:
-    # neighbouring articles (returns vs refunds) often share most words.
-    lead = _clamp(margin / MARGIN_FULL)
-    # sqrt: a two-word query is far from worthless, only a one-word one is.
-    weight = math.sqrt(_clamp(evidence))
-    return round(base * (1.0 - MARGIN_SHARE + MARGIN_SHARE * lead) * weight, 4)
-
-
-def _clamp(value: float) -> float:
-    """Clamp to 0..1."""
-    return min(max(value, 0.0), 1.0)
 
 
 class _Posting(NamedTuple):

@@ -1,4 +1,4 @@
-"""The per-process retrieval index, rebuilt in the background when the knowledge base changes."""
+"""The per-process knowledge (hybrid index and its calibration), rebuilt in the background when the KB changes."""
 
 from __future__ import annotations
 
@@ -8,13 +8,49 @@ import time
 
 from django.conf import settings
 
+from dataclasses import dataclass
+
 from .. import db
-from .retrieval import Index
-from .store import indexed_articles, kb_version
+from . import embedding
+from .calibration import Calibration
+from .hybrid import HybridIndex
+from .store import indexed_articles, kb_version, save_calibration, save_vectors, stored_calibration, stored_vectors
+from .vectors import calibrated, prepare
 
 log = logging.getLogger(__name__)
 
-__all__ = ["KnowledgeIndex", "knowledge"]
+__all__ = ["Knowledge", "KnowledgeIndex", "knowledge", "build_knowledge"]
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """What answers need: the index and the floors calibrated for it."""
+
+    index: HybridIndex
+    calibration: Calibration
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def article(self, article_id):
+        return self.index.article(article_id)
+
+
+def build_knowledge() -> Knowledge:
+    """Read the enabled articles, embed what changed, calibrate unless stored; store what is new.
+
+    Synchronous: the import command calls it, and the service runs it on a worker thread.
+    """
+    _, articles = indexed_articles()
+    encoder = embedding.encoder()
+    prepared = prepare(articles, stored_vectors() if encoder is not None else {}, encoder)
+    if prepared.new_vectors:
+        save_vectors(prepared.new_vectors)
+    stored = stored_calibration(prepared.index.fingerprint, prepared.encoder_name)
+    calibration, fresh = calibrated(prepared, encoder, stored)
+    if fresh:
+        save_calibration(prepared.index.fingerprint, prepared.encoder_name, calibration.as_dict())
+    return Knowledge(prepared.index, calibration)
 
 
 class KnowledgeIndex:
@@ -26,12 +62,12 @@ class KnowledgeIndex:
     """
 
     def __init__(self) -> None:
-        self.index: Index | None = None
+        self.index: Knowledge | None = None
         self.version: tuple | None = None
         self.checked_at = -float("inf")
         self._build: asyncio.Task | None = None
 
-    async def current(self) -> Index:
+    async def current(self) -> Knowledge:
         """Return the index to answer with, starting a rebuild if the knowledge base changed."""
         if self.index is None:
             await self.refresh()
@@ -48,7 +84,7 @@ class KnowledgeIndex:
                 self._build = asyncio.get_running_loop().create_task(self._rebuild_quietly())
         return self.index
 
-    async def refresh(self) -> Index:
+    async def refresh(self) -> Knowledge:
         """Rebuild now and wait for it (the first build, tests and benchmarks)."""
         if self._building():
             await asyncio.shield(self._build)
@@ -64,10 +100,12 @@ class KnowledgeIndex:
 
     async def _rebuild(self) -> None:
         started = time.perf_counter()
-        version, articles = await db.read(indexed_articles)
-        index = await asyncio.to_thread(Index.build, articles)
-        self.index, self.version, self.checked_at = index, version, time.monotonic()
-        log.info("knowledge index built", extra={"articles": len(articles), "seconds": round(time.perf_counter() - started, 3)})
+        version = await db.read(kb_version)
+        built = await db.call(build_knowledge)
+        self.index, self.version, self.checked_at = built, version, time.monotonic()
+        log.info("knowledge index built", extra={
+            "articles": len(built.index), "dense": built.index.dense, "seconds": round(time.perf_counter() - started, 3),
+        })
 
     async def _rebuild_quietly(self) -> None:
         try:

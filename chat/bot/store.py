@@ -8,10 +8,14 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 
 from ..models import Article as ArticleRow
+from ..models import KnowledgeCalibration
 from .formats import Entry
 from .retrieval import Article
 
-__all__ = ["ImportResult", "kb_version", "indexed_articles", "import_entries", "export_entries"]
+__all__ = [
+    "ImportResult", "kb_version", "indexed_articles", "import_entries", "export_entries", "stored_vectors",
+    "save_vectors", "stored_calibration", "latest_calibration", "save_calibration",
+]
 
 FIELDS = ("title", "questions", "answer", "tags", "language", "enabled")
 
@@ -83,3 +87,37 @@ def export_entries() -> list[Entry]:
               language=r.language, enabled=r.enabled)
         for r in ArticleRow.objects.order_by("slug")
     ]
+
+
+def stored_vectors() -> dict[str, tuple[str, bytes | None]]:
+    """Return each enabled article's vector key and packed vectors."""
+    rows = ArticleRow.objects.filter(enabled=True).values_list("slug", "vectors_key", "vectors")
+    return {slug: (key, bytes(blob) if blob is not None else None) for slug, key, blob in rows}
+
+
+def save_vectors(vectors: dict[str, tuple[str, bytes]]) -> None:
+    """Store freshly computed vectors; an update, so `updated_at` (the KB version) stays put."""
+    for slug, (key, blob) in vectors.items():
+        ArticleRow.objects.filter(slug=slug).update(vectors_key=key, vectors=blob)
+
+
+def stored_calibration(fingerprint: str, encoder: str) -> dict | None:
+    """Return the calibration computed for this knowledge-base version and encoder, if any."""
+    row = KnowledgeCalibration.objects.filter(fingerprint=fingerprint, encoder=encoder).first()
+    return row.data if row else None
+
+
+def latest_calibration() -> KnowledgeCalibration | None:
+    """Return the most recently computed calibration (the admin shows it)."""
+    return KnowledgeCalibration.objects.order_by("-created_at", "-pk").first()
+
+
+KEEP_CALIBRATIONS = 20
+
+
+@transaction.atomic
+def save_calibration(fingerprint: str, encoder: str, data: dict) -> None:
+    """Store a calibration, keeping the most recent few."""
+    KnowledgeCalibration.objects.update_or_create(fingerprint=fingerprint, encoder=encoder, defaults={"data": data})
+    old = KnowledgeCalibration.objects.order_by("-created_at", "-pk").values_list("pk", flat=True)[KEEP_CALIBRATIONS:]
+    KnowledgeCalibration.objects.filter(pk__in=list(old)).delete()

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from ..models import BotTurn, Conversation, Message
 from .decision import Decision, next_miss_count
+from .dialogue import Previous
 
 State = BotTurn.State
 RECENT_TURNS = 6
@@ -50,6 +51,7 @@ class TurnContext:
     misses: int
     recent: list[tuple[str, str]]
     asked_ms: int = 0  # when the question was stored, for the latency metrics
+    previous: Previous | None = None  # the last finished turn: its list, its topic, its question
 
 
 def _ready(now):
@@ -120,15 +122,21 @@ def load_context(turn):
     """Return the message, the conversation's state, the miss streak and the recent turns."""
     message = Message.objects.select_related("conversation").get(pk=turn.message_id)
     conversation = message.conversation
-    outcomes = BotTurn.objects.filter(conversation_id=conversation.pk, state=State.DONE, pk__lt=turn.id)
+    done = BotTurn.objects.filter(conversation_id=conversation.pk, state=State.DONE, pk__lt=turn.id)
+    history = list(done.order_by("-pk").values_list("outcome", "article", "suggestions", "message__text")[:MISS_HISTORY])
     misses = 0
-    for outcome in reversed(list(outcomes.order_by("-pk").values_list("outcome", flat=True)[:MISS_HISTORY])):
+    for outcome, *_ in reversed(history):
         if outcome in OUTCOMES:
             misses = next_miss_count(Decision(kind=outcome), misses)
+    previous = None
+    if history:
+        outcome, article, suggestions, question = history[0]
+        previous = Previous(outcome=outcome, article=article, suggestions=tuple(suggestions or ()), question=question)
     earlier = Message.objects.filter(conversation_id=conversation.pk, is_note=False, seq__lt=message.seq)
     recent = [(m.sender, m.text) for m in reversed(earlier.order_by("-seq")[:RECENT_TURNS])]
     return TurnContext(text=message.text, customer_id=conversation.customer_id, status=conversation.status,
-                       misses=misses, recent=recent, asked_ms=int(message.created_at.timestamp() * 1000))
+                       misses=misses, recent=recent, asked_ms=int(message.created_at.timestamp() * 1000),
+                       previous=previous)
 
 
 def interruption(turn):

@@ -2,9 +2,9 @@
 
 import pytest
 
+from chat.bot.calibration import Calibration
 from chat.bot.decision import (
     Decision,
-    Thresholds,
     after_llm_failure,
     decide,
     detect_language,
@@ -13,31 +13,38 @@ from chat.bot.decision import (
     is_thanks,
     next_miss_count,
 )
-from chat.bot.retrieval import Article, Confidence, Hit
+from chat.bot.hybrid import Ranking
+from chat.bot.retrieval import Article, Hit
 
-T = Thresholds(answer=0.55, suggest=0.25)
+T = Calibration(answer_score=1.6, answer_margin=0.06, suggest_score=1.2, positives=40, covered=20)
 HITS = [
-    Hit(article_id="returns-zh", score=6.0, title="退货流程"),
-    Hit(article_id="refund-request-zh", score=4.0, title="如何申请退款"),
-    Hit(article_id="exchanges-zh", score=1.0, title="换货"),
+    Hit(article_id="returns-zh", score=1.9, title="退货流程"),
+    Hit(article_id="refund-request-zh", score=1.75, title="如何申请退款"),
+    Hit(article_id="exchanges-zh", score=1.4, title="换货"),  # over SUGGESTION_GAP behind the first
 ]
 EN_HITS = [
-    Hit(article_id="returns-en", score=6.0, title="Returning an item"),
-    Hit(article_id="refund-request-en", score=5.0, title="How to request a refund"),
+    Hit(article_id="returns-en", score=1.9, title="Returning an item"),
+    Hit(article_id="refund-request-en", score=1.8, title="How to request a refund"),
 ]
 ARTICLES = {
     "returns-zh": Article(id="returns-zh", title="退货流程", questions=["怎么退货"], answer="签收后7天内可无理由退货。", tags=[]),
     "returns-en": Article(id="returns-en", title="Returning an item", questions=["How do I return?"], answer="Return within 7 days.", tags=[]),
 }
-HIGH = Confidence(score=6.0, margin=0.33, normalized=0.8)
-WEAK = Confidence(score=3.0, margin=0.1, normalized=0.4)
-NONE = Confidence(score=0.0, margin=0.0, normalized=0.0)
+HIGH = (1.9, 0.15)  # (score, lead): both floors cleared
+WEAK = (1.9, 0.02)  # a high score, but a near-tie with the runner-up
+LOW = (1.3, 0.2)  # a clear lead, but a score under the answer floor
+NONE = (0.0, 0.0)
+
+
+def ranking(hits, conf):
+    score, margin = conf
+    return Ranking(hits=tuple(hits), score=score, margin=margin, language="zh")
 
 
 def run(text, *, hits=HITS, conf=HIGH, llm=False, misses=0):
     return decide(
-        text=text, hits=hits, confidence=conf, llm_configured=llm,
-        consecutive_misses=misses, thresholds=T, articles=ARTICLES,
+        text=text, ranking=ranking(hits, conf), calibration=T, llm_configured=llm,
+        consecutive_misses=misses, articles=ARTICLES,
     )
 
 
@@ -84,7 +91,8 @@ def test_detect_language(text, language):
         ("connect me with an agent", True),
         ("get me a representative", True),
         ("let me talk to someone", True),
-        ("I need to speak with your manager", True),
+        ("is there a human i can speak with", True),
+        ("I'd like to speak to a representative now", True),
         ("operator", True),
         ("put me through to customer service", True),
         ("Is there a live agent?", True),
@@ -96,6 +104,8 @@ def test_detect_language(text, language):
         ("Are your agents' hours the same on Sunday?", False),
         ("my travel agent booked it", False),
         ("When is customer service available?", False),
+        ("人工客服几点上班", False),
+        ("do your agents speak english", False),
         ("How do I return an item?", False),
         ("Is this product made for humans or pets?", False),
         ("I want to return it", False),
@@ -157,6 +167,7 @@ def test_is_thanks(text, expected):
         ("I don't want it", EN_HITS, WEAK, True, 1, "llm", None, "en"),
         # Weak hit without an LLM: suggest first, then hand off.
         ("东西不想要了", HITS, WEAK, False, 0, "suggest", None, "zh"),
+        ("东西不想要了", HITS, LOW, False, 0, "suggest", None, "zh"),
         ("I don't want it", EN_HITS, WEAK, False, 0, "suggest", None, "en"),
         ("东西不想要了", HITS, WEAK, False, 1, "handoff", "repeated_miss", "zh"),
         ("I don't want it", EN_HITS, WEAK, False, 2, "handoff", "repeated_miss", "en"),
@@ -164,7 +175,14 @@ def test_is_thanks(text, expected):
         ("今天天气怎么样", [], NONE, False, 0, "suggest", None, "zh"),
         ("今天天气怎么样", [], NONE, True, 0, "suggest", None, "zh"),
         ("what's the weather", [], NONE, True, 1, "handoff", "repeated_miss", "en"),
-        ("今天天气怎么样", HITS, Confidence(1.0, 0.1, 0.1), False, 1, "handoff", "repeated_miss", "zh"),
+        ("今天天气怎么样", HITS, (1.0, 0.1), False, 1, "handoff", "repeated_miss", "zh"),
+        # Complaints, fraud and account security, and a manager go to a person with their reason.
+        ("我要投诉你们", HITS, HIGH, False, 0, "handoff", "complaint", "zh"),
+        ("my account was hacked and someone placed orders", EN_HITS, HIGH, True, 0, "handoff", "security", "en"),
+        ("我的账号被盗了", HITS, HIGH, False, 0, "handoff", "security", "zh"),
+        ("let me speak to your supervisor", EN_HITS, HIGH, False, 0, "handoff", "manager", "en"),
+        ("叫你们经理出来", HITS, NONE, False, 0, "handoff", "manager", "zh"),
+        ("I need to speak with your manager", EN_HITS, HIGH, False, 0, "handoff", "manager", "en"),
     ],
 )
 def test_decide_table(text, hits, conf, llm, misses, kind, reason, language):
@@ -183,14 +201,14 @@ def test_answer_carries_article_and_its_text():
 
 
 def test_answer_without_article_lookup_leaves_text_to_caller():
-    decision = decide(text="怎么退货", hits=HITS, confidence=HIGH, llm_configured=False,
-                      consecutive_misses=0, thresholds=T)
+    decision = decide(text="怎么退货", ranking=ranking(HITS, HIGH), calibration=T, llm_configured=False,
+                      consecutive_misses=0)
     assert decision.kind == "answer" and decision.article_id == "returns-zh" and decision.text is None
 
 
 def test_suggest_lists_close_runners_up_in_customer_language():
     decision = run("东西不想要了", conf=WEAK)
-    assert decision.suggestions == ("returns-zh", "refund-request-zh")  # 1.0 is under half of 6.0
+    assert decision.suggestions == ("returns-zh", "refund-request-zh")  # 1.4 is too far behind 1.9
     assert "1. 退货流程" in decision.text and "2. 如何申请退款" in decision.text
     assert "人工" in decision.text
 
@@ -222,11 +240,11 @@ def test_next_miss_count(kind, before, after):
     assert next_miss_count(Decision(kind=kind), before) == after
 
 
-def test_thresholds_are_validated():
-    with pytest.raises(ValueError):
-        Thresholds(answer=0.2, suggest=0.5)
-    with pytest.raises(ValueError):
-        Thresholds(answer=1.5, suggest=0.5)
+def test_a_knowledge_base_that_cannot_vouch_for_itself_never_answers():
+    never = Calibration.never()
+    decision = decide(text="怎么退货", ranking=ranking(HITS, (9.0, 9.0)), calibration=never, llm_configured=False,
+                      consecutive_misses=0, articles=ARTICLES)
+    assert decision.kind == "suggest"
 
 
 def test_decisions_are_deterministic():

@@ -42,7 +42,11 @@ async def test_index_is_rebuilt_when_an_article_changes_and_the_old_one_serves_m
     served = await knowledge.current()  # the rebuild started; this answer still uses the old index
     assert served is first
     second = await built(knowledge, first)
-    assert len(second) == 55 and second.search("warp drive repair")[0].article_id == "warp"
+    assert len(second) == 55 and second.index.lexical.search("warp drive repair")[0].article_id == "warp"
+    # The new article was embedded and stored; the others' stored vectors were reused.
+    warp = await db(Article.objects.get)(slug="warp")
+    assert warp.vectors_key and warp.vectors and second.index.dense
+    assert second.calibration.fingerprint == second.index.fingerprint
 
     article = await db(Article.objects.get)(slug="warp")
     article.enabled = False

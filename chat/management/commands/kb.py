@@ -1,4 +1,4 @@
-"""Import or export the bot's knowledge base: manage.py kb import FILE [--replace] | kb export FILE."""
+"""The bot's knowledge base: manage.py kb import FILE [--replace] | kb export FILE | kb eval QUESTIONS [--kb FILE]."""
 
 from pathlib import Path
 
@@ -6,6 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from chat.bot.formats import KBFormatError, format_for, parse, render
 from chat.bot.store import export_entries, import_entries
+
+from ._kb_eval import evaluate_file, report_knowledge
 
 MAX_ERRORS_SHOWN = 50
 
@@ -22,10 +24,19 @@ class Command(BaseCommand):
         dump = sub.add_parser("export", help="write every article, enabled or not")
         dump.add_argument("file")
         dump.add_argument("--format", choices=["json", "csv", "md"], help="override the extension")
+        check = sub.add_parser("eval", help="ask labelled questions through the bot's decision path and report")
+        check.add_argument("file", help="questions: {\"items\": [{question, expected, kind}]}")
+        check.add_argument("--kb", help="a knowledge-base file to evaluate in memory instead of the database's")
+        check.add_argument("--json", action="store_true", help="print the figures as JSON")
+        check.add_argument("--show-mistakes", action="store_true", help="list wrong answers and missed hand-offs")
 
     def handle(self, *args, action, file, **options):
         self.verbosity = options["verbosity"]
         try:
+            if action == "eval":
+                evaluate_file(self, Path(file), kb=options.get("kb"), as_json=options["json"],
+                              show_mistakes=options["show_mistakes"])
+                return
             kind = format_for(file, options.get("format"))
             if action == "import":
                 self.load(Path(file), kind, replace=options["replace"])
@@ -52,6 +63,8 @@ class Command(BaseCommand):
                 f"imported {len(entries)} articles from {path}: {result.created} created, "
                 f"{result.updated} updated, {result.unchanged} unchanged, {result.deleted} deleted"
             )
+        # Vectors and decision floors are computed now, so serving instances start warm.
+        report_knowledge(self)
 
     def dump(self, path, kind):
         entries = export_entries()

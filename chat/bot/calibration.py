@@ -1,0 +1,206 @@
+"""Choose the answer / suggest thresholds from the knowledge base itself, with no hand labels.
+
+The knowledge base already says what customers ask and what it does not cover:
+- *positives*: each stored question, held out of its article (two folds), asked
+  against the rest: the right article should come first;
+- *hard negatives*: each article held out whole (five folds), its questions and
+  title asked against the others: whatever comes first is the wrong article, as
+  for a same-trade question the knowledge base does not cover;
+- *easy negatives*: a built-in set of chit-chat and other trades' questions.
+A held-out question ranked under the wrong article is a negative too. The bot
+answers when the fused score and the lead over the runner-up both clear a pair
+of floors; the pair chosen answers no negative at all and as many positives as
+possible, with a safety step above the highest negative, since real customers
+write less tidily than stored questions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .intents import detect_language
+from .hybrid import HybridIndex, answer_sentences
+from .retrieval import Article
+
+__all__ = ["Calibration", "Sample", "calibrate", "samples", "out_of_scope_questions", "choose"]
+
+OUT_OF_SCOPE_PATH = Path(__file__).with_name("data") / "out_of_scope.json"
+QUESTION_FOLDS = 2
+ARTICLE_FOLDS = 5
+# How far above the highest chit-chat question with a large lead the answer
+# floor sits, in fused-score units (a fused score spans about 1.3-2.1).
+SAFETY = 0.02
+MIN_POSITIVES = 8  # below this the knowledge base cannot vouch for any answer
+LEAD_QUANTILE = 0.97
+NEVER = 1e9  # a floor no score reaches (JSON has no infinity)
+SUGGEST_CHIT_CHAT = 25  # percentile of chit-chat scores from which titles are offered
+CHIT_CHAT_FLOOR = 75  # percentile of chit-chat scores an answer must beat whatever its lead
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One calibration query: its top fused score, lead, and whether answering it would be right."""
+
+    score: float
+    margin: float
+    right: bool
+    source: str  # "held-out question", "held-out article", "out of scope"
+    features: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Decision floors for one knowledge base, with the evidence they came from."""
+
+    answer_score: float
+    answer_margin: float
+    suggest_score: float
+    positives: int = 0
+    negatives: int = 0
+    covered: int = 0  # positives the floors answer
+    fingerprint: str = ""
+    encoder: str = ""
+    stats: dict = field(default_factory=dict)
+
+    @property
+    def coverage(self) -> float:
+        return self.covered / self.positives if self.positives else 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Calibration:
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**known)
+
+    @classmethod
+    def never(cls, **extra) -> Calibration:
+        """Floors that answer nothing: a knowledge base too small to vouch for itself."""
+        return cls(answer_score=NEVER, answer_margin=NEVER, suggest_score=0.0, **extra)
+
+
+def out_of_scope_questions() -> list[str]:
+    """Return the built-in questions no knowledge base answers."""
+    with open(OUT_OF_SCOPE_PATH, encoding="utf-8") as fh:
+        return list(json.load(fh)["questions"])
+
+
+def _subset(article: Article, keep: Sequence[int]) -> Article:
+    return Article(id=article.id, title=article.title, questions=[article.questions[j] for j in keep],
+                   answer=article.answer, tags=article.tags, updated=article.updated, language=article.language)
+
+
+def _title_row(article: Article) -> int:
+    """Where an article's title sits in its matrix (after the answer sentences)."""
+    return len(answer_sentences(article.answer))
+
+
+def _question_rows(article: Article, matrix: np.ndarray | None, keep: Sequence[int]) -> np.ndarray | None:
+    """Rows of an article matrix for the answer, the title and the kept questions."""
+    if matrix is None:
+        return None
+    title = _title_row(article)
+    return matrix[[*range(title + 1), *[title + 1 + j for j in keep]]]
+
+
+def samples(articles: Sequence[Article], matrices: Sequence[np.ndarray] | None, encoder=None) -> list[Sample]:
+    """Return positives and negatives drawn from the knowledge base and the built-in out-of-scope set."""
+    articles = list(articles)
+    out: list[Sample] = []
+    dense = matrices is not None
+
+    for fold in range(QUESTION_FOLDS):
+        kept, asked = [], []
+        for i, art in enumerate(articles):
+            keep = [j for j in range(len(art.questions)) if j % QUESTION_FOLDS != fold]
+            kept.append(keep)
+            asked.extend((i, j) for j in range(len(art.questions)) if j % QUESTION_FOLDS == fold)
+        index = HybridIndex([_subset(a, k) for a, k in zip(articles, kept)],
+                            [_question_rows(a, m, k) for a, m, k in zip(articles, matrices, kept)] if dense else None)
+        for i, j in asked:
+            text = articles[i].questions[j]
+            vector = matrices[i][_title_row(articles[i]) + 1 + j] if dense else None
+            ranking = index.rank(text, vector, language=detect_language(text), k=2)
+            if ranking.top is not None:
+                right = ranking.top.article_id == articles[i].id
+                out.append(Sample(ranking.score, ranking.margin, right, "held-out question", ranking.features))
+
+    for fold in range(ARTICLE_FOLDS):
+        rest = [i for i in range(len(articles)) if i % ARTICLE_FOLDS != fold]
+        gone = [i for i in range(len(articles)) if i % ARTICLE_FOLDS == fold]
+        if len(rest) < 2 or not gone:
+            continue
+        index = HybridIndex([articles[i] for i in rest], [matrices[i] for i in rest] if dense else None)
+        for i in gone:
+            texts = [articles[i].title, *articles[i].questions]
+            for row, text in enumerate(texts):
+                vector = matrices[i][_title_row(articles[i]) + row] if dense else None
+                ranking = index.rank(text, vector, language=detect_language(text), k=2)
+                if ranking.top is not None:
+                    out.append(Sample(ranking.score, ranking.margin, False, "held-out article", ranking.features))
+
+    if articles:
+        full = HybridIndex(articles, list(matrices) if dense else None)
+        questions = out_of_scope_questions()
+        vectors = encoder.queries(questions) if (dense and encoder is not None) else [None] * len(questions)
+        for text, vector in zip(questions, vectors):
+            ranking = full.rank(text, vector, language=detect_language(text), k=2)
+            if ranking.top is not None:
+                out.append(Sample(ranking.score, ranking.margin, False, "out of scope", ranking.features))
+    return out
+
+
+def choose(
+    found: Sequence[Sample], *, lead_quantile: float = LEAD_QUANTILE, safety: float = SAFETY
+) -> tuple[float, float, float, int]:
+    """Return (answer score floor, margin floor, suggest floor, positives covered).
+
+    The margin floor is the lead that all but the top `1 - lead_quantile` of
+    wrong rankings stay under: a lead larger than what articles of a missing
+    topic get is what makes an answer safe. The score floor keeps every
+    chit-chat question below it, whatever its lead.
+    """
+    positives = [s for s in found if s.right]
+    negatives = [s for s in found if not s.right]
+    if len(positives) < MIN_POSITIVES or not negatives:
+        return NEVER, NEVER, 0.0, 0
+    margin = float(np.quantile([s.margin for s in negatives], lead_quantile))
+    chit_chat = [s.score for s in negatives if s.source == "out of scope"]
+    rivals = [s.score for s in negatives if s.source == "out of scope" and s.margin >= margin]
+    typical = float(np.percentile(chit_chat, CHIT_CHAT_FLOOR)) if chit_chat else 0.0
+    floor = max(max(rivals) + safety if rivals else 0.0, typical)
+    covered = sum(1 for s in positives if s.score >= floor and s.margin >= margin)
+    # Suggestions cost little: offer them unless the question scores like most chit-chat.
+    low_positive = float(np.percentile([s.score for s in positives], 2))
+    suggest = min(low_positive, float(np.percentile(chit_chat, SUGGEST_CHIT_CHAT))) if chit_chat else low_positive
+    return floor, margin, min(suggest, floor), covered
+
+
+def _trim_hard(negatives, share):
+    """Drop the top `share` of held-out-article negatives by score (neighbour topics)."""
+    hard = sorted((s for s in negatives if s.source == "held-out article"), key=lambda s: s.score + s.margin)
+    cut = int(len(hard) * share)
+    dropped = set(map(id, hard[len(hard) - cut:])) if cut else set()
+    return [s for s in negatives if id(s) not in dropped]
+
+
+def calibrate(index: HybridIndex, matrices: Sequence[np.ndarray] | None, encoder=None) -> Calibration:
+    """Compute the decision floors for an index (and the vectors it was built from)."""
+    found = samples(index.articles, matrices, encoder)
+    answer_score, answer_margin, suggest, covered = choose(found)
+    positives = sum(1 for s in found if s.right)
+    by_source: dict[str, int] = {}
+    for s in found:
+        by_source[s.source] = by_source.get(s.source, 0) + 1
+    stats = {"samples": by_source, "ranked_first": positives,
+             "held_out_questions": by_source.get("held-out question", 0)}
+    return Calibration(answer_score=answer_score, answer_margin=answer_margin, suggest_score=suggest,
+                       positives=positives, negatives=len(found) - positives, covered=covered,
+                       fingerprint=index.fingerprint, encoder=getattr(encoder, "name", "") if matrices else "",
+                       stats=stats)

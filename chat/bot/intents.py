@@ -1,0 +1,204 @@
+"""What a customer's message is, before what it asks: language, a request for a person, an escalation,
+a greeting or thanks, a pick from a numbered list. Pure and table-tested."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Literal
+
+from .text import normalize
+
+__all__ = [
+    "Language", "detect_language", "handoff_reason", "is_handoff_request", "is_greeting", "is_thanks",
+    "pick", "looks_like_follow_up",
+]
+
+Language = Literal["zh", "en"]
+
+# --- language -------------------------------------------------------------
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+
+
+def detect_language(text: str, *, default: Language = "zh") -> Language:
+    """Return "zh" or "en": Chinese when ideographs outnumber Latin words."""
+    cjk = len(_CJK.findall(text))
+    words = len(_LATIN_WORD.findall(normalize(text)))
+    if cjk == 0 and words == 0:
+        return default
+    # Brand names ("WeChat Pay") are common in Chinese text, so compare
+    # characters with whole words rather than letters with letters.
+    return "zh" if cjk >= words else "en"
+
+
+# --- a person, and why ------------------------------------------------------
+
+_HANDOFF_ZH = re.compile(
+    r"人工(?!智能)|真人|活人|找客服|联系客服|叫客服|要客服|转客服|接客服|客服人员|客服小姐姐|客服小哥|"
+    r"客服专员|找个人|找人工|有没有人工|换个人|跟人说|和人说|人来回答|人来处理"
+)
+# "客服" alone asks for a person; inside a question ("客服几点上班") it does not.
+_HANDOFF_ZH_ALONE = re.compile(r"^(?:有|找|要|我要|我找)?客服(?:呢|吗|在吗|在不在|在哪|在哪里|有吗)?$")
+_HANDOFF_NOUNS = (
+    r"(?:a |an |the |your |some |real |live |actual |human )*"
+    r"(?:human|humans|agent|agents|person|people|someone|somebody|anyone|representative|rep|"
+    r"operator|staff|customer service|support team|support staff)"
+)
+_HANDOFF_EN = re.compile(
+    r"\b(?:real person|live person|human being|live agent|human agent|live chat agent|"
+    r"representative|operator)\b|"
+    r"\b(?:talk|speak|chat|connect|transfer|put me through|get me|give me|"
+    r"need|want|like|request|call)\b(?: \w+){0,4}? (?:to |with )?" + _HANDOFF_NOUNS + r"\b|"
+    r"\bis there (?:a |an )?(?:human|person|real person|agent|someone)\b"
+)
+_HANDOFF_EN_ALONE = re.compile(
+    r"^(?:please |pls )?(?:a |an )?(?:human|agent|real agent|customer service|support|person)"
+    r"(?: please| pls| now)?$"
+)
+# A message that asks *about* the service ("人工客服几点上班", "do your agents speak
+# English") is a question for the knowledge base, not a request to be handed over.
+_ABOUT_SERVICE = re.compile(
+    r"几点|什么时候|啥时候|多久|时间|上班|下班|营业|工作日|周末|节假日|假期|电话|热线|号码|说英语|英文|英语|"
+    r"\b(?:hours?|what time|when|open|opening|weekends?|holidays?|english|chinese|mandarin|cantonese|phone|"
+    r"number|hotline|languages?)\b"
+)
+_SECURITY = re.compile(
+    r"盗号|被盗|被黑|被骗|诈骗|骗子|盗刷|被刷|冒用|冒充|没有?授权|未授权|不是我(?:本人)?(?:下的单|付的|操作|登录|登陆|扣的|开通)|"
+    r"陌生(?:的)?(?:订单|登录|登陆|设备)|异地登录|异常登录|"
+    r"\b(?:hack|hacked|hacker|stolen (?:account|card|credit card|identity|password)|(?:account|card) (?:was |got |has been )?"
+    r"(?:stolen|hacked|compromised)|fraud|fraudulent|scam|scammed|phishing|identity theft|"
+    r"unauthori[sz]ed|didn'?t (?:make|authori[sz]e|order|place|buy|sign up)|"
+    r"someone (?:else )?(?:logged|placed|used|ordered|bought|charged|accessed|changed))\b"
+)
+_COMPLAINT = re.compile(
+    r"投诉|举报|曝光|消协|12315|差评|维权|态度(?:太|很|真|极)?差|垃圾服务|什么破|太坑|坑人|"
+    r"\b(?:complain|complaint|complaints|file a complaint|report you|terrible service|worst service|"
+    r"unacceptable|ripped off|rip off|rip-off|disgusting)\b"
+)
+_MANAGER = re.compile(
+    r"经理|主管|领导|负责人|上级|老板出来|叫你们老板|"
+    r"\b(?:manager|supervisor|someone in charge|person in charge|your boss|escalate)\b"
+)
+
+
+def is_handoff_request(text: str) -> bool:
+    """Tell whether the customer explicitly asks for a human (not a question about the service)."""
+    norm = normalize(text)
+    compact = norm.replace(" ", "")
+    if _HANDOFF_ZH_ALONE.match(compact) or _HANDOFF_EN_ALONE.match(norm):
+        return True
+    asks = bool(_HANDOFF_ZH.search(compact) or _HANDOFF_EN.search(norm))
+    return asks and not (_ABOUT_SERVICE.search(compact) or _ABOUT_SERVICE.search(norm))
+
+
+def handoff_reason(text: str) -> str | None:
+    """Return why this message needs a person at once (security, complaint, manager, customer_request)."""
+    norm = normalize(text)
+    compact = norm.replace(" ", "")
+    if _SECURITY.search(compact) or _SECURITY.search(norm):
+        return "security"
+    if _MANAGER.search(compact) or _MANAGER.search(norm):
+        return "manager"
+    if _COMPLAINT.search(compact) or _COMPLAINT.search(norm):
+        return "complaint"
+    if is_handoff_request(text):
+        return "customer_request"
+    return None
+
+
+# --- small talk ---------------------------------------------------------------
+
+_GREETING = re.compile(
+    r"你好|您好|你们好|大家好|哈喽|哈啰|嗨|喂|在吗|在不在|有人吗|有人在吗|早上好|上午好|中午好|下午好|晚上好|早安|"
+    r"\b(?:hello|hi|hey|hiya|howdy|yo|greetings|good (?:morning|afternoon|evening|day)|anyone there|is anyone there|are you there)\b"
+)
+_THANKS = re.compile(
+    r"谢谢|多谢|感谢|谢了|谢啦|辛苦了|"
+    r"\b(?:thanks|thank you|thank u|thx|ty|cheers|much appreciated|appreciate it)\b"
+)
+# Words that may surround a greeting or a thanks without adding a question.
+_FILLER = re.compile(
+    r"客服|小姐姐|亲|啊|呀|哦|噢|呢|吗|啦|哈|嗯|好的|好|明白了|知道了|了|非常|太|你|您|了解|ok|"
+    r"\b(?:okay|ok|there|team|everyone|all|guys|bot|so|very|much|a lot|lot|great|got it|perfect|"
+    r"cool|nice|for|your|the|help|you|again|many|oh|ah|alright|sir|madam)\b"
+)
+
+
+def is_greeting(text: str) -> bool:
+    """Tell whether the message is only a greeting."""
+    return _only(text, _GREETING)
+
+
+def is_thanks(text: str) -> bool:
+    """Tell whether the message is only a thank-you."""
+    return _only(text, _THANKS)
+
+
+def _only(text: str, pattern: re.Pattern) -> bool:
+    """Tell whether a text holds the pattern and nothing but filler besides."""
+    norm = normalize(text)
+    if not pattern.search(norm):
+        return False
+    rest = _FILLER.sub(" ", pattern.sub(" ", norm))
+    return not rest.strip()
+
+
+# --- answers to a numbered list ---------------------------------------------------
+
+_ZH_ORDINALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
+_PICK_ZH = re.compile(r"^(?:我)?(?:选|要|是|看)?(?:第)?([一二两三四五1-5])(?:个|条|项|号|种)?(?:吧|啊|呀|的|问题)?$")
+_PICK_DIGIT = re.compile(r"^(?:option |number |no |choice |#)?([1-5])(?:st|nd|rd|th)?$")
+_EN_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "1st": 1, "2nd": 2, "3rd": 3,
+                "one": 1, "two": 2, "three": 3}
+_PICK_EN = re.compile(
+    r"^(?:i (?:want|mean|meant|choose|pick) |i'?d like |(?:it'?s |its )?)?(?:the |number |option )?"
+    r"(first|second|third|fourth|fifth|1st|2nd|3rd|one|two|three)(?: one| option| question| please)?$"
+)
+_LAST = re.compile(r"^(?:the )?last(?: one)?$|^最后(?:一个|一条|那个)$")
+
+
+def pick(text: str, titles: Sequence[str]) -> int | None:
+    """Return the 0-based choice a reply makes from a numbered list of titles, or None."""
+    if not titles:
+        return None
+    norm = normalize(text).strip()
+    compact = norm.replace(" ", "")
+    number = None
+    if m := _PICK_DIGIT.match(norm):
+        number = int(m.group(1))
+    elif m := _PICK_ZH.match(compact):
+        number = _ZH_ORDINALS[m.group(1)]
+    elif m := _PICK_EN.match(norm):
+        number = _EN_ORDINALS[m.group(1)]
+    elif _LAST.match(norm) or _LAST.match(compact):
+        number = len(titles)
+    if number is not None:
+        return number - 1 if 1 <= number <= len(titles) else None
+    # The title itself, copied or nearly ("退货流程", "the refund one").
+    for i, title in enumerate(titles):
+        t = normalize(title).replace(" ", "")
+        if len(compact) >= 2 and (compact == t or (len(compact) >= 4 and (compact in t or t in compact))):
+            return i
+    return None
+
+
+# --- follow-ups --------------------------------------------------------------------
+
+_FOLLOW_UP = re.compile(
+    r"^(?:那|那么|那如果|还有|另外|如果是|要是|换成|那要是)|呢[?？]?$|"
+    r"^(?:and|what about|how about|and for|and if|what if|also|same for|and to)\b"
+)
+SHORT_ZH = 10  # characters
+SHORT_EN = 6  # words
+
+
+def looks_like_follow_up(text: str) -> bool:
+    """Tell whether a message leans on the previous question ("那运费呢", "and for Hong Kong?")."""
+    norm = normalize(text).strip()
+    if _FOLLOW_UP.search(norm):
+        return True
+    if detect_language(text) == "zh":
+        return len(norm.replace(" ", "")) <= SHORT_ZH
+    return len(norm.split()) <= SHORT_EN
