@@ -13,7 +13,7 @@ from tests.support.servers import ROOT, Daphne, Database
 pytestmark = pytest.mark.e2e
 
 ARTIFACTS = ROOT / "artifacts"
-QUESTION = "free shipping threshold?"  # a weak knowledge-base hit: the LLM answers it
+QUESTION = "shipping question"  # a near-tie of three shipping articles: the LLM answers it
 TOKENS = ["Orders ", "over ", "99 ", "yuan ", "ship ", "free ", "to ", "most ", "cities; ", "remote ", "areas ",
           "pay ", "a ", "small ", "fee ", "shown ", "at ", "checkout."]
 
