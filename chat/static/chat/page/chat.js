@@ -16,13 +16,6 @@
     offline: '已离线 · Offline',
     stopped: '已断开 · Disconnected',
   };
-  // [sent text, chip label]: the question goes out in Chinese only.
-  var SUGGESTIONS = [
-    ['订单什么时候发货？', '订单什么时候发货？· When will my order ship?'],
-    ['怎么申请退款？', '怎么申请退款？· How do I get a refund?'],
-    ['修改收货地址', '修改收货地址 · Change delivery address'],
-    ['发票怎么开？', '发票怎么开？· How do I get an invoice?'],
-  ];
   var TYPING_SHOW_MS = 3000;
 
   var $ = function (id) { return document.getElementById(id); };
@@ -290,14 +283,28 @@
     client.start();
   });
 
-  SUGGESTIONS.forEach(function (q) {
-    var chip = document.createElement('button');
-    chip.type = 'button';
-    chip.className = 'chip';
-    chip.textContent = q[1];
-    chip.addEventListener('click', function () { sendText(q[0]); });
-    el.chips.appendChild(chip);
-  });
+  // Suggested questions come from the knowledge base, in the reader's
+  // language; each chip sends exactly the question it shows.
+  function pageLanguage() {
+    var tag = (document.body.getAttribute('data-language') || navigator.language || 'zh').toLowerCase();
+    return tag.indexOf('zh') === 0 ? 'zh' : 'en';
+  }
+
+  function showSuggestions(questions) {
+    el.chips.textContent = '';
+    questions.forEach(function (question) {
+      var chip = document.createElement('button');
+      chip.type = 'button';
+      chip.className = 'chip';
+      chip.textContent = question;
+      chip.addEventListener('click', function () { sendText(question); });
+      el.chips.appendChild(chip);
+    });
+  }
+
+  fetch('/api/chat/welcome?lang=' + pageLanguage(), { credentials: 'same-origin' })
+    .then(function (r) { return r.ok ? r.json() : { questions: [] }; })
+    .then(function (w) { showSuggestions(w.questions || []); }, function () {});
 
   // ---------------------------------------------------------- SDK events
 
