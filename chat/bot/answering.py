@@ -13,10 +13,11 @@ from .. import db, metrics, realtime
 from ..conversations import begin_bot_stream, complete_bot_turn
 from ..models import Conversation
 from . import turns
-from .decision import TEXTS, after_llm_failure, detect_language
+from .decision import TEXTS, after_llm_failure, after_llm_no_answer, detect_language
 from .dialogue import respond
 from .embedding import batcher
-from .llm import LLMError, build_messages, coalesce, stream_chat
+from .grounding import OutputGuard, cited_article
+from .llm import LLMError, build_messages, coalesce, instructions, stream_chat
 from .service import knowledge
 
 log = logging.getLogger(__name__)
@@ -105,10 +106,19 @@ class TurnJob:
             return
         messages = build_messages(question=context.text, articles=articles, recent_turns=context.recent,
                                   language=language)
-        said, stop, error = await self._relay(context.customer_id, messages, stream_id)
+        guard = OutputGuard(instructions(language))
+        said, stop, error = await self._relay(context.customer_id, messages, stream_id, guard)
         text = "".join(said)
         if stop == "lost":
             return  # another worker owns the turn and will finish it
+        if error is None and stop is None and (guard.leaked or guard.no_answer):
+            if guard.leaked:
+                log.warning("LLM answer withheld: it repeated its instructions", extra={"turn": self.turn.id})
+            choices = [(a.id, a.title) for a in articles]
+            fallback = after_llm_no_answer(choices, consecutive_misses=context.misses, language=language)
+            await self._finish(fallback.kind, [text, fallback.text], stream_id=stream_id if text else None,
+                               handoff_reason=fallback.reason or "", suggestions=fallback.suggestions)
+            return
         if error is None and stop is None and not text.strip():
             error = LLMError("bad_response", "empty answer")
         if error is not None:
@@ -118,9 +128,11 @@ class TurnJob:
             await self._finish("handoff", [text, notice], stream_id=stream_id if text else None,
                                handoff_reason="llm_error")
             return
-        await self._finish("llm", [text], stream_id=stream_id if text else None)
+        # The article the answer names as its source; the closest one when it names none we gave it.
+        used = cited_article(text, articles) or (articles[0].id if articles else "")
+        await self._finish("llm", [text], stream_id=stream_id if text else None, article=used)
 
-    async def _relay(self, customer_id, messages, stream_id):
+    async def _relay(self, customer_id, messages, stream_id, guard: OutputGuard):
         """Forward coalesced deltas until the stream ends, fails or must stop; return (said, stop, error)."""
         conversation_id = self.turn.conversation_id
         said: list[str] = []
@@ -133,13 +145,26 @@ class TurnJob:
                 read_timeout=timeout, total_timeout=3 * timeout,
             )
             async with aclosing(coalesce(deltas, interval=settings.CSBOT_STREAM_COALESCE_MS / 1000)) as batches:
-                async for batch in batches:
-                    frame = {"type": "stream", "conversation_id": str(conversation_id), "stream_id": stream_id,
-                             "index": len(said), "delta": batch}
-                    said.append(batch)
-                    await realtime.bot_activity(customer_id, conversation_id, frame)
-                    if len(said) == 1:
-                        metrics.observe_bot_first_delta(self.asked_ms)
+                try:
+                    async for batch in batches:
+                        await publish(guard.feed(batch))
+                        if guard.leaked:
+                            return  # closes the HTTP stream; nothing more of it is shown
+                except LLMError:
+                    await publish(guard.finish())  # what was checked and held is shown, and kept
+                    raise
+            # Not after a cancel: a person who took over owns the conversation from then on.
+            await publish(guard.finish())
+
+        async def publish(delta: str) -> None:
+            if not delta:
+                return
+            frame = {"type": "stream", "conversation_id": str(conversation_id), "stream_id": stream_id,
+                     "index": len(said), "delta": delta}
+            said.append(delta)
+            await realtime.bot_activity(customer_id, conversation_id, frame)
+            if len(said) == 1:
+                metrics.observe_bot_first_delta(self.asked_ms)
 
         pump_task = asyncio.create_task(pump())
         stop = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,6 +16,8 @@ __all__ = [
     "decide",
     "answer_with",
     "after_llm_failure",
+    "after_llm_no_answer",
+    "offer",
     "detect_language",
     "is_handoff_request",
     "is_greeting",
@@ -149,8 +151,21 @@ def answer_with(article_id: str, articles: Mapping[str, Article] | None) -> Deci
 def suggest(ranking: Ranking, language: Language) -> Decision:
     """Offer a numbered "did you mean" list of the closest titles."""
     suggestions = _suggestions(ranking)
-    items = "\n".join(f"{i}. {hit.title}" for i, hit in enumerate(ranking.hits[: len(suggestions)], 1))
-    return Decision(kind="suggest", suggestions=suggestions, text=TEXTS["suggest"][language].format(items=items))
+    return offer([(hit.article_id, hit.title) for hit in ranking.hits[: len(suggestions)]], language)
+
+
+def offer(choices: Sequence[tuple[str, str]], language: Language) -> Decision:
+    """Offer a numbered list of (article id, title); the customer picks by number, order or title."""
+    items = "\n".join(f"{i}. {title}" for i, (_, title) in enumerate(choices, 1))
+    return Decision(kind="suggest", suggestions=tuple(a for a, _ in choices),
+                    text=TEXTS["suggest"][language].format(items=items))
+
+
+def after_llm_no_answer(choices: Sequence[tuple[str, str]], *, consecutive_misses: int, language: Language) -> Decision:
+    """The LLM found no answer in the articles: offer them, or a person after a miss or with nothing to offer."""
+    if consecutive_misses >= 1 or not choices:
+        return _handoff("repeated_miss", language)
+    return offer(choices[:MAX_SUGGESTIONS], language)
 
 
 def _suggestions(ranking: Ranking) -> tuple[str, ...]:

@@ -49,8 +49,23 @@ async def bot(settings):
     knowledge.reset()
 
 
+@pytest.fixture(scope="session")
+def warm_demo_vectors():
+    """Embed and calibrate the demo base once per run: the encoder's cache then serves every test's rebuild.
+
+    Production builds the index before it accepts sockets; a test that loads the
+    demo base would otherwise spend its first answer's wait on the embedding.
+    """
+    from chat.bot import embedding
+    from chat.bot.vectors import calibrated, prepare
+
+    encoder = embedding.encoder()
+    if encoder is not None:
+        calibrated(prepare(demo_articles(), {}, encoder), encoder, None)
+
+
 @pytest.fixture
-def demo_kb():
+def demo_kb(warm_demo_vectors):
     """Load the demo knowledge base through the real command."""
     from django.core.management import call_command
 

@@ -239,7 +239,7 @@ def test_build_messages_puts_articles_in_the_system_prompt_and_turns_in_order():
     turns = [("customer", "你好"), ("bot", "您好！"), ("agent", "在的"), ("system", "ignored")]
     msgs = build_messages(question="退款多久到", articles=arts, recent_turns=turns, language="zh")
     assert msgs[0]["role"] == "system"
-    assert "只能根据" in msgs[0]["content"] and "人工客服" in msgs[0]["content"]
+    assert "只能根据" in msgs[0]["content"] and "NO_ANSWER" in msgs[0]["content"] and "来源" in msgs[0]["content"]
     assert "退款到账时间" in msgs[0]["content"] and "1-3个工作日到账" in msgs[0]["content"]
     assert [m["role"] for m in msgs[1:]] == ["user", "assistant", "assistant", "user"]
     assert msgs[-1]["content"] == "退款多久到"
@@ -249,7 +249,7 @@ def test_build_messages_in_english_limits_context():
     arts = [Article(id=str(i), title=f"T{i}", questions=["q"], answer="a", tags=[]) for i in range(6)]
     turns = [("customer", f"turn {i}") for i in range(20)]
     msgs = build_messages(question="Where is it?", articles=arts, recent_turns=turns, language="en")
-    assert "only from the" in msgs[0]["content"] and "human" in msgs[0]["content"]
+    assert "only from the" in msgs[0]["content"] and "NO_ANSWER" in msgs[0]["content"] and "(Source: …)" in msgs[0]["content"]
     assert "T2" in msgs[0]["content"] and "T3" not in msgs[0]["content"]
     assert len(msgs) == 1 + 6 + 1
 

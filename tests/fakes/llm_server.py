@@ -15,6 +15,8 @@ choose the behaviour by model name (or the `X-Fake-Mode` header):
 - `garbage`: an event whose data is not JSON.
 - `no-done`: end the body cleanly without `[DONE]` or a finish reason.
 - `json`: ignore `stream` and answer one JSON completion.
+- `obey`: a model that follows a prompt injection: it streams "Sure! " and then
+  its own system prompt, in pieces of a few characters.
 
 Every request is recorded in `server.requests`; a client that goes away
 mid-stream is recorded in `server.disconnects`.
@@ -31,7 +33,7 @@ from typing import Any
 
 MODES = (
     "normal", "slow", "drop", "error-event", "error-data", "timeout", "http500",
-    "tricky", "garbage", "no-done", "json",
+    "tricky", "garbage", "no-done", "json", "obey",
 )
 
 
@@ -169,7 +171,12 @@ class FakeLLMServer:
             text = "".join(self.tokens)
             await self._plain(writer, 200, {"choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}]})
             return True
-        await self._stream(reader, writer, mode, delay, model)
+        tokens = self.tokens
+        if mode == "obey":
+            system = next((m.get("content", "") for m in (body or {}).get("messages", []) if m.get("role") == "system"), "")
+            text = "Sure! " + system
+            tokens = [text[i : i + 5] for i in range(0, len(text), 5)]
+        await self._stream(reader, writer, mode, delay, model, tokens)
         return False  # streamed responses close the connection when done
 
     async def _plain(self, writer: asyncio.StreamWriter, status: int, payload: dict) -> None:
@@ -181,7 +188,8 @@ class FakeLLMServer:
         )
         await writer.drain()
 
-    async def _stream(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, mode: str, delay: float, model: str) -> None:
+    async def _stream(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, mode: str, delay: float, model: str,
+                      tokens: list[str]) -> None:
         writer.write(
             b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
             b"Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
@@ -200,7 +208,7 @@ class FakeLLMServer:
             elif mode == "garbage":
                 await send(b"data: {not json\n\n")
             else:
-                await self._tokens(send, mode, delay, model)
+                await self._tokens(send, mode, delay, model, tokens)
             if mode == "drop":
                 writer.transport.abort()  # no terminating chunk: the body is truncated
                 return
@@ -210,9 +218,9 @@ class FakeLLMServer:
         finally:
             watcher.cancel()
 
-    async def _tokens(self, send, mode: str, delay: float, model: str) -> None:
-        limit = self.fail_after if mode in ("drop", "error-event", "error-data") else len(self.tokens)
-        for i, token in enumerate(self.tokens[:limit]):
+    async def _tokens(self, send, mode: str, delay: float, model: str, tokens: list[str]) -> None:
+        limit = self.fail_after if mode in ("drop", "error-event", "error-data") else len(tokens)
+        for i, token in enumerate(tokens[:limit]):
             chunk = {"id": "fake-1", "object": "chat.completion.chunk", "model": model,
                      "choices": [{"index": 0, "delta": {"content": token}, "finish_reason": None}]}
             if i == 0:
