@@ -176,12 +176,15 @@ def pick(text: str, titles: Sequence[str]) -> int | None:
         number = len(titles)
     if number is not None:
         return number - 1 if 1 <= number <= len(titles) else None
-    # The title itself, copied or nearly ("退货流程", "the refund one").
-    for i, title in enumerate(titles):
-        t = normalize(title).replace(" ", "")
-        if len(compact) >= 2 and (compact == t or (len(compact) >= 4 and (compact in t or t in compact))):
-            return i
-    return None
+    # The title itself, copied or nearly ("退货流程", "the refund one"); a word two titles share picks neither.
+    if len(compact) < 2:
+        return None
+    titles_compact = [normalize(title).replace(" ", "") for title in titles]
+    exact = [i for i, t in enumerate(titles_compact) if compact == t]
+    if exact:
+        return exact[0]
+    near = [i for i, t in enumerate(titles_compact) if len(compact) >= 4 and (compact in t or t in compact)]
+    return near[0] if len(near) == 1 else None
 
 
 # --- follow-ups --------------------------------------------------------------------

@@ -1,0 +1,53 @@
+"""The conversation intents: picks from a numbered list, follow-ups, and asking for a person as an intent."""
+
+import pytest
+
+from chat.bot.intents import handoff_reason, looks_like_follow_up, pick
+
+TITLES = ["退款申请流程", "退款到账时间", "运费说明"]
+EN_TITLES = ["How to request a refund", "When the refund reaches your account", "Shipping fees"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("1", 0), ("2", 1), (" 3 ", 2), ("2.", 1), ("第2个", 1), ("选2", 1), ("第二个", 1), ("第三条", 2), ("第一个吧", 0),
+    ("最后一个", 2), ("运费说明", 2), ("退款到账时间", 1),
+    ("4", None), ("0", None), ("第五个", None), ("我要退款", None), ("好的", None), ("", None),
+])
+def test_pick_in_chinese(text, expected):
+    assert pick(text, TITLES) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("1", 0), ("#2", 1), ("the first one", 0), ("second", 1), ("the third", 2), ("the last one", 2),
+    ("shipping fees", 2), ("Shipping Fees", 2),
+    ("the fourth", None), ("hello", None), ("refund", None), ("12", None),
+])
+def test_pick_in_english(text, expected):
+    assert pick(text, EN_TITLES) == expected
+
+
+def test_pick_with_no_list_picks_nothing():
+    assert pick("1", []) is None
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("那运费呢", True), ("香港呢？", True), ("那国际的呢", True), ("and for Hong Kong?", True), ("what about express?", True),
+    ("how about Singapore", True),
+    ("我的订单什么时候发货，已经等了三天了", False), ("How long does a refund take to reach my bank account?", False),
+])
+def test_follow_up_detection(text, expected):
+    assert looks_like_follow_up(text) is expected
+
+
+@pytest.mark.parametrize("text,reason", [
+    ("转人工", "customer_request"), ("我要人工客服", "customer_request"), ("找个真人", "customer_request"),
+    ("talk to a human", "customer_request"), ("can I speak to an agent please", "customer_request"),
+    ("我的账号被盗了", "security"), ("有人盗刷我的卡", "security"), ("someone hacked my account", "security"),
+    ("我要投诉你们", "complaint"), ("I want to file a complaint", "complaint"),
+    ("叫你们经理来", "manager"), ("I want to speak to your manager", "manager"),
+    # Questions about the service, not requests for it.
+    ("人工客服几点上班", None), ("人工客服的工作时间是什么时候", None), ("what are your agents' working hours", None),
+    ("退款多久到账", None), ("how do I get a refund", None),
+])
+def test_asking_for_a_person_is_an_intent_not_a_word(text, reason):
+    assert handoff_reason(text) == reason
