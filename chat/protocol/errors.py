@@ -31,6 +31,7 @@ class ErrorCode(StrEnum):
     HELLO_REQUIRED = "hello_required"
     TEXT_TOO_LONG = "text_too_long"
     TEXT_EMPTY = "text_empty"
+    TEXT_INVALID = "text_invalid"
     INVALID_CLIENT_MSG_ID = "invalid_client_msg_id"
     CONVERSATION_CLOSED = "conversation_closed"
     NOT_FOUND = "not_found"
