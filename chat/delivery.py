@@ -133,7 +133,8 @@ class Delivery:
         await self.send({"type": "rated", "conversation_id": str(conversation.pk), "score": conversation.rating})
 
     async def history(self, before_seq, limit):
-        frames = await db.read(page_before, self.conversation_id, before_seq, limit)
+        frames = await db.read(page_before, self.conversation_id, before_seq, limit,
+                               max_bytes=settings.CSBOT_HISTORY_MAX_BYTES)
         await self.send({"type": "history", "messages": frames})
 
     async def mark_read(self, seq):

@@ -34,6 +34,13 @@ def install():
     WebSocketProtocol._csbot_close_codes = True
     _close_sockets_on_shutdown(WebSocketProtocol)
     _send_without_epoll_round()
+    _guard_sockets(WebSocketProtocol)
+
+
+def _guard_sockets(protocol_class):
+    from csbot import socket_guard
+
+    socket_guard.install(protocol_class)
 
 
 def _send_without_epoll_round():
