@@ -39,7 +39,10 @@ _guarded = weakref.WeakSet()
 class Guard:
     """One socket's account: what is queued beyond the transport's high-water mark, and its last pong."""
 
-    def __init__(self):
+    def __init__(self, inner=None):
+        # The producer already on the transport (daphne's HTTP channel, which
+        # stops reading while writes back up) keeps getting every call.
+        self.inner = inner
         self.paused = False
         self.queued = 0
         self.last_pong = time.monotonic()
@@ -48,12 +51,17 @@ class Guard:
     def pauseProducing(self):
         if not self.paused:
             self.paused, self.queued = True, 0
+        if self.inner is not None:
+            self.inner.pauseProducing()
 
     def resumeProducing(self):
         self.paused, self.queued = False, 0
+        if self.inner is not None:
+            self.inner.resumeProducing()
 
     def stopProducing(self):
-        pass
+        if self.inner is not None:
+            self.inner.stopProducing()
 
     def charge(self, nbytes, budget):
         """Count a frame about to be written; False when it would go over the budget."""
@@ -71,9 +79,7 @@ def install(protocol_class):
     on_open, on_pong, handle_reply = protocol_class.onOpen, protocol_class.onPong, protocol_class.handle_reply
 
     def guarded_open(self):
-        guard = self._csbot_guard = Guard()
-        self.registerProducer(guard, True)
-        _guarded.add(self)
+        _watch(self)
         return on_open(self)
 
     def guarded_pong(self, payload):
@@ -95,6 +101,19 @@ def install(protocol_class):
     protocol_class.onPong = guarded_pong
     protocol_class.handle_reply = guarded_reply
     _start_sweeps()
+
+
+def _watch(protocol):
+    """Put a guard in front of whatever producer the transport has (a transport holds one)."""
+    transport = protocol.transport
+    inner = getattr(transport, "producer", None)
+    if inner is not None and not getattr(transport, "streamingProducer", True):
+        return  # A pull producer cannot be told to pause: leave that socket as it is.
+    if inner is not None:
+        transport.unregisterProducer()
+    guard = protocol._csbot_guard = Guard(inner)
+    transport.registerProducer(guard, True)
+    _guarded.add(protocol)
 
 
 def _size(message):
