@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from . import db, liveness, metrics, realtime
+from . import db, liveness, metrics, realtime, takeover
 from .accounts import read_token
 from .bot import runner as bot_runner
 from .delivery import Delivery
@@ -36,6 +36,7 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
 
     closing = False
     delivery = None
+    generation = None  # this socket's claim on its device, from its last accepted hello
 
     @property
     def conversation_id(self):
@@ -51,6 +52,9 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
         if handler is None:
             raise ValueError(f"no handler for {message['type']}")
         await handler(message)
+
+    def subprotocol_for(self, offered):
+        return choose_codec(offered).subprotocol
 
     async def connect(self):
         """Accept, then authenticate, so a bad token gets a readable 4401."""
@@ -69,13 +73,11 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
             return await self.fail(ProtocolError(ErrorCode.UNAUTHORIZED, "log in again", close_code=CloseCode.UNAUTHORIZED))
         if self.session.blocked:
             return await self.fail(ProtocolError(ErrorCode.FORBIDDEN, "account blocked", close_code=CloseCode.FORBIDDEN))
+        group = realtime.customer_group(self.session.customer_id)
+        if not await realtime.join(self.channel_layer, group, self.channel_name):
+            return await self.close_with(CloseCode.TRY_AGAIN_LATER)  # deaf without it: retry elsewhere
+        self.groups_joined = [group]
         self.delivery = Delivery(self)
-        self.groups_joined = [realtime.customer_group(self.session.customer_id)]
-        await self.channel_layer.group_add(self.groups_joined[0], self.channel_name)
-        self.connected_ms = int(time.time() * 1000)
-        await realtime.announce_connection(
-            self.session.customer_id, self.session.device_id, self.channel_name, self.connected_ms
-        )
         metrics.sockets_open.labels(role="customer").inc()
         liveness.register(self)
         bot_runner.ensure_started()  # answers bot turns on this process
@@ -85,7 +87,7 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
         """Leave groups and stop watching; the database already has everything."""
         liveness.unregister(self)
         for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await realtime.leave(self.channel_layer, group, self.channel_name)
         if self.delivery is not None:
             metrics.sockets_open.labels(role="customer").dec()
             log.info(
@@ -145,7 +147,10 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
         if fields["device_id"] != self.session.device_id:
             raise ProtocolError(ErrorCode.UNAUTHORIZED, "token belongs to another device", close_code=CloseCode.UNAUTHORIZED)
         self.wire.peer_snappy = "snappy" in fields["compress"]
-        await self.delivery.hello(fields)
+        self.generation = await self.delivery.hello(fields)
+        await realtime.announce_connection(
+            self.session.customer_id, self.session.device_id, self.channel_name, self.generation
+        )
 
     async def on_message(self, fields):
         """Store the message once and acknowledge it."""
@@ -188,17 +193,29 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
         await self.delivery.on_event(event)
 
     async def on_connected_elsewhere(self, event):
-        """Give way to a newer socket of the same customer, per the device policy."""
-        # A wake-up may arrive late: an announcement from a socket older than
-        # this one must not replace it (that socket is the one to give way).
-        if event["channel"] == self.channel_name or event.get("connected_ms", 0) < self.connected_ms:
+        """Give way to a newer socket of this customer, per the device policy."""
+        if event["channel"] == self.channel_name or self.generation is None:
             return
         if event["device_id"] == self.session.device_id:
-            await self.close_with(CloseCode.NORMAL)
+            if event.get("generation", 0) > self.generation:
+                await self.give_way(CloseCode.REPLACED_ON_DEVICE)
         elif settings.CSBOT_DEVICE_POLICY == "single":
+            # A wake-up may be late: the database says which device said hello last.
+            key = (self.session.customer_id, self.session.device_id)
+            await self.check_claim((await db.read(takeover.current_claims, [key])).get(key))
+
+    async def check_claim(self, claim):
+        """Close this socket if the durable record says a newer one replaced it."""
+        code = takeover.verdict(claim, device_id=self.session.device_id, generation=self.generation,
+                                policy=settings.CSBOT_DEVICE_POLICY)
+        if code is not None and not self.closing:
+            await self.give_way(code)
+
+    async def give_way(self, code):
+        if code == CloseCode.REPLACED:
             metrics.kicks.inc()
             await self.send_frame({"type": "kick", "reason": "signed_in_elsewhere"})
-            await self.close_with(CloseCode.REPLACED)
+        await self.close_with(code)
 
     # --- called by the process-wide watcher ------------------------------
 

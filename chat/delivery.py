@@ -11,12 +11,12 @@ import time
 from django.conf import settings
 
 from . import db, ingest, metrics
-from .accounts import touch_device
 from .conversations import ConversationStateError, mark_read, queue_position, rate_conversation, request_handoff
 from .models import SenderKind
 from .presenters import ack_frame, status_frame
 from .protocol.errors import ErrorCode, soft
 from .sync import messages_after, page_before, prepare_welcome, welcome_frame
+from .takeover import claim_device
 
 STATE_ERRORS = {"conversation_closed": ErrorCode.CONVERSATION_CLOSED, "nothing_to_rate": ErrorCode.NOTHING_TO_RATE}
 FORWARDED = frozenset({"typing", "rated"})
@@ -28,8 +28,8 @@ def state_error(exc):
 
 
 def _hello(*, customer_id, device_id, platform, app_version, resume):
-    touch_device(customer_id=customer_id, device_id=device_id, platform=platform, app_version=app_version)
-    return prepare_welcome(customer=customer_id, resume=resume)
+    generation = claim_device(customer_id=customer_id, device_id=device_id, platform=platform, app_version=app_version)
+    return prepare_welcome(customer=customer_id, resume=resume), generation
 
 
 def _handoff(*, conversation_id, reason):
@@ -73,10 +73,10 @@ class Delivery:
     # --- answers to client frames ---------------------------------------
 
     async def hello(self, fields):
-        """Send welcome, the replay or the latest page, then synced."""
+        """Claim the device, send welcome, the replay or the latest page, then synced; return the generation."""
         resume = fields.get("resume")
         async with self.lock:
-            welcome = await db.call(
+            welcome, generation = await db.call(
                 _hello, customer_id=self.customer_id, device_id=fields["device_id"], platform=fields["platform"],
                 app_version=fields["app_version"], resume=resume,
             )
@@ -99,6 +99,7 @@ class Delivery:
             self.status = welcome.status
             if "queue_position" in welcome.status:
                 await self.send(welcome.status)  # welcome has no field for the queue position
+        return generation
 
     async def record(self, client_msg_id, text):
         """Store a message (once per client_msg_id) and acknowledge it."""
@@ -132,7 +133,8 @@ class Delivery:
         await self.send({"type": "rated", "conversation_id": str(conversation.pk), "score": conversation.rating})
 
     async def history(self, before_seq, limit):
-        frames = await db.read(page_before, self.conversation_id, before_seq, limit)
+        frames = await db.read(page_before, self.conversation_id, before_seq, limit,
+                               max_bytes=settings.CSBOT_HISTORY_MAX_BYTES)
         await self.send({"type": "history", "messages": frames})
 
     async def mark_read(self, seq):

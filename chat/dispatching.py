@@ -10,9 +10,14 @@ handles one message at a time, in the order each source delivered them.
 
 import asyncio
 import functools
+import logging
 
 from channels.exceptions import StopConsumer
 from channels.layers import get_channel_layer
+
+log = logging.getLogger(__name__)
+# RFC 6455's "try again later": the contract's answer when a dependency is down.
+TRY_AGAIN_LATER = 1013
 
 
 async def dispatch_each(sources, dispatch):
@@ -63,13 +68,42 @@ class LeanDispatch:
     async def __call__(self, scope, receive, send):
         self.scope = scope
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.base_send = send
         sources = [receive]
         if self.channel_layer is not None:
-            self.channel_name = await self.channel_layer.new_channel()
-            self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+            try:
+                self.channel_name = await self.channel_layer.new_channel()
+            except Exception as exc:
+                # Redis is down: without a channel the socket would be deaf, and an
+                # exception here would reach the client as an HTTP 500.
+                log.warning("channel layer unavailable at connect: %r", exc)
+                return await self.refuse_for_now(receive)
+            self.channel_receive = functools.partial(_receive_from_layer, self.channel_layer, self.channel_name)
             sources.append(self.channel_receive)
-        self.base_send = send
         try:
             await dispatch_each(sources, self.dispatch)
         except StopConsumer:
             pass
+
+    def subprotocol_for(self, offered):
+        """Return the subprotocol to accept from those offered (None: accept without one)."""
+        return None
+
+    async def refuse_for_now(self, receive):
+        """Accept the handshake, then close with 1013 so the client retries with backoff."""
+        message = await receive()
+        if message["type"] != "websocket.connect":
+            return
+        subprotocol = self.subprotocol_for(self.scope.get("subprotocols") or [])
+        await self.base_send({"type": "websocket.accept", "subprotocol": subprotocol})
+        await self.base_send({"type": "websocket.close", "code": TRY_AGAIN_LATER})
+
+
+async def _receive_from_layer(layer, channel_name):
+    """Wait for the next channel-layer message; a layer error is logged and waited out, never raised."""
+    while True:
+        try:
+            return await layer.receive(channel_name)
+        except Exception as exc:
+            log.warning("channel layer receive failed: %r", exc)
+            await asyncio.sleep(1)

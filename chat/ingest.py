@@ -14,6 +14,8 @@ import weakref
 
 from . import db
 from .conversations import Incoming, record_customer_message, record_customer_messages
+from .protocol.errors import ErrorCode, soft
+from .protocol.frames import storable
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,10 @@ class Ingest:
 
     async def submit(self, item):
         """Store one message (batched with others) and return its Recorded."""
+        # Refused before it joins a batch, whichever edge let it through: the
+        # database would fail the whole batch statement on a NUL.
+        if not (storable(item.text) and storable(item.client_msg_id)):
+            raise soft(ErrorCode.TEXT_INVALID, "text holds a NUL or an unpaired surrogate", client_msg_id=None)
         future = asyncio.get_running_loop().create_future()
         self.pending.append((item, future))
         if self.task is None or self.task.done():

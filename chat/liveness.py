@@ -12,6 +12,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from .sync import conversation_heads
+from .takeover import current_claims
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +59,22 @@ async def _safely(coro):
 
 
 async def reconcile():
-    """Compare each socket's position with the database and repair what a lost wake-up left out."""
+    """Compare each socket with the database: repair what a lost wake-up left out, close replaced sockets."""
     watched = [c for c in _sockets.values() if c.conversation_id is not None and c.synced]
     for start in range(0, len(watched), CHUNK):
         chunk = watched[start : start + CHUNK]
         heads = await database_sync_to_async(conversation_heads)({c.conversation_id for c in chunk})
+        claims = await database_sync_to_async(current_claims)(_devices(chunk))
         for consumer in chunk:
+            await _safely(consumer.check_claim(claims.get(_device(consumer))))
             head = heads.get(consumer.conversation_id)
-            if head is not None:
+            if head is not None and not consumer.closing:
                 await _safely(consumer.reconcile(*head))
+
+
+def _device(consumer):
+    return consumer.session.customer_id, consumer.session.device_id
+
+
+def _devices(consumers):
+    return {_device(c) for c in consumers}

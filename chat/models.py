@@ -19,6 +19,9 @@ class Customer(models.Model):
     # WeChat's session key signs user data; it never leaves the server.
     session_key = models.CharField(max_length=128, blank=True, default="", editable=False)
     blocked = models.BooleanField(default=False)
+    # The device whose socket said hello last: under the `single` policy the
+    # only one allowed a socket. Checked at reconcile, so a lost kick still lands.
+    current_device = models.CharField(max_length=128, blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -41,6 +44,10 @@ class Device(models.Model):
     device_id = models.CharField(max_length=128)
     platform = models.CharField(max_length=20, blank=True, default="")
     app_version = models.CharField(max_length=40, blank=True, default="")
+    # Counts this device's accepted hellos: the socket holding the highest is
+    # the device's one socket. A counter, not a clock, so two sockets opened in
+    # the same millisecond still have a winner.
+    generation = models.PositiveBigIntegerField(default=0, editable=False)
     last_seen = models.DateTimeField(auto_now=True)
 
     class Meta:

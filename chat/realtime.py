@@ -148,6 +148,26 @@ async def _drain(outbox):
         await publish_many(items)
 
 
+async def join(layer, group, channel_name):
+    """Subscribe a consumer's channel to a group; return False (logged) when the layer is unavailable."""
+    try:
+        await layer.group_add(group, channel_name)
+    except Exception as exc:
+        log.warning("channel layer subscribe failed: %r", exc)
+        metrics.channel_layer_errors.inc()
+        return False
+    return True
+
+
+async def leave(layer, group, channel_name):
+    """Unsubscribe from a group; a failure is logged, never raised (the subscription dies with the socket)."""
+    try:
+        await layer.group_discard(group, channel_name)
+    except Exception as exc:
+        log.warning("channel layer unsubscribe failed: %r", exc)
+        metrics.channel_layer_errors.inc()
+
+
 async def send_to_channel(channel_name, message):
     """Send one message to one consumer's own channel."""
     try:
@@ -156,11 +176,16 @@ async def send_to_channel(channel_name, message):
         _failed(exc)
 
 
-async def announce_connection(customer_id, device_id, channel_name, connected_ms):
-    """Tell the customer's other sockets, on any instance, that a new one connected at `connected_ms`."""
+async def announce_connection(customer_id, device_id, channel_name, generation):
+    """Tell the customer's other sockets, on any instance, that a device's socket `generation` took over.
+
+    A wake-up only: the claim itself is in the database (`accounts.claim_device`),
+    where every process checks it at reconcile, so a lost announcement delays
+    the older socket's close by at most CSBOT_RECONCILE_S.
+    """
     await publish_many(
         [(customer_group(customer_id),
-          event("connected", device_id=device_id, channel=channel_name, connected_ms=connected_ms))]
+          event("connected", device_id=device_id, channel=channel_name, generation=generation))]
     )
 
 

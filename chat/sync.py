@@ -1,5 +1,6 @@
 """Read paths that bring a client up to date: welcome pages, resume, history, catch-up."""
 
+import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -41,13 +42,34 @@ def messages_after(conversation_id, after_seq, *, limit=None, upto=None):
     return [message_frame(m) for m in sql.instances(Message, sql.rows(statement, params))]
 
 
-def page_before(conversation_id, before_seq, limit):
-    """Return up to `limit` message frames before `before_seq` (0: the end), oldest first."""
+def frame_bytes(frame):
+    """Return the size of a frame as JSON on the wire (protobuf is smaller)."""
+    return len(json.dumps(frame, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def newest_within(frames, max_bytes):
+    """Return the newest frames (oldest first) whose sizes add up to at most max_bytes; never none of one."""
+    total, kept = 0, 0
+    for frame in reversed(frames):
+        total += frame_bytes(frame)
+        if total > max_bytes and kept:
+            break
+        kept += 1
+    return frames[len(frames) - kept:]
+
+
+def page_before(conversation_id, before_seq, limit, max_bytes=None):
+    """Return up to `limit` message frames before `before_seq` (0: the end), oldest first.
+
+    With `max_bytes`, the oldest of them are left out until the page fits: the
+    client asks again before the first seq it got.
+    """
     qs = visible_messages(conversation_id)
     if before_seq:
         qs = qs.filter(seq__lt=before_seq)
     rows = list(qs.order_by("-seq")[:limit])
-    return [message_frame(m) for m in reversed(rows)]
+    frames = [message_frame(m) for m in reversed(rows)]
+    return frames if max_bytes is None else newest_within(frames, max_bytes)
 
 
 def _resume_point(customer, resume):
@@ -67,15 +89,19 @@ def prepare_welcome(*, customer, resume=None):
     """Return what `hello` is answered with: the open conversation and the frames to send."""
     current = open_conversation(customer=customer)
     resumed = _resume_point(customer, resume)
-    welcome = Welcome(conversation=current, recovered=resumed is not None)
-    if resumed is None:
-        welcome.frames = page_before(current.pk, 0, settings.CSBOT_PAGE_SIZE)
-    else:
-        welcome.frames = messages_after(resumed.pk, resume["last_seq"])
+    frames = None
+    if resumed is not None:
+        frames = messages_after(resumed.pk, resume["last_seq"])
         if resumed.pk != current.pk:
             # It closed while the client was away: say so, then show the new one.
-            welcome.frames.append(status_frame(resumed))
-            welcome.frames += messages_after(current.pk, 0)
+            frames.append(status_frame(resumed))
+            frames += messages_after(current.pk, 0)
+        if sum(map(frame_bytes, frames)) > settings.CSBOT_PAGE_MAX_BYTES:
+            frames = None  # beyond the replay window in bytes: the latest page, and history for the rest
+    welcome = Welcome(conversation=current, recovered=frames is not None)
+    welcome.frames = frames if frames is not None else page_before(
+        current.pk, 0, settings.CSBOT_PAGE_SIZE, max_bytes=settings.CSBOT_PAGE_MAX_BYTES
+    )
     welcome.status = status_frame(current, queue_position(current))
     return welcome
 

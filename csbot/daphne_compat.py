@@ -1,7 +1,7 @@
 """Let daphne send the close codes the protocol needs.
 
-The contract closes with 1009 (frame too big), 1001 (going away) and 1011
-(server error). RFC 6455 allows a server to send them, but autobahn's public
+The contract closes with 1009 (frame too big), 1001 (going away), 1011
+(server error) and 1013 (try again later). RFC 6455 allows a server to send them, but autobahn's public
 `sendClose` accepts only 1000 and 3000-4999, so daphne turns such a close
 into an exception and a 1011. This sends the close frame through autobahn's
 lower-level call instead, which performs the same state change.
@@ -9,7 +9,7 @@ lower-level call instead, which performs the same state change.
 
 import weakref
 
-WIRE_ONLY_CODES = frozenset({1001, 1009, 1011})
+WIRE_ONLY_CODES = frozenset({1001, 1009, 1011, 1013})
 GOING_AWAY = 1001
 _open_sockets = weakref.WeakSet()
 
@@ -34,6 +34,13 @@ def install():
     WebSocketProtocol._csbot_close_codes = True
     _close_sockets_on_shutdown(WebSocketProtocol)
     _send_without_epoll_round()
+    _guard_sockets(WebSocketProtocol)
+
+
+def _guard_sockets(protocol_class):
+    from csbot import socket_guard
+
+    socket_guard.install(protocol_class)
 
 
 def _send_without_epoll_round():

@@ -209,6 +209,12 @@ CSBOT_RATE_LIMIT_BURST = env_int("CSBOT_RATE_LIMIT_BURST", 40)
 # Resume replays at most this many messages; further behind gets a fresh page.
 CSBOT_REPLAY_WINDOW = env_int("CSBOT_REPLAY_WINDOW", 1000)
 CSBOT_PAGE_SIZE = env_int("CSBOT_PAGE_SIZE", 50)
+# Bytes a socket may have queued beyond its transport's high-water mark before it is closed with 4413.
+CSBOT_SEND_BUDGET_BYTES = env_int("CSBOT_SEND_BUDGET_BYTES", 1024 * 1024)
+# A `history` answer is one frame: at most this many bytes (the oldest messages are left for the next page).
+CSBOT_HISTORY_MAX_BYTES = env_int("CSBOT_HISTORY_MAX_BYTES", 64 * 1024)
+# The welcome page, and a resume's replay, in bytes; a longer replay is not honoured (the latest page instead).
+CSBOT_PAGE_MAX_BYTES = env_int("CSBOT_PAGE_MAX_BYTES", 256 * 1024)
 # How often each process checks its sockets against the database for a
 # wake-up the channel layer lost (it is at-most-once).
 CSBOT_RECONCILE_S = env_float("CSBOT_RECONCILE_S", 15.0)

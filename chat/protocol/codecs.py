@@ -1,8 +1,20 @@
 """Codecs turn frame dicts into bodies and back; one per subprotocol."""
 
 import json
+import math
 
 from .errors import ErrorCode, ProtocolError
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("number out of range")
+    return value
 
 JSON_SUBPROTOCOL = "csbot.v1.json"
 PROTO_SUBPROTOCOL = "csbot.v1.proto"
@@ -20,8 +32,10 @@ class JsonCodec:
     def decode(self, body):
         """Return the frame dict in a UTF-8 JSON body."""
         try:
-            frame = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
+            # NaN, Infinity and 1e400 would come back out as invalid JSON; nesting
+            # deeper than the interpreter's stack ends in RecursionError.
+            frame = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise ProtocolError(ErrorCode.BAD_FRAME, "frame is not valid JSON") from exc
         if not isinstance(frame, dict):
             raise ProtocolError(ErrorCode.BAD_FRAME, "a frame must be a JSON object")

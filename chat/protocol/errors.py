@@ -8,11 +8,14 @@ class CloseCode(IntEnum):
     GOING_AWAY = 1001
     TOO_BIG = 1009
     SERVER_ERROR = 1011
+    TRY_AGAIN_LATER = 1013
     PROTOCOL_ERROR = 4400
     UNAUTHORIZED = 4401
     FORBIDDEN = 4403
     HEARTBEAT_TIMEOUT = 4408
     REPLACED = 4409
+    REPLACED_ON_DEVICE = 4410
+    TOO_SLOW = 4413
     RATE_LIMITED = 4429
 
 
@@ -31,6 +34,7 @@ class ErrorCode(StrEnum):
     HELLO_REQUIRED = "hello_required"
     TEXT_TOO_LONG = "text_too_long"
     TEXT_EMPTY = "text_empty"
+    TEXT_INVALID = "text_invalid"
     INVALID_CLIENT_MSG_ID = "invalid_client_msg_id"
     CONVERSATION_CLOSED = "conversation_closed"
     NOT_FOUND = "not_found"

@@ -1,17 +1,31 @@
 """Validation of client frames against the contract; frames are plain dicts."""
 
+import math
 import re
 
 from .errors import ErrorCode, fatal, soft
 
 MAX_TEXT_CHARS = 4000
 MAX_CLIENT_MSG_ID = 64
-CLIENT_MSG_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
+# Matched with fullmatch: `$` would also accept a trailing newline.
+CLIENT_MSG_ID_RE = re.compile(r"[A-Za-z0-9._:\-]{1,64}")
+# Seqs, limits and positions are 32-bit columns; a larger number is out of range, not a server error.
+MAX_INT32 = 2**31 - 1
+# Ids are 64-bit; a longer id is well-formed but names nothing.
+MAX_ID = 2**63 - 1
+ID_RE = re.compile(r"[0-9]{1,19}")
+# NUL cannot be stored in PostgreSQL text, and a lone surrogate cannot be encoded as UTF-8.
+UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
 CLIENT_TYPES = frozenset({"hello", "message", "ping", "read", "typing", "handoff", "rate", "history"})
 COMPRESSIONS = frozenset({"snappy"})
 
 
-def _int(frame, name, *, minimum=0, maximum=None, required=True):
+def storable(text):
+    """True when a string can be stored and sent back: no NUL, no lone surrogate."""
+    return UNSTORABLE_RE.search(text) is None
+
+
+def _int(frame, name, *, minimum=0, maximum=MAX_INT32, required=True):
     value = frame.get(name)
     if value is None:
         if required:
@@ -19,7 +33,7 @@ def _int(frame, name, *, minimum=0, maximum=None, required=True):
         return None
     if not isinstance(value, int) or isinstance(value, bool):
         raise fatal(ErrorCode.INVALID_FIELD, f"{name} must be an integer")
-    if value < minimum or (maximum is not None and value > maximum):
+    if value < minimum or value > maximum:
         raise fatal(ErrorCode.INVALID_FIELD, f"{name} is out of range")
     return value
 
@@ -34,6 +48,8 @@ def _str(frame, name, *, max_len, required=True):
         raise fatal(ErrorCode.INVALID_FIELD, f"{name} must be a string")
     if len(value) > max_len:
         raise fatal(ErrorCode.INVALID_FIELD, f"{name} is too long")
+    if not storable(value):
+        raise fatal(ErrorCode.INVALID_FIELD, f"{name} holds a NUL or an unpaired surrogate")
     return value
 
 
@@ -42,7 +58,8 @@ def _conversation_id(value, name="conversation_id"):
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise fatal(ErrorCode.INVALID_FIELD, f"{name} must be a string")
     text = str(value)
-    if not text.isdigit() or len(text) > 20:
+    # ASCII digits only: str.isdigit() also takes "²" and other scripts' digits.
+    if not ID_RE.fullmatch(text) or int(text) > MAX_ID:
         return None  # Well-formed but unknown: handled as "cannot resume".
     return int(text)
 
@@ -75,8 +92,10 @@ def validate_message(frame):
         raise fatal(ErrorCode.INVALID_FIELD, "client_msg_id must be a string")
     if not isinstance(text, str):
         raise fatal(ErrorCode.INVALID_FIELD, "text must be a string")
-    if not CLIENT_MSG_ID_RE.match(client_msg_id):
+    if not CLIENT_MSG_ID_RE.fullmatch(client_msg_id):
         raise soft(ErrorCode.INVALID_CLIENT_MSG_ID, "client_msg_id must be 1-64 letters, digits or ._:-")
+    if not storable(text):
+        raise soft(ErrorCode.TEXT_INVALID, "text holds a NUL or an unpaired surrogate", client_msg_id=client_msg_id)
     if not text.strip():
         raise soft(ErrorCode.TEXT_EMPTY, "text is empty", client_msg_id=client_msg_id)
     if len(text) > MAX_TEXT_CHARS:
@@ -86,8 +105,13 @@ def validate_message(frame):
 
 def validate_ping(frame):
     ts = frame.get("ts")
-    if ts is not None and (not isinstance(ts, (int, float)) or isinstance(ts, bool)):
+    if ts is None:
+        return {"ts": None}
+    if not isinstance(ts, (int, float)) or isinstance(ts, bool):
         raise fatal(ErrorCode.INVALID_FIELD, "ts must be a number")
+    # Echoed in the pong: it must be a number JSON and protobuf (int64) can carry.
+    if isinstance(ts, float) and not math.isfinite(ts) or abs(ts) > MAX_ID:
+        raise fatal(ErrorCode.INVALID_FIELD, "ts is out of range")
     return {"ts": ts}
 
 

@@ -157,19 +157,20 @@ async def test_second_device_kicks_the_first_with_4409(signed_in):
     await first.hello()
     other_token = token_for(customer, "dev-2")
     second = await connected(other_token, device_id="dev-2")
+    await first.nothing()  # a socket takes over at its hello, not at its handshake
+    await second.hello()
     assert await first.recv() == {"type": "kick", "reason": "signed_in_elsewhere"}
     assert await first.recv() == {"type": "__closed__", "code": 4409}
-    await second.hello()
     await second.close()
 
 
-async def test_same_device_reconnecting_replaces_quietly(signed_in):
+async def test_same_device_reconnecting_replaces_quietly_with_4410(signed_in):
     _, token = signed_in
     first = await connected(token)
     await first.hello()
     second = await connected(token)
-    assert await first.recv() == {"type": "__closed__", "code": 1000}
     await second.hello()
+    assert await first.recv() == {"type": "__closed__", "code": 4410}
     await second.close()
 
 

@@ -9,6 +9,7 @@ from chat import conversations as actions
 from chat import ingest, realtime
 from chat.conversations import Incoming
 from chat.models import Conversation, Message
+from chat.protocol.errors import ErrorCode, ProtocolError
 
 from .helpers import make_customer
 
@@ -54,3 +55,16 @@ async def test_writer_batches_concurrent_messages_and_isolates_a_bad_one():
     count = await database_sync_to_async(Message.objects.count)()
     assert count == 30
 
+
+
+async def test_an_unstorable_message_is_refused_before_it_joins_a_batch(caplog):
+    amy, _ = await database_sync_to_async(make_customer)("amy")
+    good = [ingest.store_customer_message(customer_id=amy.pk, client_msg_id=f"m{n}", text=f"t{n}") for n in range(10)]
+    bad = [ingest.store_customer_message(customer_id=amy.pk, client_msg_id="nul", text="a\x00b"),
+           ingest.store_customer_message(customer_id=amy.pk, client_msg_id="sur", text="a\ud800b")]
+    results = await asyncio.gather(*good[:5], *bad, *good[5:], return_exceptions=True)
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert [(type(r), r.code) for r in refused] == [(ProtocolError, ErrorCode.TEXT_INVALID)] * 2
+    assert [r.message.seq for r in results if not isinstance(r, Exception)] == list(range(1, 11))
+    assert "storing them singly" not in caplog.text  # the good ones went as one batch
+    assert await database_sync_to_async(Message.objects.count)() == 10

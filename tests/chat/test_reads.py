@@ -6,7 +6,7 @@ from chat.accounts import blocked_flag
 from chat.conversations import latest_conversation
 from chat.models import Conversation, Customer, Message
 from chat.presenters import message_frame
-from chat.sync import messages_after
+from chat.sync import frame_bytes, messages_after, newest_within
 
 from .helpers import make_customer
 
@@ -65,3 +65,11 @@ def test_blocked_flag_reads_the_customers_row():
     Customer.objects.filter(pk=customer.pk).update(blocked=True)
     assert blocked_flag(customer.pk) is True
     assert blocked_flag(customer.pk + 1000) is None
+
+
+def test_newest_within_keeps_the_newest_frames_that_fit():
+    frames = [{"seq": n, "text": "x" * 100} for n in range(11, 21)]
+    size = frame_bytes(frames[0])
+    assert [f["seq"] for f in newest_within(frames, 3 * size)] == [18, 19, 20]
+    assert [f["seq"] for f in newest_within(frames, 10)] == [20]  # one always goes, whatever its size
+    assert newest_within(frames, 100 * size) == frames

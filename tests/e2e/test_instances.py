@@ -29,7 +29,7 @@ async def test_kick_and_dedup_work_across_instances(pg_database, redis_url, serv
     phone_on_b = ChatClient("cross-1", device_id="phone")
     phone_on_b.token = phone.token
     await phone_on_b.connect(b)
-    assert await phone.close_code() == 1000
+    assert await phone.close_code() == 4410
     again = await phone_on_b.say("m-1", "where is my parcel?")
     assert {k: again[k] for k in first_ack} == first_ack
     phone = phone_on_b
@@ -42,7 +42,7 @@ async def test_kick_and_dedup_work_across_instances(pg_database, redis_url, serv
     # The same device coming back on another instance replaces its socket quietly.
     laptop_again = ChatClient("cross-1", device_id="laptop")
     await laptop_again.connect(a)
-    assert await laptop.close_code() == 1000
+    assert await laptop.close_code() == 4410
     assert not any(f["type"] == "kick" for f in laptop.frames)
     await laptop_again.close()
 

@@ -1,0 +1,63 @@
+"""Which socket of a customer stays open: the durable record and the one rule that reads it.
+
+A `hello` claims the device in the database: the customer's current device
+becomes this one and the device's own counter goes up by one, so the new
+socket holds the highest generation. The channel layer then announces it, but
+that wake-up may be lost (Redis away, a resubscribe in progress); every
+process also checks its sockets against the record at reconcile, so an older
+socket gives way within CSBOT_RECONCILE_S either way.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+
+from .accounts import touch_device
+from .models import Customer, Device
+from .protocol.errors import CloseCode
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The customer's current device, and the newest generation of one device's sockets."""
+
+    current_device: str
+    generation: int
+
+
+@transaction.atomic
+def claim_device(*, customer_id, device_id, platform, app_version=""):
+    """Make this device the customer's current one; return the new socket's generation."""
+    touch_device(customer_id=customer_id, device_id=device_id, platform=platform, app_version=app_version)
+    device = Device.objects.filter(customer_id=customer_id, device_id=device_id)
+    # The update locks the device row, so concurrent hellos of one device are counted one after the other.
+    device.update(generation=F("generation") + 1)
+    Customer.objects.filter(pk=customer_id).update(current_device=device_id)
+    return device.values_list("generation", flat=True).get()
+
+
+def current_claims(pairs):
+    """Return {(customer_id, device_id): Claim} for (customer, device) pairs, in one query."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    rows = Device.objects.filter(customer_id__in={customer for customer, _ in pairs}).values_list(
+        "customer_id", "device_id", "generation", "customer__current_device"
+    )
+    return {(c, d): Claim(current_device=current, generation=g) for c, d, g, current in rows if (c, d) in pairs}
+
+
+def verdict(claim, *, device_id, generation, policy):
+    """Return the close code for a socket the record says was replaced, or None if it stays.
+
+    A newer socket of the same device wins quietly (4410); under the `single`
+    policy, another device's later hello wins with a kick (4409).
+    """
+    if claim is None or generation is None:
+        return None
+    if claim.generation > generation:
+        return CloseCode.REPLACED_ON_DEVICE
+    if policy == "single" and claim.current_device != device_id:
+        return CloseCode.REPLACED
+    return None

@@ -1,0 +1,163 @@
+"""What a client that does not read may cost: an outgoing budget and a pong deadline per socket.
+
+Twisted keeps whatever the kernel will not take in the connection's write
+buffer, without limit: a client that stops reading (or a hostile one asking
+for history under the rate limit) grows the process by every frame sent to
+it. Each socket here gets a push producer on its transport, so Twisted itself
+says when the buffer is past its high-water mark (`pauseProducing`) and when
+it has drained (`resumeProducing`). Bytes written while it is paused are
+counted; past `CSBOT_SEND_BUDGET_BYTES` the socket is closed with 4413 and the
+frame is dropped. The close frame waits behind the unread data, so autobahn's
+close-handshake timeout then aborts the connection and frees the buffer.
+
+Daphne's own keepalive ping is postponed by every frame the client sends, so a
+chatty client that never reads is never timed out. Here every socket gets a
+WebSocket ping after `CSBOT_HEARTBEAT_S` without a pong, whatever it sends,
+and is closed when no pong came within two more heartbeats: 4413 when frames
+are piling up unread, else 4408. Browsers and wx.connectSocket answer pings
+by themselves.
+"""
+
+import logging
+import time
+import weakref
+
+from django.conf import settings
+from twisted.internet.interfaces import IPushProducer
+from zope.interface import implementer
+
+log = logging.getLogger(__name__)
+
+TOO_SLOW = 4413
+HEARTBEAT_TIMEOUT = 4408
+PING_PAYLOAD = b"csbot"
+SWEEP_S = 1.0
+_guarded = weakref.WeakSet()
+
+
+@implementer(IPushProducer)
+class Guard:
+    """One socket's account: what is queued beyond the transport's high-water mark, and its last pong."""
+
+    def __init__(self, inner=None):
+        # The producer already on the transport (daphne's HTTP channel, which
+        # stops reading while writes back up) keeps getting every call.
+        self.inner = inner
+        self.paused = False
+        self.queued = 0
+        self.last_pong = time.monotonic()
+        self.ping_sent = None
+
+    def pauseProducing(self):
+        if not self.paused:
+            self.paused, self.queued = True, 0
+        if self.inner is not None:
+            self.inner.pauseProducing()
+
+    def resumeProducing(self):
+        self.paused, self.queued = False, 0
+        if self.inner is not None:
+            self.inner.resumeProducing()
+
+    def stopProducing(self):
+        if self.inner is not None:
+            self.inner.stopProducing()
+
+    def charge(self, nbytes, budget):
+        """Count a frame about to be written; False when it would go over the budget."""
+        if not self.paused:
+            return True
+        self.queued += nbytes
+        return self.queued <= budget
+
+
+def install(protocol_class):
+    """Give every socket of daphne's protocol class a guard; harmless to call twice."""
+    if getattr(protocol_class, "_csbot_guarded", False):
+        return
+    protocol_class._csbot_guarded = True
+    on_open, on_pong, handle_reply = protocol_class.onOpen, protocol_class.onPong, protocol_class.handle_reply
+
+    def guarded_open(self):
+        _watch(self)
+        return on_open(self)
+
+    def guarded_pong(self, payload):
+        guard = self.__dict__.get("_csbot_guard")
+        if guard is not None:
+            guard.last_pong, guard.ping_sent = time.monotonic(), None
+        return on_pong(self, payload)
+
+    def guarded_reply(self, message):
+        if message.get("type") == "websocket.send":
+            if self.state in (self.STATE_CLOSING, self.STATE_CLOSED):
+                return  # Closing already: autobahn would raise into the application.
+            guard = self.__dict__.get("_csbot_guard")
+            if guard is not None and guard.paused and not guard.charge(_size(message), settings.CSBOT_SEND_BUDGET_BYTES):
+                return _close(self, TOO_SLOW, "send budget exceeded", guard)
+        return handle_reply(self, message)
+
+    protocol_class.onOpen = guarded_open
+    protocol_class.onPong = guarded_pong
+    protocol_class.handle_reply = guarded_reply
+    _start_sweeps()
+
+
+def _watch(protocol):
+    """Put a guard in front of whatever producer the transport has (a transport holds one)."""
+    transport = protocol.transport
+    inner = getattr(transport, "producer", None)
+    if inner is not None and not getattr(transport, "streamingProducer", True):
+        return  # A pull producer cannot be told to pause: leave that socket as it is.
+    if inner is not None:
+        transport.unregisterProducer()
+    guard = protocol._csbot_guard = Guard(inner)
+    transport.registerProducer(guard, True)
+    _guarded.add(protocol)
+
+
+def _size(message):
+    data = message.get("bytes")
+    return len(data) if data is not None else len((message.get("text") or "").encode())
+
+
+def _close(protocol, code, why, guard):
+    log.info("socket too slow" if code == TOO_SLOW else "socket missed its pongs",
+             extra={"event": "slow_close", "close_code": code, "reason": why, "queued_bytes": guard.queued})
+    try:
+        from chat import metrics
+
+        metrics.closes.labels(code=str(code)).inc()
+    except ImportError:
+        pass
+    protocol.sendClose(code=code)
+
+
+def sweep(now=None):
+    """Ping every open socket that has been quiet a heartbeat; close those whose pong is overdue."""
+    now = time.monotonic() if now is None else now
+    heartbeat = settings.CSBOT_HEARTBEAT_S
+    for protocol in list(_guarded):
+        guard = protocol.__dict__.get("_csbot_guard")
+        if guard is None or protocol.state != protocol.STATE_OPEN:
+            continue
+        if guard.ping_sent is None:
+            if now - guard.last_pong >= heartbeat:
+                guard.ping_sent = now
+                protocol.sendPing(PING_PAYLOAD)
+        elif now - guard.ping_sent > 2 * heartbeat:
+            _close(protocol, TOO_SLOW if guard.paused else HEARTBEAT_TIMEOUT, "no pong", guard)
+
+
+def _start_sweeps():
+    from twisted.internet import reactor, task
+
+    loop = task.LoopingCall(_safe_sweep)
+    reactor.callWhenRunning(loop.start, SWEEP_S, now=False)
+
+
+def _safe_sweep():
+    try:
+        sweep()
+    except Exception:  # One bad socket must not stop the sweeps of all the others.
+        log.exception("socket guard sweep failed")

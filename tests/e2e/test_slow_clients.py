@@ -1,0 +1,85 @@
+"""Clients that do not read, against a real daphne: closed before they cost memory, others unharmed."""
+
+import asyncio
+import json
+import socket
+
+import httpx
+import pytest
+import websockets
+
+from tests.support.client import ChatClient, login
+
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
+LONG = "长" * 4000
+
+
+async def non_reader(server, token):
+    """A socket whose client reads nothing: a tiny receive buffer and a one-frame queue."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", server.port))
+    sock.setblocking(False)
+    ws = await websockets.connect(f"{server.ws}/ws/chat/", sock=sock, max_queue=1, subprotocols=["csbot.v1.json"],
+                                  additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=10)
+    await ws.send(json.dumps({"type": "hello", "device_id": "phone", "platform": "web"}))
+    return ws
+
+
+def rss_kib(server):
+    with open(f"/proc/{server.proc.pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+
+async def wait_for_log(server, text, timeout):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while text not in server.output():
+        assert loop.time() < deadline, f"{text!r} not logged within {timeout} s: {server.output()[-3000:]}"
+        await asyncio.sleep(0.2)
+
+
+async def test_a_client_that_does_not_read_is_closed_4413_and_others_carry_on(pg_database, servers):
+    server = servers(pg_database, CSBOT_SEND_BUDGET_BYTES=256 * 1024, CSBOT_RATE_LIMIT_BURST=400)
+    token = await asyncio.to_thread(login, server.http, "slow-1", "phone")
+    async with httpx.AsyncClient() as http:
+        for n in range(30):
+            response = await http.post(f"{server.http}/api/chat/messages", json={"client_msg_id": f"m{n}", "text": LONG},
+                                       headers={"Authorization": f"Bearer {token}"}, timeout=10)
+            assert response.status_code == 200
+    other = ChatClient("slow-2", device_id="tablet")
+    await other.connect(server)
+    before = rss_kib(server)
+    ws = await non_reader(server, token)
+    for _ in range(300):  # 300 answers of up to 64 KiB: about 19 MiB if nothing bounded them
+        await ws.send(json.dumps({"type": "history", "before_seq": 0, "limit": 100}))
+    await wait_for_log(server, '"close_code": 4413', timeout=15)
+    growth_mib = (rss_kib(server) - before) / 1024
+    print(f"server RSS growth with one non-reading socket: {growth_mib:.1f} MiB")
+    assert growth_mib < 16
+    with pytest.raises(websockets.ConnectionClosed):
+        for _ in range(10_000):
+            await asyncio.wait_for(ws.recv(), 10)
+    await other.send({"type": "ping", "ts": 3})
+    assert await other.expect("pong") == {"type": "pong", "ts": 3}
+    assert "Traceback" not in server.output()
+    await other.close()
+
+
+async def test_a_chatty_client_that_never_reads_still_misses_its_pongs(pg_database, servers):
+    server = servers(pg_database, CSBOT_HEARTBEAT_S=1)
+    token = await asyncio.to_thread(login, server.http, "chatty-1", "phone")
+    ws = await non_reader(server, token)
+    loop = asyncio.get_running_loop()
+    until = loop.time() + 8
+    closed = False
+    while loop.time() < until and '"event": "slow_close"' not in server.output():
+        try:
+            await ws.send(json.dumps({"type": "typing"}))  # answered by nothing, yet it is traffic
+        except websockets.ConnectionClosed:
+            closed = True
+            break
+        await asyncio.sleep(0.3)
+    assert '"event": "slow_close"' in server.output() or closed
+    assert "Traceback" not in server.output()
+    await ws.close()
