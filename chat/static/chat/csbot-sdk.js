@@ -3199,11 +3199,11 @@ var CsbotSDK = (() => {
     return "other";
   }
   function readPlatform(wx2) {
-    const readers = [wx2.getDeviceInfo, wx2.getSystemInfoSync];
+    const readers = [() => wx2.getDeviceInfo(), () => wx2.getSystemInfoSync()];
+    if (typeof wx2.getDeviceInfo !== "function") readers.shift();
     for (const read of readers) {
-      if (typeof read !== "function") continue;
       try {
-        const info = read.call(wx2);
+        const info = read();
         if (info && info.platform) return wxPlatform(info.platform);
       } catch (err) {
       }

@@ -29,14 +29,15 @@ export function wxPlatform(value) {
   return 'other';
 }
 
+/** @param {WechatMiniprogram.Wx} wx */
 function readPlatform(wx) {
   // getDeviceInfo is the current API (base library 2.20.1); getSystemInfoSync
   // is deprecated there but the only one before.
-  const readers = [wx.getDeviceInfo, wx.getSystemInfoSync];
+  const readers = [() => wx.getDeviceInfo(), () => wx.getSystemInfoSync()];
+  if (typeof wx.getDeviceInfo !== 'function') readers.shift();
   for (const read of readers) {
-    if (typeof read !== 'function') continue;
     try {
-      const info = read.call(wx);
+      const info = read();
       if (info && info.platform) return wxPlatform(info.platform);
     } catch (err) {
       // Try the next reader.
@@ -45,6 +46,10 @@ function readPlatform(wx) {
   return 'other';
 }
 
+/**
+ * @param {WechatMiniprogram.Wx} wx the mini-program's `wx` (or a test runtime's)
+ * @param {{maxSockets?: number}} [options]
+ */
 export function createWxAdapter(wx, { maxSockets = WX_MAX_SOCKETS } = {}) {
   if (!wx) throw new Error('wx is not available');
   let live = 0; // SocketTasks created and not yet closed
