@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-fast test-js browser proto bench-core clean
+.PHONY: run test test-fast test-js browser proto bench-core clean miniprogram-sdk
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -52,6 +52,11 @@ browser:
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			(apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)); \
 		else echo "chromium is not installed: browser tests will be skipped (they fail under CI)"; fi; }
+
+# The example mini-program in docs/miniprogram/ loads the SDK from utils/.
+miniprogram-sdk:
+	mkdir -p docs/miniprogram/utils
+	cp chat/static/chat/csbot-sdk.js docs/miniprogram/utils/csbot-sdk.js
 
 proto: $(STAMP)
 	PYTHON=$(PY) scripts/gen_proto.sh

@@ -11,7 +11,9 @@ from . import sql
 from .models import Customer, Device
 
 TOKEN_SALT = "csbot.customer-token"
-PLATFORMS = frozenset({"ios", "android", "devtools", "web"})
+# WeChat also runs mini-programs on PC ("windows"), Mac ("mac") and HarmonyOS
+# ("ohos"); "other" is what the SDK reports for a value it does not know.
+PLATFORMS = frozenset({"ios", "android", "devtools", "web", "windows", "mac", "ohos", "other"})
 
 
 @dataclass(frozen=True)

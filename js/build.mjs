@@ -13,6 +13,14 @@ import protobuf from 'protobufjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
+// The language level of the bundle. ES2017 keeps async/await (iOS 10.3's
+// JavaScriptCore has it) and lowers object spread and other ES2018 syntax.
+export const TARGET = 'es2017';
+// The oldest mini-program base library the wx adapter supports: wx.request's
+// `timeout` and wx.offNetworkStatusChange need 2.10.0. Stated in docs/sdk.md,
+// docs/miniprogram/README.md and the example's project.config.json.
+export const MIN_BASE_LIBRARY = '2.10.0';
+
 export const paths = {
   proto: path.join(root, 'chat/protocol/csbot.proto'),
   src: path.join(root, 'chat/static/chat/src'),
@@ -45,7 +53,7 @@ export async function bundle(outFile) {
     format: 'iife',
     globalName: 'CsbotSDK',
     platform: 'neutral',
-    target: ['es2017'],
+    target: [TARGET],
     mainFields: ['browser', 'main'],
     nodePaths: [path.join(here, 'node_modules')],
     // long.js is optional for protobufjs; without it 64-bit ints decode as numbers.

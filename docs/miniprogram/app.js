@@ -1,19 +1,19 @@
 // The app owns one chat client for its whole life: pages come and go, the
 // connection, outbox and resume point must not.
+// utils/csbot-sdk.js is copied in by `make miniprogram-sdk`.
 const { CsbotClient } = require('./utils/csbot-sdk.js');
-
-// Must be listed as a legal domain (request and socket) in the mini-program
-// admin console, and must be https/wss with a valid certificate.
-const BASE_URL = 'https://chat.example.com';
+const config = require('./config.js');
 
 App({
   globalData: { chat: null },
 
   onLaunch() {
     const chat = new CsbotClient({
-      baseUrl: BASE_URL,
-      login: 'wx', // wx.login -> POST /api/auth/wx-login; the token is kept in storage
-      appVersion: '1.0.0',
+      baseUrl: config.BASE_URL,
+      // 'wx': wx.login -> POST /api/auth/wx-login; 'dev': /api/auth/dev-login
+      // (only on a development server). The token is kept in storage.
+      login: config.LOGIN,
+      appVersion: config.APP_VERSION,
       maxFailures: 8,
     });
     // The SDK itself listens to wx.onAppShow and wx.onNetworkStatusChange
@@ -41,7 +41,7 @@ App({
 
   onHide() {
     // After about 5 s in the background WeChat suspends the JS thread and
-    // sockets stop; the server then closes ours with 4408 after three missed
-    // heartbeats. Unsent messages are safe in the outbox (storage).
+    // closes the socket (code 1000, reason "interrupted"); the SDK waits for
+    // onAppShow and resumes. Unsent messages are safe in the outbox (storage).
   },
 });

@@ -123,7 +123,11 @@ test('wire refuses a frame over max_frame_bytes counted in UTF-8 bytes', () => {
 });
 
 test('close codes map to the contract table', () => {
-  assert.equal(policyFor(1000).action, 'stop');
+  assert.equal(policyFor(1000).action, 'reconnect');
+  assert.equal(policyFor(1000).now, undefined);
+  assert.equal(policyFor(4410).action, 'replaced');
+  assert.equal(policyFor(1013).action, 'reconnect');
+  assert.equal(policyFor(4413).action, 'reconnect');
   assert.equal(policyFor(1001).now, true);
   assert.equal(policyFor(1009).action, 'drop_frame');
   assert.equal(policyFor(4401).action, 'relogin');

@@ -90,3 +90,11 @@ def test_tokens_expire_and_cannot_be_forged(client, settings):
     assert read_token(forged) is None
     settings.CSBOT_TOKEN_TTL_S = -1
     assert read_token(token) is None
+
+
+@pytest.mark.parametrize("platform", ["windows", "mac", "ohos", "other"])
+def test_login_accepts_the_desktop_and_harmonyos_platforms(client, settings, platform):
+    settings.CSBOT_DEV_LOGIN = True
+    response = post(client, "/api/auth/dev-login", {"openid": "o-" + platform, "device_id": "pc-1", "platform": platform})
+    assert response.status_code == 200
+    assert Device.objects.filter(device_id="pc-1", platform=platform).exists()

@@ -49,9 +49,9 @@ var CsbotSDK = (() => {
   ));
   var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
 
-  // node_modules/protobufjs/src/util/aspromise.js
+  // node_modules/@protobufjs/aspromise/index.js
   var require_aspromise = __commonJS({
-    "node_modules/protobufjs/src/util/aspromise.js"(exports, module) {
+    "node_modules/@protobufjs/aspromise/index.js"(exports, module) {
       "use strict";
       module.exports = asPromise;
       function asPromise(fn, ctx) {
@@ -85,26 +85,25 @@ var CsbotSDK = (() => {
     }
   });
 
-  // node_modules/protobufjs/src/util/base64.js
+  // node_modules/@protobufjs/base64/index.js
   var require_base64 = __commonJS({
-    "node_modules/protobufjs/src/util/base64.js"(exports) {
+    "node_modules/@protobufjs/base64/index.js"(exports) {
       "use strict";
       var base64 = exports;
       base64.length = function length(string) {
         var p = string.length;
         if (!p)
           return 0;
-        while (p > 0 && string.charAt(p - 1) === "=")
-          --p;
-        return Math.floor(p * 3 / 4);
+        var n = 0;
+        while (--p % 4 > 1 && string.charAt(p) === "=")
+          ++n;
+        return Math.ceil(string.length * 3) / 4 - n;
       };
       var b64 = new Array(64);
       var s64 = new Array(123);
       for (i = 0; i < 64; )
         s64[b64[i] = i < 26 ? i + 65 : i < 52 ? i + 71 : i < 62 ? i - 4 : i - 59 | 43] = i++;
       var i;
-      s64[45] = 62;
-      s64[95] = 63;
       base64.encode = function encode(buffer, start, end) {
         var parts = null, chunk = [];
         var i2 = 0, j = 0, t;
@@ -180,18 +179,15 @@ var CsbotSDK = (() => {
           throw Error(invalidEncoding);
         return offset - start;
       };
-      var base64Re = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-      var base64UrlRe = /[-_]/;
-      var base64UrlNoPaddingRe = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2}(?:==)?|[A-Za-z0-9_-]{3}=?)?$/;
       base64.test = function test(string) {
-        return base64Re.test(string) || base64UrlRe.test(string) && base64UrlNoPaddingRe.test(string);
+        return /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(string);
       };
     }
   });
 
-  // node_modules/protobufjs/src/util/eventemitter.js
+  // node_modules/@protobufjs/eventemitter/index.js
   var require_eventemitter = __commonJS({
-    "node_modules/protobufjs/src/util/eventemitter.js"(exports, module) {
+    "node_modules/@protobufjs/eventemitter/index.js"(exports, module) {
       "use strict";
       module.exports = EventEmitter;
       function EventEmitter() {
@@ -237,9 +233,9 @@ var CsbotSDK = (() => {
     }
   });
 
-  // node_modules/protobufjs/src/util/float.js
+  // node_modules/@protobufjs/float/index.js
   var require_float = __commonJS({
-    "node_modules/protobufjs/src/util/float.js"(exports, module) {
+    "node_modules/@protobufjs/float/index.js"(exports, module) {
       "use strict";
       module.exports = factory(factory);
       function factory(exports2) {
@@ -431,19 +427,12 @@ var CsbotSDK = (() => {
     }
   });
 
-  // node_modules/protobufjs/src/util/utf8.js
+  // node_modules/@protobufjs/utf8/index.js
   var require_utf8 = __commonJS({
-    "node_modules/protobufjs/src/util/utf8.js"(exports) {
+    "node_modules/@protobufjs/utf8/index.js"(exports) {
       "use strict";
       var utf82 = exports;
-      var looseDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
-      var strictDecoder;
-      var TEXT_DECODER_MIN_LENGTH = 64;
-      try {
-        strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-      } catch (err) {
-        strictDecoder = looseDecoder;
-      }
+      var replacementCharCode = 65533;
       utf82.length = function utf8_length(string) {
         var len = 0, c = 0;
         for (var i = 0; i < string.length; ++i) {
@@ -460,63 +449,41 @@ var CsbotSDK = (() => {
         }
         return len;
       };
-      function utf8_read_decoder(decoder, buffer, start, end) {
-        var source = start === 0 && end === buffer.length ? buffer : buffer.subarray(start, end);
-        return decoder.decode(source);
-      }
-      utf82.read = function utf8_read_loose(buffer, start, end) {
+      utf82.read = function utf8_read(buffer, start, end) {
         if (end - start < 1)
           return "";
-        if (end - start >= TEXT_DECODER_MIN_LENGTH)
-          return utf8_read_decoder(looseDecoder, buffer, start, end);
-        var str = "", i = start, c1, c2, c3, c4, c5, c6, c7, c8;
-        for (; i + 7 < end; i += 8) {
-          c1 = buffer[i];
-          c2 = buffer[i + 1];
-          c3 = buffer[i + 2];
-          c4 = buffer[i + 3];
-          c5 = buffer[i + 4];
-          c6 = buffer[i + 5];
-          c7 = buffer[i + 6];
-          c8 = buffer[i + 7];
-          if ((c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8) & 128)
-            return str + utf8_read_decoder(looseDecoder, buffer, i, end);
-          str += String.fromCharCode(c1, c2, c3, c4, c5, c6, c7, c8);
+        var parts = null, chunk = [], i = 0, t, t2, c2, c3;
+        while (start < end) {
+          t = buffer[start++];
+          if (t <= 127) {
+            chunk[i++] = t;
+          } else if (t >= 192 && t < 224) {
+            c2 = (t & 31) << 6 | buffer[start++] & 63;
+            chunk[i++] = c2 >= 128 ? c2 : replacementCharCode;
+          } else if (t >= 224 && t < 240) {
+            c3 = (t & 15) << 12 | (buffer[start++] & 63) << 6 | buffer[start++] & 63;
+            chunk[i++] = c3 >= 2048 ? c3 : replacementCharCode;
+          } else if (t >= 240) {
+            t2 = (t & 7) << 18 | (buffer[start++] & 63) << 12 | (buffer[start++] & 63) << 6 | buffer[start++] & 63;
+            if (t2 < 65536 || t2 > 1114111)
+              chunk[i++] = replacementCharCode;
+            else {
+              t2 -= 65536;
+              chunk[i++] = 55296 + (t2 >> 10);
+              chunk[i++] = 56320 + (t2 & 1023);
+            }
+          }
+          if (i > 8191) {
+            (parts || (parts = [])).push(String.fromCharCode.apply(String, chunk.slice(0, i)));
+            i = 0;
+          }
         }
-        for (; i < end; ++i) {
-          c1 = buffer[i];
-          if (c1 & 128)
-            return str + utf8_read_decoder(looseDecoder, buffer, i, end);
-          str += String.fromCharCode(c1);
+        if (parts) {
+          if (i)
+            parts.push(String.fromCharCode.apply(String, chunk.slice(0, i)));
+          return parts.join("");
         }
-        return str;
-      };
-      utf82.readStrict = function utf8_read_strict(buffer, start, end) {
-        if (end - start < 1)
-          return "";
-        if (end - start >= TEXT_DECODER_MIN_LENGTH)
-          return utf8_read_decoder(strictDecoder, buffer, start, end);
-        var str = "", i = start, c1, c2, c3, c4, c5, c6, c7, c8;
-        for (; i + 7 < end; i += 8) {
-          c1 = buffer[i];
-          c2 = buffer[i + 1];
-          c3 = buffer[i + 2];
-          c4 = buffer[i + 3];
-          c5 = buffer[i + 4];
-          c6 = buffer[i + 5];
-          c7 = buffer[i + 6];
-          c8 = buffer[i + 7];
-          if ((c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8) & 128)
-            return str + utf8_read_decoder(strictDecoder, buffer, i, end);
-          str += String.fromCharCode(c1, c2, c3, c4, c5, c6, c7, c8);
-        }
-        for (; i < end; ++i) {
-          c1 = buffer[i];
-          if (c1 & 128)
-            return str + utf8_read_decoder(strictDecoder, buffer, i, end);
-          str += String.fromCharCode(c1);
-        }
-        return str;
+        return String.fromCharCode.apply(String, chunk.slice(0, i));
       };
       utf82.write = function utf8_write(string, buffer, offset) {
         var start = offset, c1, c2;
@@ -545,9 +512,9 @@ var CsbotSDK = (() => {
     }
   });
 
-  // node_modules/protobufjs/src/util/pool.js
+  // node_modules/@protobufjs/pool/index.js
   var require_pool = __commonJS({
-    "node_modules/protobufjs/src/util/pool.js"(exports, module) {
+    "node_modules/@protobufjs/pool/index.js"(exports, module) {
       "use strict";
       module.exports = pool;
       function pool(alloc, slice, size) {
@@ -576,7 +543,7 @@ var CsbotSDK = (() => {
     "node_modules/protobufjs/src/util/longbits.js"(exports, module) {
       "use strict";
       module.exports = LongBits;
-      var Long;
+      var util = require_minimal();
       function LongBits(lo, hi) {
         this.lo = lo >>> 0;
         this.hi = hi >>> 0;
@@ -613,9 +580,9 @@ var CsbotSDK = (() => {
       LongBits.from = function from(value) {
         if (typeof value === "number")
           return LongBits.fromNumber(value);
-        if (typeof value === "string" || value instanceof String) {
-          if (Long)
-            value = Long.fromString(value);
+        if (util.isString(value)) {
+          if (util.Long)
+            value = util.Long.fromString(value);
           else
             return LongBits.fromNumber(parseInt(value, 10));
         }
@@ -631,7 +598,7 @@ var CsbotSDK = (() => {
         return this.lo + this.hi * 4294967296;
       };
       LongBits.prototype.toLong = function toLong(unsigned) {
-        return Long ? new Long(this.lo | 0, this.hi | 0, Boolean(unsigned)) : { low: this.lo | 0, high: this.hi | 0, unsigned: Boolean(unsigned) };
+        return util.Long ? new util.Long(this.lo | 0, this.hi | 0, Boolean(unsigned)) : { low: this.lo | 0, high: this.hi | 0, unsigned: Boolean(unsigned) };
       };
       var charCodeAt = String.prototype.charCodeAt;
       LongBits.fromHash = function fromHash(hash) {
@@ -670,9 +637,6 @@ var CsbotSDK = (() => {
         var part0 = this.lo, part1 = (this.lo >>> 28 | this.hi << 4) >>> 0, part2 = this.hi >>> 24;
         return part2 === 0 ? part1 === 0 ? part0 < 16384 ? part0 < 128 ? 1 : 2 : part0 < 2097152 ? 3 : 4 : part1 < 16384 ? part1 < 128 ? 5 : 6 : part1 < 2097152 ? 7 : 8 : part2 < 128 ? 9 : 10;
       };
-      LongBits._configure = function(Long_) {
-        Long = Long_;
-      };
     }
   });
 
@@ -700,7 +664,7 @@ var CsbotSDK = (() => {
       }
       util.isUnsafeProperty = isUnsafeProperty;
       util.isNode = Boolean(typeof global !== "undefined" && global && global.process && global.process.versions && global.process.versions.node);
-      util.global = util.isNode && global || typeof window !== "undefined" && window || typeof self !== "undefined" && self || typeof globalThis !== "undefined" && globalThis || exports;
+      util.global = util.isNode && global || typeof window !== "undefined" && window || typeof self !== "undefined" && self || exports;
       util.emptyArray = Object.freeze ? Object.freeze([]) : (
         /* istanbul ignore next */
         []
@@ -734,7 +698,7 @@ var CsbotSDK = (() => {
       util.Buffer = (function() {
         try {
           var Buffer2 = util.global.Buffer;
-          return Buffer2.prototype.utf8Write || util.isNode ? Buffer2 : (
+          return Buffer2.prototype.utf8Write ? Buffer2 : (
             /* istanbul ignore next */
             null
           );
@@ -742,23 +706,12 @@ var CsbotSDK = (() => {
           return null;
         }
       })();
+      util._Buffer_from = null;
+      util._Buffer_allocUnsafe = null;
       util.newBuffer = function newBuffer(sizeOrArray) {
-        var Buffer2 = util.Buffer;
-        return typeof sizeOrArray === "number" ? Buffer2 ? Buffer2.allocUnsafe(sizeOrArray) : new Uint8Array(sizeOrArray) : Buffer2 ? Buffer2.from(sizeOrArray) : new Uint8Array(sizeOrArray);
+        return typeof sizeOrArray === "number" ? util.Buffer ? util._Buffer_allocUnsafe(sizeOrArray) : new util.Array(sizeOrArray) : util.Buffer ? util._Buffer_from(sizeOrArray) : typeof Uint8Array === "undefined" ? sizeOrArray : new Uint8Array(sizeOrArray);
       };
-      util.rawField = function rawField(id, wireType, data) {
-        var out = [], tag = id << 3 | wireType;
-        tag >>>= 0;
-        while (tag > 127) {
-          out.push(tag & 127 | 128);
-          tag >>>= 7;
-        }
-        out.push(tag);
-        for (var i = 0; i < data.length; ++i)
-          out.push(data[i]);
-        return util.newBuffer(out);
-      };
-      util.Array = Uint8Array;
+      util.Array = typeof Uint8Array !== "undefined" ? Uint8Array : Array;
       util.Long = /* istanbul ignore next */
       util.global.dcodeIO && /* istanbul ignore next */
       util.global.dcodeIO.Long || /* istanbul ignore next */
@@ -770,9 +723,9 @@ var CsbotSDK = (() => {
           return null;
         }
       })();
-      util.key2Re = /^(?:true|false|0|1)$/;
+      util.key2Re = /^true|false|0|1$/;
       util.key32Re = /^-?(?:0|[1-9][0-9]*)$/;
-      util.key64Re = /^(?:[\x00-\xff]{8}|-?(?:0|[1-9][0-9]*))$/;
+      util.key64Re = /^(?:[\\x00-\\xff]{8}|-?(?:0|[1-9][0-9]*))$/;
       util.longToHash = function longToHash(value) {
         return value ? util.LongBits.from(value).toHash() : util.LongBits.zeroHash;
       };
@@ -782,12 +735,6 @@ var CsbotSDK = (() => {
           return util.Long.fromBits(bits.lo, bits.hi, unsigned);
         return bits.toNumber(Boolean(unsigned));
       };
-      util.longFromKey = function longFromKey(key, unsigned) {
-        return util.key64Re.test(key) && !util.key32Re.test(key) ? util.longFromHash(key, unsigned) : key;
-      };
-      util.boolFromKey = function boolFromKey(key) {
-        return key === "true" || key === "1";
-      };
       function merge(dst) {
         var ifNotSet = typeof arguments[arguments.length - 1] === "boolean", limit = ifNotSet ? arguments.length - 1 : arguments.length;
         ifNotSet = ifNotSet && arguments[arguments.length - 1];
@@ -796,7 +743,7 @@ var CsbotSDK = (() => {
           if (!src)
             continue;
           for (var keys = Object.keys(src), i = 0; i < keys.length; ++i)
-            if (!isUnsafeProperty(keys[i]) && (!ifNotSet || !Object.prototype.hasOwnProperty.call(dst, keys[i]) || dst[keys[i]] === void 0))
+            if (!isUnsafeProperty(keys[i]) && (dst[keys[i]] === void 0 || !ifNotSet))
               dst[keys[i]] = src[keys[i]];
         }
         return dst;
@@ -804,11 +751,9 @@ var CsbotSDK = (() => {
       util.merge = merge;
       util.nestingLimit = 32;
       util.recursionLimit = 100;
-      util.makeProp = function makeProp(obj, key, enumerable) {
-        if (Object.prototype.hasOwnProperty.call(obj, key))
-          return;
+      util.makeProp = function makeProp(obj, key) {
         Object.defineProperty(obj, key, {
-          enumerable: enumerable === void 0 ? true : enumerable,
+          enumerable: true,
           configurable: true,
           writable: true
         });
@@ -885,6 +830,21 @@ var CsbotSDK = (() => {
         bytes: String,
         json: true
       };
+      util._configure = function() {
+        var Buffer2 = util.Buffer;
+        if (!Buffer2) {
+          util._Buffer_from = util._Buffer_allocUnsafe = null;
+          return;
+        }
+        util._Buffer_from = Buffer2.from !== Uint8Array.from && Buffer2.from || /* istanbul ignore next */
+        function Buffer_from(value, encoding) {
+          return new Buffer2(value, encoding);
+        };
+        util._Buffer_allocUnsafe = Buffer2.allocUnsafe || /* istanbul ignore next */
+        function Buffer_allocUnsafe(size) {
+          return new Buffer2(size);
+        };
+      };
     }
   });
 
@@ -898,20 +858,26 @@ var CsbotSDK = (() => {
       var LongBits = util.LongBits;
       var base64 = util.base64;
       var utf82 = util.utf8;
+      function Op(fn, len, val) {
+        this.fn = fn;
+        this.len = len;
+        this.next = void 0;
+        this.val = val;
+      }
+      function noop() {
+      }
+      function State(writer) {
+        this.head = writer.head;
+        this.tail = writer.tail;
+        this.len = writer.len;
+        this.next = writer.states;
+      }
       function Writer2() {
-        this.pos = 0;
-        this.buf = this.constructor.alloc(Writer2.initialBufferSize);
-        this.view = null;
+        this.len = 0;
+        this.head = new Op(noop, 0, 0);
+        this.tail = this.head;
         this.states = null;
       }
-      Writer2.initialBufferSize = 128;
-      Object.defineProperty(Writer2.prototype, "len", {
-        configurable: true,
-        enumerable: true,
-        get: function get_len() {
-          return this.pos;
-        }
-      });
       var create = function create2() {
         return util.Buffer ? function create_buffer_setup() {
           return (Writer2.create = function create_buffer() {
@@ -923,27 +889,17 @@ var CsbotSDK = (() => {
       };
       Writer2.create = create();
       Writer2.alloc = function alloc(size) {
-        return new Uint8Array(size);
+        return new util.Array(size);
       };
-      Writer2.alloc = util.pool(Writer2.alloc, Uint8Array.prototype.subarray);
-      function sizeVarint32(value) {
-        return value < 128 ? 1 : value < 16384 ? 2 : value < 2097152 ? 3 : value < 268435456 ? 4 : 5;
-      }
-      Writer2.prototype._reserve = function _reserve(n) {
-        var need = this.pos + n;
-        if (need > this.buf.length) {
-          var size = this.buf.length << 1;
-          if (size < need)
-            size = need;
-          var buf = this.constructor.alloc(size);
-          buf.set(this.buf.subarray(0, this.pos), 0);
-          this.buf = buf;
-          this.view = null;
-        }
+      if (util.Array !== Array)
+        Writer2.alloc = util.pool(Writer2.alloc, util.Array.prototype.subarray);
+      Writer2.prototype._push = function push(fn, len, val) {
+        this.tail = this.tail.next = new Op(fn, len, val);
+        this.len += len;
+        return this;
       };
-      function writeStringAscii(val, buf, pos) {
-        for (var i = 0; i < val.length; )
-          buf[pos++] = val.charCodeAt(i++);
+      function writeByte(val, buf, pos) {
+        buf[pos] = val & 255;
       }
       function writeVarint32(val, buf, pos) {
         while (val > 127) {
@@ -951,23 +907,23 @@ var CsbotSDK = (() => {
           val >>>= 7;
         }
         buf[pos] = val;
-        return pos + 1;
       }
+      function VarintOp(len, val) {
+        this.len = len;
+        this.next = void 0;
+        this.val = val;
+      }
+      VarintOp.prototype = Object.create(Op.prototype);
+      VarintOp.prototype.fn = writeVarint32;
       Writer2.prototype.uint32 = function write_uint32(value) {
-        value = value >>> 0;
-        this._reserve(5);
-        var pos = this.pos;
-        this.pos = writeVarint32(value, this.buf, pos);
+        this.len += (this.tail = this.tail.next = new VarintOp(
+          (value = value >>> 0) < 128 ? 1 : value < 16384 ? 2 : value < 2097152 ? 3 : value < 268435456 ? 4 : 5,
+          value
+        )).len;
         return this;
       };
       Writer2.prototype.int32 = function write_int32(value) {
-        if ((value |= 0) < 0) {
-          this._reserve(10);
-          writeVarint64(LongBits.fromNumber(value), this.buf, this.pos);
-          this.pos += 10;
-          return this;
-        }
-        return this.uint32(value);
+        return (value |= 0) < 0 ? this._push(writeVarint64, 10, LongBits.fromNumber(value)) : this.uint32(value);
       };
       Writer2.prototype.sint32 = function write_sint32(value) {
         return this.uint32((value << 1 ^ value >> 31) >>> 0);
@@ -983,28 +939,19 @@ var CsbotSDK = (() => {
           buf[pos++] = lo & 127 | 128;
           lo = lo >>> 7;
         }
-        buf[pos] = lo;
-        return pos + 1;
+        buf[pos++] = lo;
       }
       Writer2.prototype.uint64 = function write_uint64(value) {
         var bits = LongBits.from(value);
-        this._reserve(10);
-        var pos = this.pos;
-        this.pos = writeVarint64(bits, this.buf, pos);
-        return this;
+        return this._push(writeVarint64, bits.length(), bits);
       };
       Writer2.prototype.int64 = Writer2.prototype.uint64;
       Writer2.prototype.sint64 = function write_sint64(value) {
         var bits = LongBits.from(value).zzEncode();
-        this._reserve(10);
-        var pos = this.pos;
-        this.pos = writeVarint64(bits, this.buf, pos);
-        return this;
+        return this._push(writeVarint64, bits.length(), bits);
       };
       Writer2.prototype.bool = function write_bool(value) {
-        this._reserve(1);
-        this.buf[this.pos++] = value ? 1 : 0;
-        return this;
+        return this._push(writeByte, 1, value ? 1 : 0);
       };
       function writeFixed32(val, buf, pos) {
         buf[pos] = val & 255;
@@ -1013,293 +960,76 @@ var CsbotSDK = (() => {
         buf[pos + 3] = val >>> 24;
       }
       Writer2.prototype.fixed32 = function write_fixed32(value) {
-        this._reserve(4);
-        writeFixed32(value >>> 0, this.buf, this.pos);
-        this.pos += 4;
-        return this;
+        return this._push(writeFixed32, 4, value >>> 0);
       };
       Writer2.prototype.sfixed32 = Writer2.prototype.fixed32;
       Writer2.prototype.fixed64 = function write_fixed64(value) {
         var bits = LongBits.from(value);
-        this._reserve(8);
-        writeFixed32(bits.lo, this.buf, this.pos);
-        writeFixed32(bits.hi, this.buf, this.pos + 4);
-        this.pos += 8;
-        return this;
+        return this._push(writeFixed32, 4, bits.lo)._push(writeFixed32, 4, bits.hi);
       };
       Writer2.prototype.sfixed64 = Writer2.prototype.fixed64;
       Writer2.prototype.float = function write_float(value) {
-        this._reserve(4);
-        util.float.writeFloatLE(value, this.buf, this.pos);
-        this.pos += 4;
-        return this;
+        return this._push(util.float.writeFloatLE, 4, value);
       };
       Writer2.prototype.double = function write_double(value) {
-        this._reserve(8);
-        util.float.writeDoubleLE(value, this.buf, this.pos);
-        this.pos += 8;
-        return this;
+        return this._push(util.float.writeDoubleLE, 8, value);
+      };
+      var writeBytes = util.Array.prototype.set ? function writeBytes_set(val, buf, pos) {
+        buf.set(val, pos);
+      } : function writeBytes_for(val, buf, pos) {
+        for (var i = 0; i < val.length; ++i)
+          buf[pos + i] = val[i];
       };
       Writer2.prototype.bytes = function write_bytes(value) {
         var len = value.length >>> 0;
-        if (!len) {
-          this._reserve(1);
-          this.buf[this.pos++] = 0;
-          return this;
-        }
+        if (!len)
+          return this._push(writeByte, 1, 0);
         if (util.isString(value)) {
           var buf = Writer2.alloc(len = base64.length(value));
           base64.decode(value, buf, 0);
           value = buf;
         }
-        this.uint32(len);
-        this._reserve(len);
-        this.buf.set(value, this.pos);
-        this.pos += len;
-        return this;
-      };
-      Writer2.prototype.raw = function write_raw(value) {
-        var len = value.length >>> 0;
-        if (!len)
-          return this;
-        this._reserve(len);
-        this.buf.set(value, this.pos);
-        this.pos += len;
-        return this;
-      };
-      Writer2.prototype._delim = function _delim(pos, len) {
-        var n = sizeVarint32(len);
-        if (n > 1)
-          this.buf.copyWithin(pos + n, pos + 1, pos + 1 + len);
-        writeVarint32(len, this.buf, pos);
-        this.pos = pos + n + len;
-        return this;
+        return this.uint32(len)._push(writeBytes, len, value);
       };
       Writer2.prototype.string = function write_string(value) {
-        var n = value.length;
-        if (!n) {
-          this._reserve(1);
-          this.buf[this.pos++] = 0;
-          return this;
-        }
-        if (n < 128) {
-          this._reserve(n * 3 + 5);
-          var lenPos = this.pos;
-          return this._delim(lenPos, utf82.write(value, this.buf, lenPos + 1));
-        }
         var len = utf82.length(value);
-        this.uint32(len);
-        this._reserve(len);
-        if (len === value.length)
-          writeStringAscii(value, this.buf, this.pos);
-        else
-          utf82.write(value, this.buf, this.pos);
-        this.pos += len;
-        return this;
-      };
-      Writer2.prototype.uint32s = function write_uint32s(value) {
-        var n = value.length;
-        this._reserve(n * 5 + 5);
-        var buf = this.buf, lenPos = this.pos, p = lenPos + 1;
-        for (var i = 0; i < n; ++i)
-          p = writeVarint32(value[i] >>> 0, buf, p);
-        return this._delim(lenPos, p - lenPos - 1);
-      };
-      Writer2.prototype.int32s = function write_int32s(value) {
-        var n = value.length;
-        this._reserve(n * 10 + 5);
-        var buf = this.buf, lenPos = this.pos, pos = lenPos + 1, val;
-        for (var i = 0; i < n; ++i) {
-          if ((val = value[i] | 0) < 0) {
-            pos = writeVarint64(LongBits.fromNumber(val), buf, pos);
-          } else {
-            pos = writeVarint32(val, buf, pos);
-          }
-        }
-        return this._delim(lenPos, pos - lenPos - 1);
-      };
-      Writer2.prototype.sint32s = function write_sint32s(value) {
-        var n = value.length;
-        this._reserve(n * 5 + 5);
-        var buf = this.buf, lenPos = this.pos, pos = lenPos + 1;
-        for (var i = 0; i < n; ++i)
-          pos = writeVarint32((value[i] << 1 ^ value[i] >> 31) >>> 0, buf, pos);
-        return this._delim(lenPos, pos - lenPos - 1);
-      };
-      Writer2.prototype.uint64s = function write_uint64s(value) {
-        var n = value.length;
-        this._reserve(n * 10 + 5);
-        var buf = this.buf, lenPos = this.pos, pos = lenPos + 1;
-        for (var i = 0; i < n; ++i) {
-          pos = writeVarint64(LongBits.from(value[i]), buf, pos);
-        }
-        return this._delim(lenPos, pos - lenPos - 1);
-      };
-      Writer2.prototype.int64s = Writer2.prototype.uint64s;
-      Writer2.prototype.sint64s = function write_sint64s(value) {
-        var n = value.length;
-        this._reserve(n * 10 + 5);
-        var buf = this.buf, lenPos = this.pos, pos = lenPos + 1;
-        for (var i = 0; i < n; ++i) {
-          pos = writeVarint64(LongBits.from(value[i]).zzEncode(), buf, pos);
-        }
-        return this._delim(lenPos, pos - lenPos - 1);
-      };
-      Writer2.prototype.bools = function write_bools(value) {
-        var n = value.length;
-        this.uint32(n);
-        this._reserve(n);
-        var buf = this.buf, p = this.pos;
-        for (var i = 0; i < n; ++i)
-          buf[p++] = value[i] ? 1 : 0;
-        this.pos += n;
-        return this;
-      };
-      var VIEW_THRESHOLD_FLOAT = 16;
-      var VIEW_THRESHOLD_INT = 128;
-      function getLazyView(writer, count, threshold) {
-        var view = writer.view;
-        if (view || count < threshold)
-          return view;
-        var buf = writer.buf;
-        return writer.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-      }
-      Writer2.prototype.fixed32s = function write_fixed32s(value) {
-        var n = value.length, bytes = n * 4;
-        this.uint32(bytes);
-        this._reserve(bytes);
-        var p = this.pos, i, dv = getLazyView(this, n, VIEW_THRESHOLD_INT);
-        if (dv)
-          for (i = 0; i < n; ++i) {
-            dv.setUint32(p, value[i] >>> 0, true);
-            p += 4;
-          }
-        else {
-          var buf = this.buf;
-          for (i = 0; i < n; ++i) {
-            writeFixed32(value[i] >>> 0, buf, p);
-            p += 4;
-          }
-        }
-        this.pos += bytes;
-        return this;
-      };
-      Writer2.prototype.sfixed32s = Writer2.prototype.fixed32s;
-      Writer2.prototype.fixed64s = function write_fixed64s(value) {
-        var n = value.length, bytes = n * 8;
-        this.uint32(bytes);
-        this._reserve(bytes);
-        var p = this.pos, i, bits, dv = getLazyView(this, n, VIEW_THRESHOLD_INT);
-        if (dv)
-          for (i = 0; i < n; ++i) {
-            bits = LongBits.from(value[i]);
-            dv.setUint32(p, bits.lo, true);
-            dv.setUint32(p + 4, bits.hi, true);
-            p += 8;
-          }
-        else {
-          var buf = this.buf;
-          for (i = 0; i < n; ++i) {
-            bits = LongBits.from(value[i]);
-            writeFixed32(bits.lo, buf, p);
-            writeFixed32(bits.hi, buf, p + 4);
-            p += 8;
-          }
-        }
-        this.pos += bytes;
-        return this;
-      };
-      Writer2.prototype.sfixed64s = Writer2.prototype.fixed64s;
-      Writer2.prototype.floats = function write_floats(value) {
-        var n = value.length, bytes = n * 4;
-        this.uint32(bytes);
-        this._reserve(bytes);
-        var p = this.pos, i, dv = getLazyView(this, n, VIEW_THRESHOLD_FLOAT);
-        if (dv)
-          for (i = 0; i < n; ++i) {
-            dv.setFloat32(p, value[i], true);
-            p += 4;
-          }
-        else {
-          var buf = this.buf;
-          for (i = 0; i < n; ++i) {
-            util.float.writeFloatLE(value[i], buf, p);
-            p += 4;
-          }
-        }
-        this.pos += bytes;
-        return this;
-      };
-      Writer2.prototype.doubles = function write_doubles(value) {
-        var n = value.length, bytes = n * 8;
-        this.uint32(bytes);
-        this._reserve(bytes);
-        var p = this.pos, i, dv = getLazyView(this, n, VIEW_THRESHOLD_FLOAT);
-        if (dv)
-          for (i = 0; i < n; ++i) {
-            dv.setFloat64(p, value[i], true);
-            p += 8;
-          }
-        else {
-          var buf = this.buf;
-          for (i = 0; i < n; ++i) {
-            util.float.writeDoubleLE(value[i], buf, p);
-            p += 8;
-          }
-        }
-        this.pos += bytes;
-        return this;
+        return len ? this.uint32(len)._push(utf82.write, len, value) : this._push(writeByte, 1, 0);
       };
       Writer2.prototype.fork = function fork() {
-        this._reserve(1);
-        (this.states || (this.states = [])).push(this.pos);
-        this.pos += 1;
+        this.states = new State(this);
+        this.head = this.tail = new Op(noop, 0, 0);
+        this.len = 0;
         return this;
       };
       Writer2.prototype.reset = function reset() {
-        var states = this.states;
-        if (states && states.length) {
-          this.pos = states.pop();
+        if (this.states) {
+          this.head = this.states.head;
+          this.tail = this.states.tail;
+          this.len = this.states.len;
+          this.states = this.states.next;
         } else {
-          this.pos = 0;
+          this.head = this.tail = new Op(noop, 0, 0);
+          this.len = 0;
         }
         return this;
       };
       Writer2.prototype.ldelim = function ldelim() {
-        var states = this.states, len, vlen;
-        if (states && states.length) {
-          var lenPos = states.pop();
-          len = this.pos - lenPos - 1;
-          vlen = sizeVarint32(len);
-          if (vlen > 1) {
-            this._reserve(vlen - 1);
-            this.buf.copyWithin(lenPos + vlen, lenPos + 1, lenPos + 1 + len);
-            this.pos += vlen - 1;
-            writeVarint32(len, this.buf, lenPos);
-          } else {
-            this.buf[lenPos] = len;
-          }
-        } else {
-          len = this.pos;
-          vlen = sizeVarint32(len);
-          this._reserve(vlen);
-          this.buf.copyWithin(vlen, 0, len);
-          writeVarint32(len, this.buf, 0);
-          this.pos += vlen;
+        var head = this.head, tail = this.tail, len = this.len;
+        this.reset().uint32(len);
+        if (len) {
+          this.tail.next = head.next;
+          this.tail = tail;
+          this.len += len;
         }
         return this;
       };
-      Writer2.prototype.finish = function finish(shared) {
-        if (shared)
-          return this.buf.subarray(0, this.pos);
-        var buf = this.constructor.alloc(this.pos);
-        buf.set(this.buf.subarray(0, this.pos), 0);
-        return buf;
-      };
-      Writer2.prototype.finishInto = function finishInto(buf, offset) {
-        if (offset === void 0)
-          offset = 0;
-        buf.set(this.buf.subarray(0, this.pos), offset);
+      Writer2.prototype.finish = function finish() {
+        var head = this.head.next, buf = this.constructor.alloc(this.len), pos = 0;
+        while (head) {
+          head.fn(head.val, buf, pos);
+          pos += head.len;
+          head = head.next;
+        }
         return buf;
       };
       Writer2._configure = function(BufferWriter_) {
@@ -1316,59 +1046,44 @@ var CsbotSDK = (() => {
       "use strict";
       module.exports = BufferWriter;
       var Writer2 = require_writer();
-      BufferWriter.prototype = Object.create(Writer2.prototype, {
-        constructor: {
-          value: BufferWriter,
-          writable: true,
-          enumerable: false,
-          configurable: true
-        }
-      });
+      (BufferWriter.prototype = Object.create(Writer2.prototype)).constructor = BufferWriter;
       var util = require_minimal();
       function BufferWriter() {
         Writer2.call(this);
       }
-      var writeStringBuffer;
       BufferWriter._configure = function() {
-        BufferWriter.alloc = util.Buffer && util.Buffer.allocUnsafe;
-        writeStringBuffer = util.Buffer && util.Buffer.prototype.utf8Write ? function writeStringBuffer_utf8Write(val, buf, pos) {
-          return buf.utf8Write(val, pos);
-        } : function writeStringBuffer_write(val, buf, pos) {
-          return buf.write(val, pos);
+        BufferWriter.alloc = util._Buffer_allocUnsafe;
+        BufferWriter.writeBytesBuffer = util.Buffer && util.Buffer.prototype instanceof Uint8Array && util.Buffer.prototype.set.name === "set" ? function writeBytesBuffer_set(val, buf, pos) {
+          buf.set(val, pos);
+        } : function writeBytesBuffer_copy(val, buf, pos) {
+          if (val.copy)
+            val.copy(buf, pos, 0, val.length);
+          else for (var i = 0; i < val.length; )
+            buf[pos++] = val[i++];
         };
       };
       BufferWriter.prototype.bytes = function write_bytes_buffer(value) {
         if (util.isString(value))
-          value = util.Buffer.from(value, "base64");
+          value = util._Buffer_from(value, "base64");
         var len = value.length >>> 0;
         this.uint32(len);
-        if (len) {
-          this._reserve(len);
-          this.buf.set(value, this.pos);
-          this.pos += len;
-        }
+        if (len)
+          this._push(BufferWriter.writeBytesBuffer, len, value);
         return this;
       };
+      function writeStringBuffer(val, buf, pos) {
+        if (val.length < 40)
+          util.utf8.write(val, buf, pos);
+        else if (buf.utf8Write)
+          buf.utf8Write(val, pos);
+        else
+          buf.write(val, pos);
+      }
       BufferWriter.prototype.string = function write_string_buffer(value) {
-        var n = value.length;
-        if (!n) {
-          this._reserve(1);
-          this.buf[this.pos++] = 0;
-          return this;
-        }
-        if (n < 128) {
-          this._reserve(n * 3 + 5);
-          var pos = this.pos, buf = this.buf;
-          return this._delim(
-            pos,
-            n < 40 ? util.utf8.write(value, buf, pos + 1) : writeStringBuffer(value, buf, pos + 1)
-          );
-        }
         var len = util.Buffer.byteLength(value);
         this.uint32(len);
-        this._reserve(len);
-        writeStringBuffer(value, this.buf, this.pos);
-        this.pos += len;
+        if (len)
+          this._push(writeStringBuffer, len, value);
         return this;
       };
       BufferWriter._configure();
@@ -1391,16 +1106,16 @@ var CsbotSDK = (() => {
         this.buf = buffer;
         this.pos = 0;
         this.len = buffer.length;
-        this.view = null;
-        this.discardUnknown = Reader2.discardUnknown;
       }
-      function create_array(buffer) {
-        if (Array.isArray(buffer))
-          buffer = new Uint8Array(buffer);
-        if (buffer instanceof Uint8Array)
+      var create_array = typeof Uint8Array !== "undefined" ? function create_typed_array(buffer) {
+        if (buffer instanceof Uint8Array || Array.isArray(buffer))
           return new Reader2(buffer);
         throw Error("illegal buffer");
-      }
+      } : function create_array2(buffer) {
+        if (Array.isArray(buffer))
+          return new Reader2(buffer);
+        throw Error("illegal buffer");
+      };
       var create = function create2() {
         return util.Buffer ? function create_buffer_setup(buffer) {
           return (Reader2.create = function create_buffer(buffer2) {
@@ -1409,9 +1124,8 @@ var CsbotSDK = (() => {
         } : create_array;
       };
       Reader2.create = create();
-      Reader2.prototype.raw = function read_raw(start, end) {
-        return this.buf.subarray(start, end);
-      };
+      Reader2.prototype._slice = util.Array.prototype.subarray || /* istanbul ignore next */
+      util.Array.prototype.slice;
       function readVarint32NearEnd(reader) {
         var value = 0;
         for (var i = 0; i < 4; ++i) {
@@ -1424,118 +1138,32 @@ var CsbotSDK = (() => {
         }
         throw indexOutOfRange(reader);
       }
-      Reader2.prototype.uint32 = function read_uint32() {
-        if (this.len - this.pos < 5) {
-          if (this.pos >= this.len)
-            throw indexOutOfRange(this);
-          if (this.buf[this.pos] >= 128)
-            return readVarint32NearEnd(this);
-        }
-        var buf = this.buf, pos = this.pos, value = (buf[pos] & 127) >>> 0;
-        if (buf[pos++] < 128) {
-          this.pos = pos;
-          return value;
-        }
-        value = (value | (buf[pos] & 127) << 7) >>> 0;
-        if (buf[pos++] < 128) {
-          this.pos = pos;
-          return value;
-        }
-        value = (value | (buf[pos] & 127) << 14) >>> 0;
-        if (buf[pos++] < 128) {
-          this.pos = pos;
-          return value;
-        }
-        value = (value | (buf[pos] & 127) << 21) >>> 0;
-        if (buf[pos++] < 128) {
-          this.pos = pos;
-          return value;
-        }
-        value = (value | (buf[pos] & 15) << 28) >>> 0;
-        if (buf[pos++] < 128) {
-          this.pos = pos;
-          return value;
-        }
-        for (var i = 0; i < 5; ++i) {
-          if (pos >= this.len) {
-            this.pos = pos;
-            throw indexOutOfRange(this);
+      Reader2.prototype.uint32 = /* @__PURE__ */ (function read_uint32_setup() {
+        var value = 4294967295;
+        return function read_uint32() {
+          if (this.len - this.pos < 5) {
+            if (this.pos >= this.len)
+              throw indexOutOfRange(this);
+            if (this.buf[this.pos] >= 128)
+              return readVarint32NearEnd(this);
           }
-          if (buf[pos++] < 128) {
-            this.pos = pos;
-            return value;
+          value = (this.buf[this.pos] & 127) >>> 0;
+          if (this.buf[this.pos++] < 128) return value;
+          value = (value | (this.buf[this.pos] & 127) << 7) >>> 0;
+          if (this.buf[this.pos++] < 128) return value;
+          value = (value | (this.buf[this.pos] & 127) << 14) >>> 0;
+          if (this.buf[this.pos++] < 128) return value;
+          value = (value | (this.buf[this.pos] & 127) << 21) >>> 0;
+          if (this.buf[this.pos++] < 128) return value;
+          value = (value | (this.buf[this.pos] & 15) << 28) >>> 0;
+          if (this.buf[this.pos++] < 128) return value;
+          if ((this.pos += 5) > this.len) {
+            this.pos = this.len;
+            throw indexOutOfRange(this, 10);
           }
-        }
-        this.pos = pos;
-        throw Error("invalid varint encoding");
-      };
-      Reader2.prototype.tag = function read_tag() {
-        if (this.len - this.pos < 5) {
-          if (this.pos >= this.len)
-            throw indexOutOfRange(this);
-          if (this.buf[this.pos] >= 128)
-            return readVarint32NearEnd(this);
-        }
-        var buf = this.buf, pos = this.pos, value = (buf[pos] & 127) >>> 0;
-        if (buf[pos++] < 128) {
-          this.pos = pos;
           return value;
-        }
-        value = (value | (buf[pos] & 127) << 7) >>> 0;
-        if (buf[pos++] < 128) {
-          this.pos = pos;
-          return value;
-        }
-        value = (value | (buf[pos] & 127) << 14) >>> 0;
-        if (buf[pos++] < 128) {
-          this.pos = pos;
-          return value;
-        }
-        value = (value | (buf[pos] & 127) << 21) >>> 0;
-        if (buf[pos++] < 128) {
-          this.pos = pos;
-          return value;
-        }
-        value = (value | (buf[pos] & 15) << 28) >>> 0;
-        if (buf[pos] < 128 && (buf[pos] & 112) === 0) {
-          this.pos = pos + 1;
-          return value;
-        }
-        this.pos = pos + 1;
-        throw Error("invalid tag encoding");
-      };
-      Reader2.prototype.size = function read_size() {
-        if (this.len - this.pos < 5) {
-          if (this.pos >= this.len)
-            throw indexOutOfRange(this);
-          if (this.buf[this.pos] >= 128)
-            return readVarint32NearEnd(this);
-        }
-        var buf = this.buf, pos = this.pos, value = (buf[pos] & 127) >>> 0;
-        if (buf[pos++] < 128) {
-          this.pos = pos;
-          return value;
-        }
-        value = (value | (buf[pos] & 127) << 7) >>> 0;
-        if (buf[pos++] < 128) {
-          this.pos = pos;
-          return value;
-        }
-        value = (value | (buf[pos] & 127) << 14) >>> 0;
-        if (buf[pos++] < 128) {
-          this.pos = pos;
-          return value;
-        }
-        value = (value | (buf[pos] & 127) << 21) >>> 0;
-        if (buf[pos++] < 128) {
-          this.pos = pos;
-          return value;
-        }
-        this.pos = pos + 1;
-        if (buf[pos] > 7)
-          throw Error("invalid length encoding");
-        return (value | buf[pos] << 28) >>> 0;
-      };
+        };
+      })();
       Reader2.prototype.int32 = function read_int32() {
         return this.uint32() | 0;
       };
@@ -1558,14 +1186,15 @@ var CsbotSDK = (() => {
             return bits;
           i = 0;
         } else {
-          for (; i < 4; ++i) {
+          for (; i < 3; ++i) {
             if (this.pos >= this.len)
               throw indexOutOfRange(this);
             bits.lo = (bits.lo | (this.buf[this.pos] & 127) << i * 7) >>> 0;
             if (this.buf[this.pos++] < 128)
               return bits;
           }
-          throw indexOutOfRange(this);
+          bits.lo = (bits.lo | (this.buf[this.pos++] & 127) << i * 7) >>> 0;
+          return bits;
         }
         if (this.len - this.pos > 4) {
           for (; i < 5; ++i) {
@@ -1585,17 +1214,7 @@ var CsbotSDK = (() => {
         throw Error("invalid varint encoding");
       }
       Reader2.prototype.bool = function read_bool() {
-        var value = false, b;
-        for (var i = 0; i < 10; ++i) {
-          if (this.pos >= this.len)
-            throw indexOutOfRange(this);
-          b = this.buf[this.pos++];
-          if (b & 127)
-            value = true;
-          if (b < 128)
-            return value;
-        }
-        throw Error("invalid varint encoding");
+        return this.uint32() !== 0;
       };
       function readFixed32_end(buf, end) {
         return (buf[end - 4] | buf[end - 3] << 8 | buf[end - 2] << 16 | buf[end - 1] << 24) >>> 0;
@@ -1629,229 +1248,22 @@ var CsbotSDK = (() => {
         this.pos += 8;
         return value;
       };
-      Reader2.prototype.uint32s = function read_uint32s(array) {
-        if (array === void 0) array = [];
-        var end = this.size() + this.pos, len = this.len, buf = this.buf, pos = this.pos, value;
-        if (end > len) throw indexOutOfRange(this, end - this.pos);
-        this.len = end;
-        while (pos < end) {
-          value = buf[pos++];
-          if (value < 128)
-            array.push(value);
-          else {
-            this.pos = pos - 1;
-            array.push(this.uint32());
-            pos = this.pos;
-          }
-        }
-        this.pos = pos;
-        if (pos !== end) throw RangeError("index out of range");
-        this.len = len;
-        return array;
-      };
-      Reader2.prototype.int32s = function read_int32s(array) {
-        if (array === void 0) array = [];
-        var end = this.size() + this.pos, len = this.len, buf = this.buf, pos = this.pos, value;
-        if (end > len) throw indexOutOfRange(this, end - this.pos);
-        this.len = end;
-        while (pos < end) {
-          value = buf[pos++];
-          if (value < 128)
-            array.push(value);
-          else {
-            this.pos = pos - 1;
-            array.push(this.int32());
-            pos = this.pos;
-          }
-        }
-        this.pos = pos;
-        if (pos !== end) throw RangeError("index out of range");
-        this.len = len;
-        return array;
-      };
-      Reader2.prototype.sint32s = function read_sint32s(array) {
-        if (array === void 0) array = [];
-        var end = this.size() + this.pos, len = this.len;
-        if (end > len) throw indexOutOfRange(this, end - this.pos);
-        this.len = end;
-        while (this.pos < end)
-          array.push(this.sint32());
-        if (this.pos !== end) throw RangeError("index out of range");
-        this.len = len;
-        return array;
-      };
-      Reader2.prototype.bools = function read_bools(array) {
-        if (array === void 0) array = [];
-        var end = this.size() + this.pos, len = this.len, buf = this.buf, pos = this.pos, value;
-        if (end > len) throw indexOutOfRange(this, end - this.pos);
-        this.len = end;
-        while (pos < end) {
-          value = buf[pos++];
-          if (value < 128)
-            array.push(value !== 0);
-          else {
-            this.pos = pos - 1;
-            array.push(this.bool());
-            pos = this.pos;
-          }
-        }
-        this.pos = pos;
-        if (pos !== end) throw RangeError("index out of range");
-        this.len = len;
-        return array;
-      };
-      var VIEW_THRESHOLD_FLOAT = 8;
-      var VIEW_THRESHOLD_INT = 128;
-      function getLazyView(reader, count, threshold) {
-        var view = reader.view;
-        if (view || count < threshold)
-          return view;
-        var buf = reader.buf;
-        return reader.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-      }
-      Reader2.prototype.fixed32s = function read_fixed32s(array) {
-        if (array === void 0) array = [];
-        var len = this.size(), end = this.pos + len;
-        if (end > this.len) throw indexOutOfRange(this, len);
-        var count = len >>> 2, i = array.length, pos = this.pos;
-        array.length = i + count;
-        var dv = getLazyView(this, count, VIEW_THRESHOLD_INT);
-        if (dv)
-          for (var k = 0; k < count; ++k, pos += 4) array[i++] = dv.getUint32(pos, true);
-        else {
-          var buf = this.buf;
-          for (var j = 0; j < count; ++j, pos += 4) array[i++] = readFixed32_end(buf, pos + 4);
-        }
-        this.pos = pos;
-        if (pos !== end) throw indexOutOfRange(this, 4);
-        return array;
-      };
-      Reader2.prototype.sfixed32s = function read_sfixed32s(array) {
-        if (array === void 0) array = [];
-        var len = this.size(), end = this.pos + len;
-        if (end > this.len) throw indexOutOfRange(this, len);
-        var count = len >>> 2, i = array.length, pos = this.pos;
-        array.length = i + count;
-        var dv = getLazyView(this, count, VIEW_THRESHOLD_INT);
-        if (dv)
-          for (var k = 0; k < count; ++k, pos += 4) array[i++] = dv.getInt32(pos, true);
-        else {
-          var buf = this.buf;
-          for (var j = 0; j < count; ++j, pos += 4) array[i++] = readFixed32_end(buf, pos + 4) | 0;
-        }
-        this.pos = pos;
-        if (pos !== end) throw indexOutOfRange(this, 4);
-        return array;
-      };
-      Reader2.prototype.floats = function read_floats(array) {
-        if (array === void 0) array = [];
-        var len = this.size(), end = this.pos + len;
-        if (end > this.len) throw indexOutOfRange(this, len);
-        var count = len >>> 2, i = array.length, pos = this.pos;
-        array.length = i + count;
-        var dv = getLazyView(this, count, VIEW_THRESHOLD_FLOAT);
-        if (dv)
-          for (var k = 0; k < count; ++k, pos += 4) array[i++] = dv.getFloat32(pos, true);
-        else {
-          var buf = this.buf;
-          for (var j = 0; j < count; ++j, pos += 4) array[i++] = util.float.readFloatLE(buf, pos);
-        }
-        this.pos = pos;
-        if (pos !== end) throw indexOutOfRange(this, 4);
-        return array;
-      };
-      Reader2.prototype.doubles = function read_doubles(array) {
-        if (array === void 0) array = [];
-        var len = this.size(), end = this.pos + len;
-        if (end > this.len) throw indexOutOfRange(this, len);
-        var count = len >>> 3, i = array.length, pos = this.pos;
-        array.length = i + count;
-        var dv = getLazyView(this, count, VIEW_THRESHOLD_FLOAT);
-        if (dv)
-          for (var k = 0; k < count; ++k, pos += 8) array[i++] = dv.getFloat64(pos, true);
-        else {
-          var buf = this.buf;
-          for (var j = 0; j < count; ++j, pos += 8) array[i++] = util.float.readDoubleLE(buf, pos);
-        }
-        this.pos = pos;
-        if (pos !== end) throw indexOutOfRange(this, 8);
-        return array;
-      };
-      Reader2.prototype.uint64s = function read_uint64s(array) {
-        if (array === void 0) array = [];
-        var end = this.size() + this.pos, len = this.len;
-        if (end > len) throw indexOutOfRange(this, end - this.pos);
-        this.len = end;
-        while (this.pos < end)
-          array.push(this.uint64());
-        if (this.pos !== end) throw RangeError("index out of range");
-        this.len = len;
-        return array;
-      };
-      Reader2.prototype.int64s = function read_int64s(array) {
-        if (array === void 0) array = [];
-        var end = this.size() + this.pos, len = this.len;
-        if (end > len) throw indexOutOfRange(this, end - this.pos);
-        this.len = end;
-        while (this.pos < end)
-          array.push(this.int64());
-        if (this.pos !== end) throw RangeError("index out of range");
-        this.len = len;
-        return array;
-      };
-      Reader2.prototype.sint64s = function read_sint64s(array) {
-        if (array === void 0) array = [];
-        var end = this.size() + this.pos, len = this.len;
-        if (end > len) throw indexOutOfRange(this, end - this.pos);
-        this.len = end;
-        while (this.pos < end)
-          array.push(this.sint64());
-        if (this.pos !== end) throw RangeError("index out of range");
-        this.len = len;
-        return array;
-      };
-      Reader2.prototype.fixed64s = function read_fixed64s(array) {
-        if (array === void 0) array = [];
-        var len = this.size(), end = this.pos + len, i = array.length;
-        if (end > this.len) throw indexOutOfRange(this, len);
-        var count = len >>> 3;
-        array.length = i + count;
-        for (var j = 0; j < count; ++j)
-          array[i++] = this.fixed64();
-        if (this.pos !== end) throw indexOutOfRange(this, 8);
-        return array;
-      };
-      Reader2.prototype.sfixed64s = function read_sfixed64s(array) {
-        if (array === void 0) array = [];
-        var len = this.size(), end = this.pos + len, i = array.length;
-        if (end > this.len) throw indexOutOfRange(this, len);
-        var count = len >>> 3;
-        array.length = i + count;
-        for (var j = 0; j < count; ++j)
-          array[i++] = this.sfixed64();
-        if (this.pos !== end) throw indexOutOfRange(this, 8);
-        return array;
-      };
       Reader2.prototype.bytes = function read_bytes() {
-        var length = this.size(), start = this.pos, end = this.pos + length;
+        var length = this.uint32(), start = this.pos, end = this.pos + length;
         if (end > this.len)
           throw indexOutOfRange(this, length);
-        this.pos = end;
-        return this.raw(start, end);
+        this.pos += length;
+        if (Array.isArray(this.buf))
+          return this.buf.slice(start, end);
+        if (start === end) {
+          var nativeBuffer = util.Buffer;
+          return nativeBuffer ? nativeBuffer.alloc(0) : new this.buf.constructor(0);
+        }
+        return this._slice.call(this.buf, start, end);
       };
       Reader2.prototype.string = function read_string() {
-        var length = this.size(), start = this.pos, end = this.pos + length;
-        if (end > this.len)
-          throw indexOutOfRange(this, length);
-        this.pos = end;
-        return utf82.read(this.buf, start, end);
-      };
-      Reader2.prototype.stringVerify = function read_string_verify() {
-        var length = this.size(), start = this.pos, end = this.pos + length;
-        if (end > this.len)
-          throw indexOutOfRange(this, length);
-        this.pos = end;
-        return utf82.readStrict(this.buf, start, end);
+        var bytes = this.bytes();
+        return utf82.read(bytes, 0, bytes.length);
       };
       Reader2.prototype.skip = function skip(length) {
         if (typeof length === "number") {
@@ -1867,13 +1279,10 @@ var CsbotSDK = (() => {
         return this;
       };
       Reader2.recursionLimit = util.recursionLimit;
-      Reader2.discardUnknown = true;
-      Reader2.prototype.skipType = function(wireType, depth, fieldNumber) {
+      Reader2.prototype.skipType = function(wireType, depth) {
         if (depth === void 0) depth = 0;
         if (depth > Reader2.recursionLimit)
-          throw Error("max depth exceeded");
-        if (fieldNumber === 0)
-          throw Error("illegal tag: field number 0");
+          throw Error("maximum nesting depth exceeded");
         switch (wireType) {
           case 0:
             this.skip();
@@ -1882,21 +1291,11 @@ var CsbotSDK = (() => {
             this.skip(8);
             break;
           case 2:
-            this.skip(this.size());
+            this.skip(this.uint32());
             break;
           case 3:
-            while (true) {
-              var tag = this.tag();
-              var nestedField = tag >>> 3;
-              wireType = tag & 7;
-              if (!nestedField)
-                throw Error("illegal tag: field number 0");
-              if (wireType === 4) {
-                if (fieldNumber !== void 0 && nestedField !== fieldNumber)
-                  throw Error("invalid end group tag");
-                break;
-              }
-              this.skipType(wireType, depth + 1, nestedField);
+            while ((wireType = this.uint32() & 7) !== 4) {
+              this.skipType(wireType, depth + 1);
             }
             break;
           case 5:
@@ -1943,14 +1342,7 @@ var CsbotSDK = (() => {
       "use strict";
       module.exports = BufferReader;
       var Reader2 = require_reader();
-      BufferReader.prototype = Object.create(Reader2.prototype, {
-        constructor: {
-          value: BufferReader,
-          writable: true,
-          enumerable: false,
-          configurable: true
-        }
-      });
+      (BufferReader.prototype = Object.create(Reader2.prototype)).constructor = BufferReader;
       var util = require_minimal();
       function BufferReader(buffer) {
         Reader2.call(this, buffer);
@@ -1959,15 +1351,9 @@ var CsbotSDK = (() => {
         if (util.Buffer)
           BufferReader.prototype._slice = util.Buffer.prototype.slice;
       };
-      BufferReader.prototype.raw = function read_raw_buffer(start, end) {
-        return this._slice.call(this.buf, start, end);
-      };
       BufferReader.prototype.string = function read_string_buffer() {
-        var len = this.size(), start = this.pos, end = this.pos + len;
-        if (end > this.len)
-          throw RangeError("index out of range: " + this.pos + " + " + len + " > " + this.len);
-        this.pos = end;
-        return this.buf.utf8Slice ? this.buf.utf8Slice(start, end) : this.buf.toString("utf-8", start, end);
+        var len = this.uint32();
+        return this.buf.utf8Slice ? this.buf.utf8Slice(this.pos, this.pos = Math.min(this.pos + len, this.len)) : this.buf.toString("utf-8", this.pos, this.pos = Math.min(this.pos + len, this.len));
       };
       BufferReader._configure();
     }
@@ -1979,14 +1365,7 @@ var CsbotSDK = (() => {
       "use strict";
       module.exports = Service;
       var util = require_minimal();
-      Service.prototype = Object.create(util.EventEmitter.prototype, {
-        constructor: {
-          value: Service,
-          writable: true,
-          enumerable: false,
-          configurable: true
-        }
-      });
+      (Service.prototype = Object.create(util.EventEmitter.prototype)).constructor = Service;
       function Service(rpcImpl, requestDelimited, responseDelimited) {
         if (typeof rpcImpl !== "function")
           throw TypeError("rpcImpl must be a function");
@@ -2076,19 +1455,20 @@ var CsbotSDK = (() => {
   var require_index_minimal = __commonJS({
     "node_modules/protobufjs/src/index-minimal.js"(exports) {
       "use strict";
-      exports.build = "minimal";
-      exports.Writer = require_writer();
-      exports.BufferWriter = require_writer_buffer();
-      exports.Reader = require_reader();
-      exports.BufferReader = require_reader_buffer();
-      exports.util = require_minimal();
-      exports.rpc = require_rpc();
-      exports.roots = require_roots();
-      exports.configure = configure;
+      var protobuf3 = exports;
+      protobuf3.build = "minimal";
+      protobuf3.Writer = require_writer();
+      protobuf3.BufferWriter = require_writer_buffer();
+      protobuf3.Reader = require_reader();
+      protobuf3.BufferReader = require_reader_buffer();
+      protobuf3.util = require_minimal();
+      protobuf3.rpc = require_rpc();
+      protobuf3.roots = require_roots();
+      protobuf3.configure = configure;
       function configure() {
-        exports.util.LongBits._configure(exports.util.Long);
-        exports.Writer._configure(exports.BufferWriter);
-        exports.Reader._configure(exports.BufferReader);
+        protobuf3.util._configure();
+        protobuf3.Writer._configure(protobuf3.BufferWriter);
+        protobuf3.Reader._configure(protobuf3.BufferReader);
       }
       configure();
     }
@@ -2576,10 +1956,31 @@ var CsbotSDK = (() => {
 
   // ../chat/static/chat/src/outbox.js
   var MAX_ITEMS = 200;
+  var DEFAULT_MAX_BYTES = 1e3 * 1e3;
+  var OutboxError = class extends Error {
+    constructor(code, message) {
+      super(message);
+      this.code = code;
+    }
+  };
+  function utf8Length(s) {
+    let n = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 128) n += 1;
+      else if (c < 2048) n += 2;
+      else if (c >= 55296 && c <= 56319 && i + 1 < s.length) {
+        n += 4;
+        i += 1;
+      } else n += 3;
+    }
+    return n;
+  }
   var Outbox = class {
-    constructor(storage, key) {
+    constructor(storage, key, { maxBytes = DEFAULT_MAX_BYTES } = {}) {
       this.storage = storage;
       this.key = key;
+      this.maxBytes = maxBytes;
       this.items = this._load();
     }
     _load() {
@@ -2591,22 +1992,35 @@ var CsbotSDK = (() => {
         return [];
       }
     }
-    _save() {
-      this.storage.set(this.key, JSON.stringify(this.items));
+    /** Write `list`; throws OutboxError('storage_full') when storage refuses it. */
+    _write(list) {
+      const text = JSON.stringify(list);
+      if (utf8Length(text) > this.maxBytes) throw new OutboxError("storage_full", "the outbox is at the storage limit");
+      try {
+        this.storage.set(this.key, text);
+      } catch (err) {
+        throw new OutboxError("storage_full", "storage refused the outbox");
+      }
     }
     /** Append a message; the caller has already validated the text. */
     add(item) {
-      if (this.items.length >= MAX_ITEMS) throw new Error("outbox_full");
-      this.items.push(item);
-      this._save();
+      if (this.items.length >= MAX_ITEMS) throw new OutboxError("outbox_full", "too many unsent messages");
+      const next = this.items.concat([item]);
+      this._write(next);
+      this.items = next;
       return item;
     }
     /** Remove an entry by client_msg_id; returns it, or null when unknown. */
     remove(clientMsgId) {
       const i = this.items.findIndex((m) => m.client_msg_id === clientMsgId);
       if (i < 0) return null;
-      const [item] = this.items.splice(i, 1);
-      this._save();
+      const next = this.items.slice();
+      const [item] = next.splice(i, 1);
+      this.items = next;
+      try {
+        this._write(next);
+      } catch (err) {
+      }
       return item;
     }
     get(clientMsgId) {
@@ -2620,6 +2034,41 @@ var CsbotSDK = (() => {
       return this.items.length;
     }
   };
+
+  // ../chat/static/chat/src/text.js
+  var MAX_TEXT_CHARS = 4e3;
+  function hasLoneSurrogate(s) {
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 55296 && c <= 56319) {
+        const next = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+        if (next >= 56320 && next <= 57343) i += 1;
+        else return true;
+      } else if (c >= 56320 && c <= 57343) {
+        return true;
+      }
+    }
+    return false;
+  }
+  function charCount(s) {
+    let n = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 55296 && c <= 56319 && i + 1 < s.length) {
+        const next = s.charCodeAt(i + 1);
+        if (next >= 56320 && next <= 57343) i += 1;
+      }
+      n += 1;
+    }
+    return n;
+  }
+  function textProblem(text) {
+    if (typeof text !== "string") return "bad_text";
+    const n = charCount(text);
+    if (n < 1 || n > MAX_TEXT_CHARS) return "text_length";
+    if (hasLoneSurrogate(text)) return "bad_text";
+    return null;
+  }
 
   // ../chat/static/chat/src/sequencer.js
   var MAX_HELD = 500;
@@ -3070,18 +2519,25 @@ var CsbotSDK = (() => {
 
   // ../chat/static/chat/src/close-codes.js
   var CLOSE_POLICY = {
-    1e3: { action: "stop", reason: "closed_by_server" },
+    1e3: { action: "reconnect", count: true },
+    // platform or server closed it unasked: resume with backoff
     1001: { action: "reconnect", now: true, count: false },
     // server restarting: resume at once
     1009: { action: "drop_frame", count: true },
     // do not resend the frame that was too big
     1011: { action: "reconnect", count: true },
+    1013: { action: "reconnect", count: true },
+    // try again later, any instance: backoff
     4400: { action: "report", code: "protocol_error", count: true },
     4401: { action: "relogin" },
     4403: { action: "stop", reason: "forbidden", code: "forbidden" },
     4408: { action: "reconnect", now: true, count: false },
     // heartbeat timeout: resume at once
     4409: { action: "kick" },
+    4410: { action: "replaced" },
+    // a newer socket of this device carries on
+    4413: { action: "reconnect", count: true },
+    // too slow to read: resume with backoff
     4429: { action: "reconnect", count: true, minDelayMs: 5e3 }
     // rate limited: never sooner than 5 s
   };
@@ -3104,6 +2560,10 @@ var CsbotSDK = (() => {
         client._stop("kicked", 1e3);
         return;
       }
+      case "replaced":
+        if (client._recentlyAbandonedHello()) client._retry({ countFailure: true });
+        else client._stop("replaced", 1e3);
+        return;
       case "drop_frame": {
         const offending = client._lastUnacked();
         if (offending) client._reject(offending, "frame_too_big");
@@ -3133,7 +2593,11 @@ var CsbotSDK = (() => {
   var REQUEST_TIMEOUT_MS = 15e3;
   var GAP_WAIT_MS = 1500;
   var TYPING_EVERY_MS = 2e3;
-  var MAX_TEXT_CHARS = 4e3;
+  var ABANDONED_HELLO_MS = 6e4;
+  var TEXT_MESSAGES = {
+    text_length: "text must be 1-4000 characters",
+    bad_text: "text is not valid Unicode (a lone surrogate, such as half an emoji)"
+  };
   var CsbotClient = class extends Emitter {
     /**
      * options: baseUrl (http(s)://host), adapter (object from an adapter
@@ -3189,6 +2653,9 @@ var CsbotSDK = (() => {
       this._lastTyping = 0;
       this._authRetries = 0;
       this.kicked = null;
+      this._hidden = false;
+      this._connecting = false;
+      this._abandonedHelloAt = 0;
     }
     get deviceId() {
       return this.auth.deviceId();
@@ -3198,6 +2665,7 @@ var CsbotSDK = (() => {
       if (this.state !== "idle" && this.state !== "stopped" && this.state !== "offline") return;
       this.kicked = null;
       this._watchLifecycle();
+      this._sweepOutbox();
       this.failures = 0;
       this.backoff.reset();
       this._connect();
@@ -3227,17 +2695,33 @@ var CsbotSDK = (() => {
     }
     _watchLifecycle() {
       if (this._lifecycle.length) return;
-      const wake = () => this._wake();
-      this._lifecycle.push(this.adapter.onForeground(wake), this.adapter.onOnline(wake));
+      const foreground = () => {
+        this._hidden = false;
+        this._wake();
+      };
+      const background = () => {
+        this._hidden = true;
+      };
+      const online = () => this._wake();
+      this._lifecycle.push(
+        this.adapter.onForeground(foreground),
+        this.adapter.onBackground ? this.adapter.onBackground(background) : null,
+        this.adapter.onOnline(online)
+      );
+    }
+    /** True while an attempt is logging in or its socket has not synced yet. */
+    _attemptInFlight() {
+      return this._connecting || Boolean(this._sock && !this._sock.synced);
     }
     /** Back in the foreground or online again: retry at once, or check liveness. */
     _wake() {
       if (this.state === "stopped" || this.state === "idle") return;
+      if (this._hidden && this.adapter.suspendsInBackground) return;
       if (this.state === "open") {
         this._probe();
         return;
       }
-      if (this.state === "connecting" && this._sock) return;
+      if (this._attemptInFlight()) return;
       this.failures = 0;
       this.backoff.reset();
       this._clear("reconnect");
@@ -3271,15 +2755,18 @@ var CsbotSDK = (() => {
       this._setState(this.state === "idle" || this.state === "stopped" ? "connecting" : "reconnecting");
       const id = ++this._sockId;
       let token;
+      this._connecting = true;
       try {
         token = await this.auth.token();
       } catch (err) {
         if (id !== this._sockId) return;
+        this._connecting = false;
         this.emit("error", { code: err instanceof AuthError ? err.code : "login_failed", message: err.message, status: err.status });
         this._retry({ countFailure: true });
         return;
       }
       if (id !== this._sockId || this.state === "stopped") return;
+      this._connecting = false;
       const url = this.adapter.tokenInQuery ? this.wsUrl + (this.wsUrl.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(token) : this.wsUrl;
       const headers = this.adapter.tokenInQuery ? {} : { Authorization: "Bearer " + token };
       const guard = (fn) => (...args) => {
@@ -3305,6 +2792,8 @@ var CsbotSDK = (() => {
       const s = this._sock;
       this._sock = null;
       this._sockId += 1;
+      this._connecting = false;
+      if (s && s.helloSent) this._abandonedHelloAt = Date.now();
       this._clear("open");
       this._clear("sync");
       this._clear("heartbeat");
@@ -3335,6 +2824,7 @@ var CsbotSDK = (() => {
       const resume = this._resumePoint();
       if (resume) hello.resume = resume;
       this._sendFrame(hello);
+      this._sock.helloSent = true;
       this._timer("sync", SYNC_TIMEOUT_MS, () => this._abandon("sync_timeout"));
     }
     _onData(data) {
@@ -3364,6 +2854,10 @@ var CsbotSDK = (() => {
      */
     _retry({ countFailure, now, minDelayMs }) {
       if (this.state === "stopped") return;
+      if (this._hidden && this.adapter.suspendsInBackground) {
+        this._setState("reconnecting", { waiting: "foreground" });
+        return;
+      }
       if (countFailure) this.failures += 1;
       if (this.poll && this.poll.shouldStart(this.failures)) this.poll.start();
       if (this.failures >= this.maxFailures) {
@@ -3391,14 +2885,41 @@ var CsbotSDK = (() => {
      * in the persisted outbox until the server acknowledges it.
      */
     send(text) {
-      const chars = Array.from(String(text || "")).length;
-      if (chars < 1 || chars > MAX_TEXT_CHARS) throw new RangeError("text must be 1-" + MAX_TEXT_CHARS + " characters");
-      const item = { client_msg_id: newId("m-", this.random), text: String(text), created_at: Date.now() };
-      this.outbox.add(item);
+      const problem = textProblem(text);
+      if (problem) return this._refuse(problem, TEXT_MESSAGES[problem]);
+      const item = { client_msg_id: newId("m-", this.random), text, created_at: Date.now() };
+      try {
+        this.outbox.add(item);
+      } catch (err) {
+        if (!err.code) throw err;
+        return this._refuse(err.code, err.message);
+      }
       this.emit("pending", item);
       if (this._canSend()) this._sendOutboxItem(item);
       else if (this.transport === "poll") this.poll.flush();
       return item;
+    }
+    /**
+     * A message refused before it was queued: told to the app once, as an
+     * `error` event with a code, and `send()` returns null. Nothing is stored.
+     */
+    _refuse(code, message) {
+      this.emit("error", { code, message });
+      return null;
+    }
+    /**
+     * Drop queued messages the server would refuse (left by an older version
+     * or a hand-edited store), telling the app once for each.
+     */
+    _sweepOutbox() {
+      for (const item of this.outbox.list()) {
+        const problem = textProblem(item.text);
+        if (problem) this._reject(item.client_msg_id, problem);
+      }
+    }
+    /** Whether a socket given up on after its hello could be the newer one behind a 4410. */
+    _recentlyAbandonedHello() {
+      return this._abandonedHelloAt > 0 && Date.now() - this._abandonedHelloAt < ABANDONED_HELLO_MS;
     }
     _sendOutboxItem(item) {
       try {
@@ -3661,46 +3182,109 @@ var CsbotSDK = (() => {
   };
 
   // ../chat/static/chat/src/adapters/wx.js
+  var WX_MAX_SOCKETS = 5;
+  var PLATFORMS = { ios: "ios", android: "android", devtools: "devtools", windows: "windows", mac: "mac", ohos: "ohos" };
   function headerValue(header, name) {
     if (!header) return void 0;
     const want = name.toLowerCase();
     for (const k of Object.keys(header)) if (k.toLowerCase() === want) return header[k];
     return void 0;
   }
-  function createWxAdapter(wx2) {
+  function wxPlatform(value) {
+    const p = String(value || "").toLowerCase();
+    if (PLATFORMS[p]) return PLATFORMS[p];
+    if (p === "harmony" || p === "harmonyos") return "ohos";
+    if (p === "win" || p === "win32") return "windows";
+    if (p === "macos" || p === "darwin") return "mac";
+    return "other";
+  }
+  function readPlatform(wx2) {
+    const readers = [() => wx2.getDeviceInfo(), () => wx2.getSystemInfoSync()];
+    if (typeof wx2.getDeviceInfo !== "function") readers.shift();
+    for (const read of readers) {
+      try {
+        const info = read();
+        if (info && info.platform) return wxPlatform(info.platform);
+      } catch (err) {
+      }
+    }
+    return "other";
+  }
+  function createWxAdapter(wx2, { maxSockets = WX_MAX_SOCKETS } = {}) {
     if (!wx2) throw new Error("wx is not available");
+    let live = 0;
     return {
       name: "wx",
       // Mini-programs can send the token as a header; no need to expose it in a URL.
       tokenInQuery: false,
+      // WeChat freezes a mini-program a few seconds after onAppHide.
+      suspendsInBackground: true,
       platform() {
-        try {
-          const info = wx2.getDeviceInfo ? wx2.getDeviceInfo() : wx2.getSystemInfoSync();
-          const p = String(info.platform || "").toLowerCase();
-          return p === "ios" || p === "android" || p === "devtools" ? p : "android";
-        } catch (err) {
-          return "android";
-        }
+        return readPlatform(wx2);
+      },
+      /** SocketTasks this adapter holds that have not closed yet. */
+      liveSockets() {
+        return live;
       },
       connect({ url, protocols, headers }, handlers) {
-        const task = wx2.connectSocket({ url, header: headers, protocols, fail: (err) => handlers.onerror(err) });
-        let offered = protocols || [];
-        task.onOpen((res) => {
-          const chosen = headerValue(res && res.header, "Sec-WebSocket-Protocol");
-          handlers.onopen(chosen || (offered.includes("csbot.v1.proto") ? "csbot.v1.proto" : offered[0] || ""));
+        let opened = false;
+        let closed = false;
+        let closeWanted = null;
+        const finish = (ev) => {
+          if (closed) return;
+          closed = true;
+          live -= 1;
+          handlers.onclose(ev);
+        };
+        if (live >= maxSockets) {
+          setTimeout(() => handlers.onclose({ code: 1006, reason: "too_many_sockets" }), 0);
+          return { send() {
+          }, close() {
+          } };
+        }
+        live += 1;
+        const task = wx2.connectSocket({
+          url,
+          header: headers,
+          protocols,
+          // A task that could not even start gets no onClose from WeChat.
+          fail: (err) => {
+            handlers.onerror(err);
+            finish({ code: 1006, reason: err && err.errMsg || "connectSocket failed" });
+          }
         });
-        task.onMessage((res) => handlers.onmessage(res.data));
-        task.onError((err) => handlers.onerror(err));
-        task.onClose((res) => handlers.onclose({ code: res && res.code, reason: res && res.reason }));
+        const offered = protocols || [];
+        const closeTask = (code, reason) => {
+          try {
+            task.close({ code, reason, fail: () => {
+            } });
+          } catch (err) {
+          }
+        };
+        task.onOpen((res) => {
+          opened = true;
+          if (closeWanted) {
+            closeTask(closeWanted.code, closeWanted.reason);
+            return;
+          }
+          const chosen = headerValue(res && res.header, "Sec-WebSocket-Protocol");
+          handlers.onopen(chosen || (offered.indexOf("csbot.v1.proto") >= 0 ? "csbot.v1.proto" : offered[0] || ""));
+        });
+        task.onMessage((res) => {
+          if (!closeWanted) handlers.onmessage(res.data);
+        });
+        task.onError((err) => {
+          if (!closeWanted) handlers.onerror(err);
+        });
+        task.onClose((res) => finish({ code: res && res.code, reason: res && res.reason }));
         return {
           send(data) {
             task.send({ data, fail: (err) => handlers.onerror(err) });
           },
           close(code, reason) {
-            try {
-              task.close({ code, reason });
-            } catch (err) {
-            }
+            if (closeWanted || closed) return;
+            closeWanted = { code: code || 1e3, reason: reason || "" };
+            if (opened) closeTask(closeWanted.code, closeWanted.reason);
           }
         };
       },

@@ -238,11 +238,15 @@
   function sendText(text) {
     text = text.trim();
     if (!text) return;
-    try {
-      client.send(text);
-    } catch (err) {
-      systemNote('消息过长 · Message too long');
-    }
+    // send() refuses bad text with one `error` event and returns null.
+    var refused = null;
+    var off = client.on('error', function (e) { refused = e.code; });
+    var item = client.send(text);
+    off();
+    if (item) return;
+    if (refused === 'bad_text') systemNote('消息含有无法发送的字符 · The message holds a broken character');
+    else if (refused === 'storage_full' || refused === 'outbox_full') systemNote('待发送的消息太多 · Too many unsent messages');
+    else systemNote('消息过长 · Message too long');
   }
 
   el.send.addEventListener('click', function () {

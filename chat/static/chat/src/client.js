@@ -3,10 +3,13 @@
 // States: idle -> connecting -> open; a lost socket goes to reconnecting and
 // back to open; after `maxFailures` consecutive failures it goes offline
 // (and emits 'gaveup') until the app returns to the foreground or the
-// network comes back; stopped is final (close(), a kick, 4403, 1000).
+// network comes back; stopped is final (close(), a kick, 4403, 4410).
+// A mini-program in the background is frozen by WeChat: a socket lost there
+// waits in reconnecting for the app to come back rather than retrying.
 import { Emitter } from './emitter.js';
 import { Backoff } from './backoff.js';
 import { Outbox } from './outbox.js';
+import { textProblem } from './text.js';
 import { Sequencer } from './sequencer.js';
 import { StreamAssembler } from './streams.js';
 import { Wire } from './wire.js';
@@ -21,7 +24,13 @@ const SYNC_TIMEOUT_MS = 20000;
 const REQUEST_TIMEOUT_MS = 15000;
 const GAP_WAIT_MS = 1500; // a late wake-up usually fills a hole by itself
 const TYPING_EVERY_MS = 2000;
-const MAX_TEXT_CHARS = 4000;
+// A 4410 within this long after the client gave up on a socket that had sent
+// its hello may be about that socket, not another copy of the app.
+const ABANDONED_HELLO_MS = 60000;
+const TEXT_MESSAGES = {
+  text_length: 'text must be 1-4000 characters',
+  bad_text: 'text is not valid Unicode (a lone surrogate, such as half an emoji)',
+};
 
 export class CsbotClient extends Emitter {
   /**
@@ -73,6 +82,9 @@ export class CsbotClient extends Emitter {
     this._lastTyping = 0;
     this._authRetries = 0;
     this.kicked = null;
+    this._hidden = false;
+    this._connecting = false;
+    this._abandonedHelloAt = 0;
   }
 
   get deviceId() {
@@ -84,6 +96,7 @@ export class CsbotClient extends Emitter {
     if (this.state !== 'idle' && this.state !== 'stopped' && this.state !== 'offline') return;
     this.kicked = null;
     this._watchLifecycle();
+    this._sweepOutbox();
     this.failures = 0;
     this.backoff.reset();
     this._connect();
@@ -119,19 +132,39 @@ export class CsbotClient extends Emitter {
 
   _watchLifecycle() {
     if (this._lifecycle.length) return;
-    const wake = () => this._wake();
-    this._lifecycle.push(this.adapter.onForeground(wake), this.adapter.onOnline(wake));
+    const foreground = () => {
+      this._hidden = false;
+      this._wake();
+    };
+    const background = () => {
+      this._hidden = true;
+    };
+    const online = () => this._wake();
+    this._lifecycle.push(
+      this.adapter.onForeground(foreground),
+      this.adapter.onBackground ? this.adapter.onBackground(background) : null,
+      this.adapter.onOnline(online),
+    );
+  }
+
+  /** True while an attempt is logging in or its socket has not synced yet. */
+  _attemptInFlight() {
+    return this._connecting || Boolean(this._sock && !this._sock.synced);
   }
 
   /** Back in the foreground or online again: retry at once, or check liveness. */
   _wake() {
     if (this.state === 'stopped' || this.state === 'idle') return;
+    if (this._hidden && this.adapter.suspendsInBackground) return; // onAppShow will come
     if (this.state === 'open') {
       // A frozen background socket can look open; a ping proves it.
       this._probe();
       return;
     }
-    if (this.state === 'connecting' && this._sock) return;
+    // An attempt under way is left to finish (its open and sync timers bound
+    // it): starting another for each wake-up would stack slow handshakes
+    // toward WeChat's limit of 5 sockets.
+    if (this._attemptInFlight()) return;
     this.failures = 0;
     this.backoff.reset();
     this._clear('reconnect');
@@ -170,15 +203,18 @@ export class CsbotClient extends Emitter {
     this._setState(this.state === 'idle' || this.state === 'stopped' ? 'connecting' : 'reconnecting');
     const id = ++this._sockId;
     let token;
+    this._connecting = true;
     try {
       token = await this.auth.token();
     } catch (err) {
       if (id !== this._sockId) return;
+      this._connecting = false;
       this.emit('error', { code: err instanceof AuthError ? err.code : 'login_failed', message: err.message, status: err.status });
       this._retry({ countFailure: true });
       return;
     }
     if (id !== this._sockId || this.state === 'stopped') return;
+    this._connecting = false;
     const url = this.adapter.tokenInQuery
       ? this.wsUrl + (this.wsUrl.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token)
       : this.wsUrl;
@@ -204,6 +240,8 @@ export class CsbotClient extends Emitter {
     const s = this._sock;
     this._sock = null;
     this._sockId += 1;
+    this._connecting = false;
+    if (s && s.helloSent) this._abandonedHelloAt = Date.now();
     this._clear('open');
     this._clear('sync');
     this._clear('heartbeat');
@@ -236,6 +274,7 @@ export class CsbotClient extends Emitter {
     const resume = this._resumePoint();
     if (resume) hello.resume = resume;
     this._sendFrame(hello);
+    this._sock.helloSent = true;
     this._timer('sync', SYNC_TIMEOUT_MS, () => this._abandon('sync_timeout'));
   }
 
@@ -269,6 +308,12 @@ export class CsbotClient extends Emitter {
    */
   _retry({ countFailure, now, minDelayMs }) {
     if (this.state === 'stopped') return;
+    if (this._hidden && this.adapter.suspendsInBackground) {
+      // WeChat freezes a backgrounded mini-program and closes its sockets;
+      // a socket opened now would be lost the same way. onAppShow resumes.
+      this._setState('reconnecting', { waiting: 'foreground' });
+      return;
+    }
     if (countFailure) this.failures += 1;
     if (this.poll && this.poll.shouldStart(this.failures)) this.poll.start();
     if (this.failures >= this.maxFailures) {
@@ -300,14 +345,44 @@ export class CsbotClient extends Emitter {
    * in the persisted outbox until the server acknowledges it.
    */
   send(text) {
-    const chars = Array.from(String(text || '')).length;
-    if (chars < 1 || chars > MAX_TEXT_CHARS) throw new RangeError('text must be 1-' + MAX_TEXT_CHARS + ' characters');
-    const item = { client_msg_id: newId('m-', this.random), text: String(text), created_at: Date.now() };
-    this.outbox.add(item);
+    const problem = textProblem(text);
+    if (problem) return this._refuse(problem, TEXT_MESSAGES[problem]);
+    const item = { client_msg_id: newId('m-', this.random), text, created_at: Date.now() };
+    try {
+      this.outbox.add(item);
+    } catch (err) {
+      if (!err.code) throw err;
+      return this._refuse(err.code, err.message);
+    }
     this.emit('pending', item);
     if (this._canSend()) this._sendOutboxItem(item);
     else if (this.transport === 'poll') this.poll.flush();
     return item;
+  }
+
+  /**
+   * A message refused before it was queued: told to the app once, as an
+   * `error` event with a code, and `send()` returns null. Nothing is stored.
+   */
+  _refuse(code, message) {
+    this.emit('error', { code, message });
+    return null;
+  }
+
+  /**
+   * Drop queued messages the server would refuse (left by an older version
+   * or a hand-edited store), telling the app once for each.
+   */
+  _sweepOutbox() {
+    for (const item of this.outbox.list()) {
+      const problem = textProblem(item.text);
+      if (problem) this._reject(item.client_msg_id, problem);
+    }
+  }
+
+  /** Whether a socket given up on after its hello could be the newer one behind a 4410. */
+  _recentlyAbandonedHello() {
+    return this._abandonedHelloAt > 0 && Date.now() - this._abandonedHelloAt < ABANDONED_HELLO_MS;
   }
 
   _sendOutboxItem(item) {

@@ -2,6 +2,14 @@
 // dedup, retries and resume happen in the SDK.
 const app = getApp();
 
+// What the SDK's `error` event codes mean to the customer. `send()` returns
+// null and emits one such error when it refuses a message; nothing is queued.
+const SEND_ERRORS = {
+  text_length: '消息太长了（最多 4000 字）',
+  bad_text: '消息含有无法发送的字符，请重新输入',
+  storage_full: '待发送的消息太多，请等网络恢复后再试',
+  outbox_full: '待发送的消息太多，请等网络恢复后再试',
+};
 const SENDER_NAMES = { bot: '智能客服', agent: '人工客服', system: '系统' };
 const STATE_TEXT = {
   idle: '未连接', connecting: '连接中…', open: '已连接',
@@ -31,6 +39,9 @@ Page({
       this.chat.on('stream', (s) => this.upsert('st:' + s.stream_id, { mine: false, name: SENDER_NAMES.bot, text: s.text, streaming: true })),
       this.chat.on('status', (s) => this.onStatus(s)),
       this.chat.on('rejected', (r) => this.upsert('cm:' + r.client_msg_id, { pending: false, failed: true })),
+      this.chat.on('error', (e) => {
+        if (SEND_ERRORS[e.code]) wx.showToast({ title: SEND_ERRORS[e.code], icon: 'none' });
+      }),
     ];
     this.chat.outbox.list().forEach((item) => this.upsert('cm:' + item.client_msg_id, { mine: true, text: item.text, pending: true }));
     this.setData({ state: this.chat.state, stateText: STATE_TEXT[this.chat.state] });
@@ -89,8 +100,8 @@ Page({
   onSend() {
     const text = this.data.input.trim();
     if (!text) return;
-    this.chat.send(text);
-    this.setData({ input: '' });
+    // Keep the text in the box when the SDK refuses it, so nothing typed is lost.
+    if (this.chat.send(text)) this.setData({ input: '' });
   },
 
   onSuggestion(e) {

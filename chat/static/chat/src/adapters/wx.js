@@ -1,6 +1,16 @@
 // Mini-program adapter: wx.connectSocket (SocketTask), wx storage, wx.request,
 // wx.login and the app lifecycle. Takes `wx` as a parameter so the same code
 // runs under a test shim.
+//
+// Written for base library 2.10.0 and later (see docs/sdk.md): the bundle
+// targets ES2017 and uses no API newer than that without a fallback.
+
+// WeChat lets a mini-program hold at most this many SocketTasks at once.
+export const WX_MAX_SOCKETS = 5;
+
+// Platform values from wx.getDeviceInfo / wx.getSystemInfoSync. PC and Mac
+// WeChat and HarmonyOS are their own platforms, not Android.
+const PLATFORMS = { ios: 'ios', android: 'android', devtools: 'devtools', windows: 'windows', mac: 'mac', ohos: 'ohos' };
 
 function headerValue(header, name) {
   if (!header) return undefined;
@@ -9,47 +19,116 @@ function headerValue(header, name) {
   return undefined;
 }
 
-export function createWxAdapter(wx) {
+/** The platform the SDK reports for a `platform` string from WeChat. */
+export function wxPlatform(value) {
+  const p = String(value || '').toLowerCase();
+  if (PLATFORMS[p]) return PLATFORMS[p];
+  if (p === 'harmony' || p === 'harmonyos') return 'ohos';
+  if (p === 'win' || p === 'win32') return 'windows';
+  if (p === 'macos' || p === 'darwin') return 'mac';
+  return 'other';
+}
+
+/** @param {WechatMiniprogram.Wx} wx */
+function readPlatform(wx) {
+  // getDeviceInfo is the current API (base library 2.20.1); getSystemInfoSync
+  // is deprecated there but the only one before.
+  const readers = [() => wx.getDeviceInfo(), () => wx.getSystemInfoSync()];
+  if (typeof wx.getDeviceInfo !== 'function') readers.shift();
+  for (const read of readers) {
+    try {
+      const info = read();
+      if (info && info.platform) return wxPlatform(info.platform);
+    } catch (err) {
+      // Try the next reader.
+    }
+  }
+  return 'other';
+}
+
+/**
+ * @param {WechatMiniprogram.Wx} wx the mini-program's `wx` (or a test runtime's)
+ * @param {{maxSockets?: number}} [options]
+ */
+export function createWxAdapter(wx, { maxSockets = WX_MAX_SOCKETS } = {}) {
   if (!wx) throw new Error('wx is not available');
+  let live = 0; // SocketTasks created and not yet closed
   return {
     name: 'wx',
     // Mini-programs can send the token as a header; no need to expose it in a URL.
     tokenInQuery: false,
+    // WeChat freezes a mini-program a few seconds after onAppHide.
+    suspendsInBackground: true,
 
     platform() {
-      try {
-        const info = wx.getDeviceInfo ? wx.getDeviceInfo() : wx.getSystemInfoSync();
-        const p = String(info.platform || '').toLowerCase();
-        return p === 'ios' || p === 'android' || p === 'devtools' ? p : 'android';
-      } catch (err) {
-        return 'android';
-      }
+      return readPlatform(wx);
+    },
+
+    /** SocketTasks this adapter holds that have not closed yet. */
+    liveSockets() {
+      return live;
     },
 
     connect({ url, protocols, headers }, handlers) {
-      // Each SocketTask counts against the 5-socket limit: the client keeps
-      // at most one open and closes it before opening another.
-      const task = wx.connectSocket({ url, header: headers, protocols, fail: (err) => handlers.onerror(err) });
-      let offered = protocols || [];
+      let opened = false;
+      let closed = false;
+      let closeWanted = null;
+      const finish = (ev) => {
+        if (closed) return;
+        closed = true;
+        live -= 1;
+        handlers.onclose(ev);
+      };
+      if (live >= maxSockets) {
+        // Refuse rather than hit WeChat's own limit, which fails without a close event.
+        setTimeout(() => handlers.onclose({ code: 1006, reason: 'too_many_sockets' }), 0);
+        return { send() {}, close() {} };
+      }
+      live += 1;
+      const task = wx.connectSocket({
+        url, header: headers, protocols,
+        // A task that could not even start gets no onClose from WeChat.
+        fail: (err) => {
+          handlers.onerror(err);
+          finish({ code: 1006, reason: (err && err.errMsg) || 'connectSocket failed' });
+        },
+      });
+      const offered = protocols || [];
+      const closeTask = (code, reason) => {
+        try {
+          task.close({ code, reason, fail: () => {} });
+        } catch (err) {
+          // Closing an already closed task is not an error worth reporting.
+        }
+      };
       task.onOpen((res) => {
+        opened = true;
+        if (closeWanted) {
+          // Closed while still connecting: WeChat ignored that close, so the
+          // task would stay open and count toward the limit. Close it now.
+          closeTask(closeWanted.code, closeWanted.reason);
+          return;
+        }
         const chosen = headerValue(res && res.header, 'Sec-WebSocket-Protocol');
         // When the runtime hides the handshake headers, follow the server's
         // documented rule: proto when offered, else JSON.
-        handlers.onopen(chosen || (offered.includes('csbot.v1.proto') ? 'csbot.v1.proto' : offered[0] || ''));
+        handlers.onopen(chosen || (offered.indexOf('csbot.v1.proto') >= 0 ? 'csbot.v1.proto' : offered[0] || ''));
       });
-      task.onMessage((res) => handlers.onmessage(res.data));
-      task.onError((err) => handlers.onerror(err));
-      task.onClose((res) => handlers.onclose({ code: res && res.code, reason: res && res.reason }));
+      task.onMessage((res) => {
+        if (!closeWanted) handlers.onmessage(res.data);
+      });
+      task.onError((err) => {
+        if (!closeWanted) handlers.onerror(err);
+      });
+      task.onClose((res) => finish({ code: res && res.code, reason: res && res.reason }));
       return {
         send(data) {
           task.send({ data, fail: (err) => handlers.onerror(err) });
         },
         close(code, reason) {
-          try {
-            task.close({ code, reason });
-          } catch (err) {
-            // Closing an already closed task is not an error worth reporting.
-          }
+          if (closeWanted || closed) return;
+          closeWanted = { code: code || 1000, reason: reason || '' };
+          if (opened) closeTask(closeWanted.code, closeWanted.reason);
         },
       };
     },
