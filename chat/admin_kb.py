@@ -4,7 +4,9 @@ import json
 
 from django.contrib import admin
 
-from .models import Article
+from .bot.calibration import NEVER, Calibration
+from .bot.store import latest_calibration
+from .models import Article, KnowledgeCalibration
 
 
 class TagFilter(admin.SimpleListFilter):
@@ -33,6 +35,10 @@ class ArticleAdmin(admin.ModelAdmin):
     fields = ("slug", "title", "questions", "answer", "tags", "language", "enabled", "updated_at")
     actions = ["enable", "disable"]
 
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "calibration": calibration_summary()}
+        return super().changelist_view(request, extra_context=extra_context)
+
     def get_search_results(self, request, queryset, search_term):
         results, duplicates = super().get_search_results(request, queryset, search_term)
         term = search_term.strip()
@@ -55,3 +61,61 @@ class ArticleAdmin(admin.ModelAdmin):
             if article.enabled != enabled:
                 article.enabled = enabled
                 article.save(update_fields=["enabled", "updated_at"])
+
+
+def calibration_summary() -> dict | None:
+    """The floors the bot answers with: this process's current ones, else the last computed anywhere."""
+    from .bot.service import knowledge
+
+    current = knowledge.index
+    when = None
+    if current is not None:
+        calibration = current.calibration
+    else:
+        row = latest_calibration()
+        if row is None:
+            return None
+        calibration, when = Calibration.from_dict(row.data), row.created_at
+    answers = calibration.answer_score < NEVER
+    return {
+        "answers": answers,
+        "answer_score": f"{calibration.answer_score:.3f}" if answers else "-",
+        "answer_margin": f"{calibration.answer_margin:.3f}" if answers else "-",
+        "suggest_score": f"{calibration.suggest_score:.3f}",
+        "covered": calibration.covered,
+        "positives": calibration.positives,
+        "negatives": calibration.negatives,
+        "coverage_pct": round(100 * calibration.coverage, 1),
+        "encoder": calibration.encoder or "words only",
+        "when": when,
+    }
+
+
+@admin.register(KnowledgeCalibration)
+class KnowledgeCalibrationAdmin(admin.ModelAdmin):
+    """Read-only: each version of the knowledge base and the floors computed for it."""
+
+    list_display = ("created_at", "fingerprint", "encoder", "answer_floor", "lead_floor", "held_out_covered")
+    readonly_fields = ("fingerprint", "encoder", "data", "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="answer score floor")
+    def answer_floor(self, obj):
+        return _floor(obj.data.get("answer_score"))
+
+    @admin.display(description="lead floor")
+    def lead_floor(self, obj):
+        return _floor(obj.data.get("answer_margin"))
+
+    @admin.display(description="held-out questions answered")
+    def held_out_covered(self, obj):
+        return f"{obj.data.get('covered', 0)} / {obj.data.get('positives', 0)}"
+
+
+def _floor(value) -> str:
+    return "-" if value is None or value >= NEVER else f"{value:.3f}"

@@ -24,7 +24,7 @@ from .encoder import EncoderError, EndpointEncoder, LocalEncoder
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CachingEncoder", "encoder", "QueryBatcher", "batcher", "reset"]
+__all__ = ["CachingEncoder", "encoder", "QueryBatcher", "batcher", "reset", "install"]
 
 _lock = threading.Lock()
 _encoder = None
@@ -158,3 +158,10 @@ def reset() -> None:
     global _encoder, _loaded
     with _lock:
         _encoder, _loaded = None, False
+
+
+def install(model) -> None:
+    """Use this encoder from now on (a test puts back the one it replaced, with its warm cache)."""
+    global _encoder, _loaded
+    with _lock:
+        _encoder, _loaded = model, True

@@ -25,7 +25,7 @@ async def say(socket, client_msg_id, text):
     await socket.send({"type": "message", "client_msg_id": client_msg_id, "text": text})
 
 
-async def collect(socket, until, timeout=8.0):
+async def collect(socket, until, timeout=20.0):
     """Read frames until `until(frame)` holds; return every frame read, the last one included."""
     frames = []
     loop = asyncio.get_running_loop()

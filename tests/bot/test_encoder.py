@@ -81,9 +81,10 @@ def endpoint_bot(bot, endpoint, settings):
     settings.CSBOT_EMBEDDINGS_BASE_URL = endpoint.base_url
     settings.CSBOT_EMBEDDINGS_MODEL = "fake-embed"
     settings.CSBOT_EMBEDDINGS_TIMEOUT_S = 2.0
+    bundled = embedding.encoder()
     embedding.reset()
     yield endpoint
-    embedding.reset()
+    embedding.install(bundled)  # the bundled encoder comes back with its cache: later tests need not re-embed
 
 
 @pytest.mark.django_db(transaction=True)
