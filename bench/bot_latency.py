@@ -19,19 +19,38 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chat.bot.knowledge import demo_articles  # noqa: E402
-from chat.bot.retrieval import Index  # noqa: E402
 from tests.support.client import ChatClient  # noqa: E402
 from tests.support.servers import Daphne, Database  # noqa: E402
 
-ANSWER_CONFIDENCE = 0.55
-
 
 def direct_questions():
-    """Return evaluation questions the demo knowledge base answers without the LLM."""
-    index = Index.build(demo_articles())
+    """Return evaluation questions the demo knowledge base answers without the LLM (through the decision path)."""
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csbot.settings")
+    django.setup()
+    from chat.bot import embedding
+    from chat.bot.dialogue import respond
+    from chat.bot.knowledge import demo_articles
+    from chat.bot.service import Knowledge
+    from chat.bot.vectors import calibrated, prepare
+
+    encoder = embedding.encoder()
+    prepared = prepare(demo_articles(), {}, encoder)
+    knowledge = Knowledge(prepared.index, calibrated(prepared, encoder, None)[0])
     items = json.loads((ROOT / "tests/bot/eval_set.json").read_text(encoding="utf-8"))["items"]
-    return [q for q in (i["question"] for i in items) if index.confidence(index.search(q)).normalized >= ANSWER_CONFIDENCE]
+
+    async def embed(text):
+        return encoder.queries([text])[0]
+
+    async def answered(question):
+        reply = await respond(text=question, knowledge=knowledge, embed=embed, previous=None, misses=0,
+                              llm_configured=False)
+        return reply.decision.kind == "answer"
+
+    return [q for q in (i["question"] for i in items) if asyncio.run(answered(q))]
 
 
 def pct(values, p):

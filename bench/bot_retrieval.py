@@ -1,4 +1,10 @@
-"""Measure bot retrieval latency and accuracy: .venv/bin/python bench/bot_retrieval.py"""
+"""Measure the bot's decision (encoder included) on the demo base and on 1,000 articles, and the model's memory.
+
+    .venv/bin/python bench/bot_retrieval.py [ARTICLES]
+
+Each question carries a fresh order number, so no cache of exact texts serves it:
+the time covers embedding the question, ranking (meaning and words) and the decision.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +18,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chat.bot.decision import Thresholds  # noqa: E402
+import asyncio  # noqa: E402
+
+import django  # noqa: E402
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csbot.settings")
+django.setup()
+
+from chat.bot.encoder import LocalEncoder  # noqa: E402
+from chat.bot.embedding import CachingEncoder  # noqa: E402
 from chat.bot.knowledge import demo_articles  # noqa: E402
-from chat.bot.retrieval import Article, Index  # noqa: E402
+from chat.bot.dialogue import respond  # noqa: E402
+from chat.bot.retrieval import Article  # noqa: E402
+from chat.bot.service import Knowledge  # noqa: E402
+from chat.bot.vectors import calibrated, prepare  # noqa: E402
 
 EVAL_PATH = ROOT / "tests" / "bot" / "eval_set.json"
 
@@ -48,76 +65,75 @@ def synthetic_articles(n: int, *, seed: int = 7) -> list[Article]:
     return out
 
 
-def latency(index: Index, queries: list[str], *, rounds: int) -> str:
-    """Describe wall-clock and CPU search latency (search + confidence) in milliseconds."""
-    wall, cpu = [], []
-    for _ in range(rounds):
-        for q in queries:
+def rss_mib() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def pct(values, q):
+    ordered = sorted(values)
+    return ordered[min(int(len(ordered) * q), len(ordered) - 1)]
+
+
+def decisions(knowledge: Knowledge, encoder, questions: list[str]) -> tuple[list[float], list[float], dict]:
+    """Time one decision per question, the way a turn makes it: wall and CPU milliseconds, and the outcomes."""
+    async def embed(text):
+        return encoder.queries([text])[0]
+
+    async def run():
+        wall, cpu, kinds = [], [], {}
+        for n, question in enumerate(questions):
+            text = f"{question} 订单号{880000 + n}" if n % 2 else f"{question} order #{770000 + n}"
             c0, t0 = time.thread_time(), time.perf_counter()
-            index.confidence(index.search(q, k=3))
+            reply = await respond(text=text, knowledge=knowledge, embed=embed, previous=None, misses=0,
+                                  llm_configured=False)
             wall.append((time.perf_counter() - t0) * 1000)
             cpu.append((time.thread_time() - c0) * 1000)
-    # CPU time leaves out preemption by other processes on a shared machine.
-    wall.sort()
-    cpu.sort()
-    pick = lambda xs, q: xs[min(int(len(xs) * q), len(xs) - 1)]  # noqa: E731
-    return (
-        f"p50 {pick(wall, 0.5):.3f} ms, p99 {pick(wall, 0.99):.3f} ms, max {wall[-1]:.3f} ms "
-        f"(CPU p50 {pick(cpu, 0.5):.3f} ms, p99 {pick(cpu, 0.99):.3f} ms; {len(wall)} searches)"
-    )
+            kinds[reply.decision.kind] = kinds.get(reply.decision.kind, 0) + 1
+        return wall, cpu, kinds
+
+    return asyncio.run(run())
 
 
-def accuracy(index: Index, items: list[dict], thresholds: Thresholds) -> dict:
-    """Count top-1 hits and confident answers on the evaluation set."""
-    stats = dict(answerable=0, top1=0, confident=0, confident_wrong=0, out_of_scope=0, oos_confident=0)
-    for item in items:
-        hits = index.search(item["question"], k=3)
-        conf = index.confidence(hits).normalized
-        top = hits[0].article_id if hits else None
-        confident = conf >= thresholds.answer
-        if item["expected"] is None:
-            stats["out_of_scope"] += 1
-            stats["oos_confident"] += confident
-            continue
-        stats["answerable"] += 1
-        stats["top1"] += top == item["expected"]
-        stats["confident"] += confident
-        stats["confident_wrong"] += confident and top != item["expected"]
-    return stats
+def build(articles: list[Article], encoder) -> tuple[Knowledge, float, float]:
+    t0 = time.perf_counter()
+    prepared = prepare(articles, {}, encoder)
+    embed_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    calibration, _ = calibrated(prepared, encoder, None)
+    return Knowledge(prepared.index, calibration), embed_s, time.perf_counter() - t0
 
 
 def main() -> None:
-    """Print latency at demo size and 10,000 articles, then eval-set accuracy."""
-    demo = demo_articles()
+    size = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     items = json.loads(EVAL_PATH.read_text(encoding="utf-8"))["items"]
-    queries = [item["question"] for item in items]
-    Index.build(demo).search("warm up 预热")  # load the segmenter outside the timings
-
-    t0 = time.perf_counter()
-    small = Index.build(demo)
-    build_ms = (time.perf_counter() - t0) * 1000
+    questions = [item["question"] for item in items]
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-    print(f"demo KB ({len(small)} articles): build {build_ms:.0f} ms; search {latency(small, queries, rounds=20)}")
 
-    big_articles = demo + synthetic_articles(10_000 - len(demo))
+    before = rss_mib()
     t0 = time.perf_counter()
-    big = Index.build(big_articles)
-    build_s = time.perf_counter() - t0
-    print(f"synthetic KB ({len(big)} articles): build {build_s:.1f} s")
-    print(f"  eval queries: {latency(big, queries, rounds=10)}")
-    # Queries built from the synthetic vocabulary hit the longest postings.
-    heavy = [q for a in big_articles[len(demo) : len(demo) + 400] for q in a.questions[:1]]
-    print(f"  in-vocabulary queries: {latency(big, heavy, rounds=3)}")
+    model = LocalEncoder(threads=1)
+    model.queries(["预热 warm up"])
+    loaded = rss_mib()
+    print(f"encoder {model.name}: loaded in {time.perf_counter() - t0:.2f} s, resident memory +{loaded - before:.0f} MiB "
+          f"(process {loaded:.0f} MiB)")
 
-    thresholds = Thresholds()
-    for label, index in (("demo", small), ("demo+synthetic", big)):
-        s = accuracy(index, items, thresholds)
-        print(
-            f"eval on {label}: top-1 {s['top1']}/{s['answerable']} ({100 * s['top1'] / s['answerable']:.1f}%), "
-            f"confident answers {s['confident']} (wrong {s['confident_wrong']}), "
-            f"out-of-scope confident {s['oos_confident']}/{s['out_of_scope']} "
-            f"[answer threshold {thresholds.answer}]"
-        )
+    for label, articles in (("demo", demo_articles()),
+                            (f"{size} articles", demo_articles() + synthetic_articles(size - len(demo_articles())))):
+        encoder = CachingEncoder(model)
+        mem0 = rss_mib()
+        knowledge, embed_s, calib_s = build(articles, encoder)
+        c = knowledge.calibration
+        print(f"{label}: embedded in {embed_s:.1f} s, calibrated in {calib_s:.1f} s, index +{rss_mib() - mem0:.0f} MiB; "
+              f"floors: score {c.answer_score:.3f}, lead {c.answer_margin:.3f} ({c.covered}/{c.positives} held out)")
+        decisions(knowledge, encoder, questions[:20])  # warm up
+        wall, cpu, kinds = decisions(knowledge, encoder, questions * 2)
+        print(f"  decision, encoder included: p50 {pct(wall, 0.5):.1f} ms, p99 {pct(wall, 0.99):.1f} ms, "
+              f"max {max(wall):.1f} ms (CPU p50 {pct(cpu, 0.5):.1f} ms, p99 {pct(cpu, 0.99):.1f} ms; "
+              f"{len(wall)} questions; outcomes {kinds})")
 
 
 if __name__ == "__main__":

@@ -40,6 +40,8 @@ class Plan:
     console_user: str = ""
     console_password: str = dataclasses.field(default="", repr=False)
     console_watch: object = None  # a ConsoleWatch when consoles run
+    # Knowledge-base questions: users ask these (each with its own order number) and wait for the bot.
+    bot_questions: tuple = ()
 
     def __post_init__(self):
         self.url = ws_base(self.url)
@@ -49,7 +51,11 @@ class Plan:
         # An upper bound on the schedule, so every loop is bounded in count as well as time.
         self.max_messages = int(self.rate * self.duration_s) + 1
 
-    def text(self, n):
+    def text(self, n, user_index=0):
+        if self.bot_questions:
+            # A fresh order number in every question: no cache of exact texts can answer it.
+            question = self.bot_questions[(user_index * 7 + n) % len(self.bot_questions)]
+            return f"{question} 订单号{user_index:05d}{n:04d}" if not question.isascii() else f"{question} order #{user_index:05d}{n:04d}"
         return TEXTS[n % len(TEXTS)]
 
     def on_send(self, user, client_msg_id, scheduled):

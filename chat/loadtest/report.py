@@ -31,6 +31,11 @@ def render(result):
         lines.append(f"to agents       {_latency(agents['latency_ms'])}; messages sent once the consoles followed "
                      f"{agents['users_followed']} users' conversations, "
                      f"undelivered {agents['undelivered']}, shown twice {agents['duplicates']}")
+    bot = result.get("bot")
+    if bot is not None:
+        lines.append(f"bot answers     {_latency(bot['latency_ms'])}; answered {bot['answered']}, "
+                     f"unanswered {bot['unanswered']}, superseded by a newer question {bot['superseded']}, "
+                     f"users handed to a person {bot['users_handed_off']}")
     steady = result.get("steady_state")
     if steady is None:
         lines.append("steady state    not reached (not every user connected)")
@@ -39,6 +44,8 @@ def render(result):
         lines.append(f"  ack latency   {_latency(steady['ack_latency_ms'])}")
         if delivery is not None:
             lines.append(f"  delivery      {_latency(steady['delivery_latency_ms'])}")
+        if bot is not None and bot.get("steady_latency_ms"):
+            lines.append(f"  bot answers   {_latency(bot['steady_latency_ms'])}")
         if steady.get("load_generator_loop_lag_ms"):
             lag = _latency(steady["load_generator_loop_lag_ms"])
             lines.append(f"  generator lag {lag}  (its own event loop, in every figure above)")

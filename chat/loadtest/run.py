@@ -122,6 +122,12 @@ def report(plan, rec, users, elapsed, watch):
             "latency_ms": summary_ms(rec.delivery_latency),
         },
         "agent_delivery": None if not plan.consoles else agent_delivery(plan.console_watch, users),
+        "bot": None if not plan.bot_questions else {
+            "answered": rec.bot_answered, "superseded": rec.bot_superseded,
+            "unanswered": sum(len(u.questions) for u in users), "users_handed_off": rec.bot_handed_off,
+            "latency_ms": summary_ms(rec.bot_latency),
+            "steady_latency_ms": summary_ms(after(rec.bot_latency, rec.bot_at, steady)) if steady else None,
+        },
         "errors": dict(rec.errors),
         "server": watch.report(elapsed, len(firsts)) if watch else None,
         "acked_ids": sorted(i for u in users for i in u.acked_ids),

@@ -52,6 +52,12 @@ class Recorder:
         self.loop_lag_at = []
         self.first_connects = []  # when each user's first connection synced
         self.errors = collections.Counter()
+        # The bot scenario: each acked question timed from its scheduled send to the bot's reply.
+        self.bot_latency = []
+        self.bot_at = []
+        self.bot_answered = 0
+        self.bot_superseded = 0  # a newer question of the same user came first: only the newest is answered
+        self.bot_handed_off = 0  # users whose conversation went to a person (the bot is silent from then on)
 
     def error(self, kind):
         self.errors[kind] += 1

@@ -36,6 +36,9 @@ class SimUser:
         self.sessions = 0
         self.paging = False
         self.ready = asyncio.Event()  # set once the first connection has synced
+        self._bot_seen = set()
+        self.questions = {}  # seq of an acked question -> its scheduled send, until the bot replies
+        self.handed_off = False
 
     # --- the run -----------------------------------------------------------
 
@@ -170,7 +173,7 @@ class SimUser:
             self.pending[client_msg_id] = scheduled
             self.rec.sent += 1
             self.plan.on_send(self, client_msg_id, scheduled)
-            await self._send({"type": "message", "client_msg_id": client_msg_id, "text": self.plan.text(n)})
+            await self._send({"type": "message", "client_msg_id": client_msg_id, "text": self.plan.text(n, self.index)})
 
     async def _resend_pending(self):
         """Send again what got no ack; the server stores each client_msg_id once."""
@@ -197,12 +200,17 @@ class SimUser:
                 self.rec.acked += 1
                 self.acked_ids.add(frame["client_msg_id"])
                 self.plan.on_ack(self, frame["client_msg_id"])
+                if self.plan.bot_questions and not self.handed_off:
+                    self.questions[frame["seq"]] = scheduled
             self._saw(frame["conversation_id"], frame["seq"])
         elif kind == "message":
             key = (frame["conversation_id"], frame["seq"])
             if key in self.seen and not self.paging:
                 self.rec.client_duplicates += 1
             self.seen.add(key)
+            if frame.get("sender") == "bot" and key not in self._bot_seen:
+                self._bot_seen.add(key)
+                self._bot_replied(frame["seq"], now)
             posted = self.replies.get(frame.get("client_msg_id"))
             if posted is not None and frame["client_msg_id"] not in self.replies_seen:
                 self.replies_seen.add(frame["client_msg_id"])
@@ -212,10 +220,29 @@ class SimUser:
             self._saw(frame["conversation_id"], frame["seq"])
         elif kind == "status" and frame.get("status") != "closed" and frame["conversation_id"] != self.conversation_id:
             self._follow(frame["conversation_id"])
+        if kind == "status" and frame.get("status") in ("queued", "agent") and self.plan.bot_questions:
+            if not self.handed_off:
+                self.handed_off = True
+                self.rec.bot_handed_off += 1
+            self.questions.clear()  # a person owns the chat: the bot stays silent, by design
         elif kind == "error":
             self.rec.error(f"error_{frame.get('code')}")
         elif kind == "kick":
             self.rec.error("kicked")
+
+    def _bot_replied(self, seq, now):
+        """Time the newest question the reply follows; older waiting ones were superseded by it."""
+        before = [q for q in self.questions if q < seq]
+        if not before:
+            return
+        newest = max(before)
+        self.rec.bot_latency.append(now - self.questions.pop(newest))
+        self.rec.bot_at.append(now)
+        self.rec.bot_answered += 1
+        for older in before:
+            if older != newest:
+                self.questions.pop(older)
+                self.rec.bot_superseded += 1
 
     def _follow(self, conversation_id):
         self.conversation_id = conversation_id

@@ -145,3 +145,35 @@ def test_consoles_on_another_instance_time_every_customer_message(pg_database, r
     # A console that cannot sign in is an error in the report, not a silent zero.
     assert refused["errors"] == {"console_sign_in_RuntimeError": 1}
     assert refused["agent_delivery"]["delivered"] == 0 and "to agents" in refused_stdout
+
+
+def test_bot_questions_carry_fresh_order_numbers_in_the_customers_language():
+    plan = Plan(url="ws://127.0.0.1:1", users=2, rate=1, duration_s=5, bot_questions=("运费多少", "how do I get a refund"))
+    assert plan.text(0, 0) == "运费多少 订单号000000000"
+    texts = {plan.text(n, u) for n in range(4) for u in range(2)}
+    assert len(texts) == 8  # no two messages alike: no cache of exact texts answers them
+    assert any(t.startswith("how do I get a refund order #") for t in texts)
+
+
+def test_bot_scenario_times_every_answer_and_counts_none_unanswered(tmp_path):
+    database = Database("sqlite")
+    subprocess.run([sys.executable, "manage.py", "load_demo_kb"], cwd=ROOT, env=database.env, check=True,
+                   capture_output=True)
+    daphne = Daphne(database, CSBOT_BOT_ENABLED=1, CSBOT_RATE_LIMIT_PER_S=100, CSBOT_RATE_LIMIT_BURST=100)
+    try:
+        report_path = tmp_path / "report.json"
+        command = [sys.executable, "manage.py", "loadtest", "--url", daphne.ws, "--users", "3", "--rate", "0.5",
+                   "--duration", "6", "--bot", "--timeout", "30", "--json", str(report_path)]
+        done = subprocess.run(command, cwd=ROOT, env=database.env, capture_output=True, text=True, timeout=180)
+        assert done.returncode == 0, done.stderr
+        assert "bot answers" in done.stdout, done.stdout
+        bot = json.loads(report_path.read_text())["bot"]
+        asked = json.loads(report_path.read_text())["messages"]["acked"]
+        turns = database.query("SELECT state, outcome FROM chat_botturn")
+        bots = database.query("SELECT sender, seq, text FROM chat_message ORDER BY id")
+        assert bot["answered"] >= 1 and bot["unanswered"] == 0, (turns, bots)
+        assert bot["answered"] + bot["superseded"] <= asked
+        assert bot["latency_ms"]["count"] == bot["answered"]
+    finally:
+        daphne.kill()
+        database.drop()

@@ -53,6 +53,10 @@ class Command(BaseCommand):
         parser.add_argument("--server-pid", type=int, action="append", default=[], help="a daphne pid to watch (repeat)")
         parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for a connect or an ack")
         parser.add_argument("--json", default="", help="also write the report as JSON to this path")
+        parser.add_argument("--bot", action="store_true",
+                            help="users ask knowledge-base questions (each with an order number) and wait for the bot")
+        parser.add_argument("--bot-kb", default="",
+                            help="knowledge-base file whose stored questions are asked (default: the demo base)")
 
     def handle(self, **options):
         logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would bury the progress line
@@ -93,7 +97,24 @@ class Command(BaseCommand):
             agent_url=options["agent_url"], timeout_s=options["timeout"], consoles=options["consoles"],
             console_url=options["console_url"] or options["url"], console_user=options["console_user"],
             console_password=os.environ.get("CSBOT_LOADTEST_CONSOLE_PASSWORD", ""),
+            bot_questions=self.bot_questions(options) if options["bot"] else (),
         )
+
+    def bot_questions(self, options):
+        """The stored questions of a knowledge-base file: what customers of that base ask."""
+        from chat.bot.formats import KBFormatError, format_for, parse
+        from chat.bot.knowledge import DEMO_KB_PATH
+
+        path = options["bot_kb"] or str(DEMO_KB_PATH)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                entries = parse(handle.read(), format_for(path, None))
+        except (OSError, KBFormatError) as exc:
+            raise CommandError(f"--bot-kb {path}: {exc}") from exc
+        questions = tuple(q for e in entries if e.enabled for q in e.questions)
+        if not questions:
+            raise CommandError(f"--bot-kb {path}: no stored questions to ask")
+        return questions
 
     def check_db(self, plan, acked_ids):
         from chat.loadtest.checks import check_database
