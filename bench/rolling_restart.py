@@ -49,6 +49,18 @@ def check_database(database, run_id, acked_ids):
             "conversations": len(conversations)}
 
 
+def ws_statuses(proxy):
+    """Count nginx's answers to WebSocket handshakes by status (101, 502, ...) from its access log."""
+    counts = {}
+    log = proxy.prefix / "access.log"
+    for line in log.read_text(errors="replace").splitlines() if log.exists() else ():
+        parts = line.split('"')
+        if len(parts) > 2 and " /ws/" in parts[1]:
+            status = parts[2].split()[0]
+            counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
 def roll(ports, pid_dir):
     env = {**os.environ, "CSBOT_RESTART_CMD": f"kill -TERM $(cat {pid_dir}/web-{{port}}.pid)", "CSBOT_SETTLE_S": "2"}
     subprocess.run([str(ROOT / "scripts" / "rolling_restart.sh"), *map(str, ports)], env=env, check=True)
@@ -94,6 +106,7 @@ async def main(args):
               f"{result['connect']['close_to_synced_again_ms']}")
         print(f"database        {db}")
         print(f"client dupes    {result['messages']['client_duplicates']}  errors {result['errors']}")
+        print(f"nginx /ws/      answers by status {ws_statuses(proxy)}")
     finally:
         if proxy:
             proxy.stop()
