@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-fast test-js browser proto bench-core clean miniprogram-sdk
+.PHONY: run test test-fast test-js browser nginx prod-like proto bench-core clean miniprogram-sdk
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -31,7 +31,7 @@ run: $(STAMP)
 # with each test's event loop, and a pool would keep their connections open
 # past the test database's teardown. The daphne processes of the end-to-end
 # tests run with the pool, as in production.
-test: $(STAMP) browser
+test: $(STAMP) browser nginx
 	$(PY) -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== database tests on PostgreSQL"; \
@@ -53,6 +53,18 @@ browser:
 			(apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)); \
 		else echo "chromium is not installed: browser tests will be skipped (they fail under CI)"; fi; }
 
+# Debian's nginx for the proxy tests; its service is never started (tests run their own).
+nginx:
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			(apt-get install -y -q nginx >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q nginx >/dev/null)); \
+		else echo "nginx is not installed: proxy tests will be skipped (they fail under CI)"; fi; }
+
+# PostgreSQL and Redis (DATABASE_URL / REDIS_URL, local ones by default), two
+# instances on 8001 and 8002, nginx with TLS on https://localhost:8443.
+prod-like: $(STAMP) nginx
+	$(PY) scripts/prod_like.py
+
 # The example mini-program in docs/miniprogram/ loads the SDK from utils/.
 miniprogram-sdk:
 	mkdir -p docs/miniprogram/utils
@@ -62,4 +74,4 @@ proto: $(STAMP)
 	PYTHON=$(PY) scripts/gen_proto.sh
 
 clean:
-	rm -rf $(VENV) db.sqlite3* .test-db.sqlite3* staticfiles artifacts
+	rm -rf $(VENV) db.sqlite3* .test-db.sqlite3* staticfiles artifacts var

@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 QUEUE_GROUP = "agents.queue"
 # Every process's bot runner listens here for turns to claim.
 BOT_TURNS_GROUP = "bot.turns"
+# Nobody listens here: readiness publishes to it to prove the layer answers.
+PROBE_GROUP = "health.probe"
 EVENT_TYPE = "chat.event"
 
 _collector = threading.local()
@@ -146,6 +148,11 @@ async def _drain(outbox):
     while outbox["items"]:
         items, outbox["items"] = outbox["items"], []
         await publish_many(items)
+
+
+async def probe():
+    """Publish to a group nobody joins; raise when the channel layer cannot take it (readiness)."""
+    await get_channel_layer().group_send(PROBE_GROUP, event("probe"))
 
 
 async def join(layer, group, channel_name):

@@ -75,6 +75,7 @@ def _going_away():
     from twisted.internet import reactor
     from twisted.internet.task import deferLater
 
+    _stop_listening(reactor)
     sent = 0
     for protocol in list(_open_sockets):
         try:
@@ -84,3 +85,17 @@ def _going_away():
             pass
     # Shutdown waits on this, so the close frames leave before the process does.
     return deferLater(reactor, 0.3, lambda: None) if sent else None
+
+
+def _stop_listening(reactor):
+    """Close the listening ports first, so a client told 1001 cannot reconnect to this process.
+
+    Twisted closes them only after the "before shutdown" triggers; until then
+    a proxy would still hand the reconnect back to the instance that is going
+    away, and that client would see a second close.
+    """
+    from twisted.internet import tcp
+
+    for reader in list(reactor.getReaders()):
+        if isinstance(reader, tcp.Port):
+            reader.stopListening()

@@ -53,8 +53,13 @@ async def agent_replier(plan, rec, http, end_at):
             rec.error(f"reply_{response.status_code if response is not None else error}")
 
 
-async def run(plan, *, credentials=(), server_pids=(), progress=None):
-    """Run the plan; return the report as a dict. `progress` gets a status line every second."""
+async def run(plan, *, credentials=(), server_pids=(), progress=None, windows=None):
+    """Run the plan; return the report as a dict. `progress` gets a status line every second.
+
+    `windows` maps a name to a (start, end) pair of `time.monotonic()` values,
+    filled in while the run goes (a rolling restart's span, say); the report
+    gives the ack latency of the messages scheduled inside each.
+    """
     rec = Recorder()
     watch = ProcessWatch(server_pids) if server_pids else None
     own_cpu0 = cpu_seconds(os.getpid())
@@ -87,6 +92,7 @@ async def run(plan, *, credentials=(), server_pids=(), progress=None):
         await asyncio.gather(*tasks, *background, return_exceptions=True)
     elapsed = time.monotonic() - t0
     result = report(plan, rec, users, elapsed, watch)
+    result["windows"] = {name: window_report(rec, start, end) for name, (start, end) in (windows or {}).items()}
     result["load_generator_cpu_percent"] = round(100 * (cpu_seconds(os.getpid()) - own_cpu0) / elapsed, 1)
     return result
 
@@ -105,6 +111,7 @@ def report(plan, rec, users, elapsed, watch):
         "connect": {
             "users_connected": len(firsts), "connect_rate_per_s": round((len(firsts) - 1) / span, 1) if span else None,
             "reconnects": rec.reconnects, "time_to_synced_ms": summary_ms(rec.connect_times),
+            "close_to_synced_again_ms": summary_ms(rec.resync),
         },
         "messages": {
             "sent": rec.sent, "acked": rec.acked, "unacked": sum(len(u.pending) for u in users), "resent": rec.resent,
@@ -132,6 +139,13 @@ def report(plan, rec, users, elapsed, watch):
         "server": watch.report(elapsed, len(firsts)) if watch else None,
         "acked_ids": sorted(i for u in users for i in u.acked_ids),
     }
+
+
+def window_report(rec, start, end):
+    """Ack latency of the messages scheduled between start and end."""
+    inside = [lat for lat, at in zip(rec.ack_latency, rec.ack_at) if start <= at <= end]
+    return {"from_s": round(start - rec.started, 1), "to_s": round(end - rec.started, 1),
+            "ack_latency_ms": summary_ms(inside)}
 
 
 def agent_delivery(watch, users):

@@ -51,6 +51,7 @@ class Recorder:
         self.loop_lag = []  # how late the generator's own event loop woke, sampled every 10 ms
         self.loop_lag_at = []
         self.first_connects = []  # when each user's first connection synced
+        self.resync = []  # a socket closing -> the same user synced again on a new one (restarts, kills)
         self.errors = collections.Counter()
         # The bot scenario: each acked question timed from its scheduled send to the bot's reply.
         self.bot_latency = []

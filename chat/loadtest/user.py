@@ -35,6 +35,7 @@ class SimUser:
         self.heartbeat_s = 10
         self.sessions = 0
         self.paging = False
+        self.closed_at = None  # when the last socket closed, to time the way back to synced
         self.ready = asyncio.Event()  # set once the first connection has synced
         self._bot_seen = set()
         self.questions = {}  # seq of an acked question -> its scheduled send, until the bot replies
@@ -88,6 +89,8 @@ class SimUser:
         self.ready.set()
         if self.sessions == 0:
             self.rec.first_connects.append(time.monotonic())
+        elif self.closed_at is not None:
+            self.rec.resync.append(time.monotonic() - self.closed_at)
         self.rec.connect_times.append(time.monotonic() - started)
         self.rec.connects += 1
         self.sessions += 1
@@ -98,6 +101,7 @@ class SimUser:
             return await self._live(end_at)
         finally:
             self.rec.connected -= 1
+            self.closed_at = time.monotonic()
             ws, self.ws = self.ws, None  # sends wait for the next connection
             await ws.close()
 

@@ -3,7 +3,7 @@
 import threading
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from .access import address_allowed, parse_networks, token_matches
@@ -34,3 +34,12 @@ def metrics(request):
         return HttpResponse("forbidden\n", status=403, content_type="text/plain")
     ensure_collectors()
     return HttpResponse(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
+
+
+async def readyz(request):
+    """Answer 200 once this process may take traffic, 503 with the part that is not ready before."""
+    from .readiness import readiness
+
+    parts = await readiness.checks()
+    ready = all(state == "ok" for state in parts.values())
+    return JsonResponse({"ready": ready, **parts}, status=200 if ready else 503)

@@ -7,10 +7,10 @@ import httpx
 import websockets
 
 
-def login(http_base, openid, device_id, platform="web"):
+def login(http_base, openid, device_id, platform="web", verify=True):
     response = httpx.post(
         f"{http_base}/api/auth/dev-login", json={"openid": openid, "device_id": device_id, "platform": platform},
-        timeout=10,
+        timeout=10, verify=verify,
     )
     response.raise_for_status()
     return response.json()["token"]
@@ -32,11 +32,13 @@ class ChatClient:
 
     async def connect(self, server, *, resume=True, timeout=10):
         """Connect to a server and sync; with resume, continue from the last seq seen."""
+        # A TLS front (tests/support/proxy.py) carries the context that trusts its test CA.
+        tls = getattr(server, "ssl_context", None)
         if self.token is None:
-            self.token = await asyncio.to_thread(login, server.http, self.openid, self.device_id)
+            self.token = await asyncio.to_thread(login, server.http, self.openid, self.device_id, "web", tls or True)
         self.ws = await websockets.connect(
             f"{server.ws}/ws/chat/", additional_headers={"Authorization": f"Bearer {self.token}"},
-            subprotocols=["csbot.v1.json"], open_timeout=timeout,
+            subprotocols=["csbot.v1.json"], open_timeout=timeout, **({"ssl": tls} if tls else {}),
         )
         hello = {"type": "hello", "device_id": self.device_id, "platform": "web"}
         if resume and self.conversation_id is not None:
