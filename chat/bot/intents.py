@@ -66,20 +66,26 @@ _ABOUT_SERVICE = re.compile(
 )
 _SECURITY = re.compile(
     r"盗号|被盗|被黑|被骗|诈骗|骗子|盗刷|被刷|冒用|冒充|没有?授权|未授权|不是我(?:本人)?(?:下的单|付的|操作|登录|登陆|扣的|开通)|"
-    r"陌生(?:的)?(?:订单|登录|登陆|设备)|异地登录|异常登录|"
+    r"陌生(?:的)?(?:订单|登录|登陆|设备)|异地登录|异常登录|密码被(?:改|修改|盗)|账号被(?:人)?(?:登|用|改|封)|"
+    r"有人(?:用|登|盗用|冒用)(?:了)?我的(?:账号|账户|卡|手机号)|莫名(?:其妙)?(?:被)?扣(?:了)?(?:钱|款|费)|乱扣(?:钱|款|费)|"
+    r"钱被(?:转走|盗|偷)|"
     r"\b(?:hack|hacked|hacker|stolen (?:account|card|credit card|identity|password)|(?:account|card) (?:was |got |has been )?"
     r"(?:stolen|hacked|compromised)|fraud|fraudulent|scam|scammed|phishing|identity theft|"
     r"unauthori[sz]ed|didn'?t (?:make|authori[sz]e|order|place|buy|sign up)|"
-    r"someone (?:else )?(?:logged|placed|used|ordered|bought|charged|accessed|changed))\b"
+    r"someone (?:else )?(?:logged|placed|used|ordered|bought|charged|accessed|changed)|"
+    r"(?:password|email|phone number) (?:was |got |has been )?changed without|suspicious (?:login|sign-in|activity|charge)|"
+    r"(?:charge|charges|payment|order) i (?:don'?t|do not|didn'?t|did not) recogni[sz]e|money (?:was |got )?taken from)\b"
 )
 _COMPLAINT = re.compile(
     r"投诉|举报|曝光|消协|12315|差评|维权|态度(?:太|很|真|极)?差|垃圾服务|什么破|太坑|坑人|"
+    r"起诉|告你们|找律师|工商局|市场监管|退一赔三|假一赔|欺诈消费者|"
     r"\b(?:complain|complaint|complaints|file a complaint|report you|terrible service|worst service|"
-    r"unacceptable|ripped off|rip off|rip-off|disgusting)\b"
+    r"unacceptable|ripped off|rip off|rip-off|disgusting|sue you|legal action|my lawyer|consumer protection|"
+    r"trading standards|this is a joke|fed up)\b"
 )
 _MANAGER = re.compile(
-    r"经理|主管|领导|负责人|上级|老板出来|叫你们老板|"
-    r"\b(?:manager|supervisor|someone in charge|person in charge|your boss|escalate)\b"
+    r"经理|主管|领导|负责人|上级|老板出来|叫你们老板|(?:叫|找|让|要|请)(?:你们|你家)?的?店长|能做主的|说了算的|"
+    r"\b(?:manager|supervisor|someone in charge|person in charge|your boss|escalate|someone senior|higher up)\b"
 )
 
 

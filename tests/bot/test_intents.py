@@ -45,6 +45,12 @@ def test_follow_up_detection(text, expected):
     ("我的账号被盗了", "security"), ("有人盗刷我的卡", "security"), ("someone hacked my account", "security"),
     ("我要投诉你们", "complaint"), ("I want to file a complaint", "complaint"),
     ("叫你们经理来", "manager"), ("I want to speak to your manager", "manager"),
+    ("我的密码被改了", "security"), ("有人用我的账号下单", "security"), ("莫名其妙被扣了钱", "security"),
+    ("there's a charge I don't recognize", "security"), ("my password was changed without my permission", "security"),
+    ("再不处理我就起诉你们", "complaint"), ("I'll take legal action", "complaint"),
+    ("让你们店长来", "manager"), ("let me talk to someone senior", "manager"),
+    # Ordinary questions that share words with those.
+    ("为什么扣了运费", None), ("怎么修改密码", None), ("how do I change my password", None), ("店长推荐的是哪款", None),
     # Questions about the service, not requests for it.
     ("人工客服几点上班", None), ("人工客服的工作时间是什么时候", None), ("what are your agents' working hours", None),
     ("退款多久到账", None), ("how do I get a refund", None),
