@@ -74,7 +74,7 @@ _SECURITY = re.compile(
     r"unauthori[sz]ed|didn'?t (?:make|authori[sz]e|order|place|buy|sign up)|"
     r"someone (?:else )?(?:logged|placed|used|ordered|bought|charged|accessed|changed)|"
     r"(?:password|email|phone number) (?:was |got |has been )?changed without|suspicious (?:login|sign-in|activity|charge)|"
-    r"(?:charge|charges|payment|order) i (?:don'?t|do not|didn'?t|did not) recogni[sz]e|money (?:was |got )?taken from)\b"
+    r"(?:charge|charges|payment|order) i (?:don'?t|do not|didn'?t|did not) recogni[sz]e)\b"
 )
 _COMPLAINT = re.compile(
     r"投诉|举报|曝光|消协|12315|差评|维权|态度(?:太|很|真|极)?差|垃圾服务|什么破|太坑|坑人|"
