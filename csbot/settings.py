@@ -2,7 +2,9 @@
 
 With no environment at all the project runs embedded: SQLite in the project
 folder, the in-memory channel layer, DEBUG on, dev login on. Production sets
-DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS.
+DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS, and the transport
+security settings below. The development key and dev login follow DEBUG,
+never the absence of a database.
 """
 
 import os
@@ -58,7 +60,38 @@ if not SECRET_KEY:
     SECRET_KEY = "csbot-development-only-key-never-use-in-production"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+# Full origins (scheme://host[:port]) the site is served under, e.g. https://chat.example.com: a POST
+# through a TLS proxy carries an https Origin that the admin's CSRF check and the agent socket compare.
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# --- transport security, all from the environment (README, "Production") ----
+# Addresses or networks of the proxies in front; only their X-Forwarded-For and
+# X-Forwarded-Proto are believed (csbot/forwarded.py). Run daphne without
+# --proxy-headers: it would believe them from anyone.
+CSBOT_TRUSTED_PROXIES = env_list("CSBOT_TRUSTED_PROXIES", [])
+
+
+def proxy_ssl_header(value):
+    """"X-Forwarded-Proto" (or "X-Forwarded-Proto=https") as Django's (META key, value) pair, or None."""
+    if not value:
+        return None
+    name, _, expected = value.partition("=")
+    return ("HTTP_" + name.strip().upper().replace("-", "_"), expected.strip() or "https")
+
+
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(os.environ.get("SECURE_PROXY_SSL_HEADER", ""))
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Prometheus scrapes each instance directly, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+# The chat page's and the console's Content-Security-Policy; empty means csbot.csp.DEFAULT_POLICY.
+CSBOT_CSP = os.environ.get("CSBOT_CSP", "")
 
 INSTALLED_APPS = [
     "daphne",
@@ -188,7 +221,9 @@ LOGGING = logging_config(
 
 # --- csbot's own settings -------------------------------------------------
 
-CSBOT_DEV_LOGIN = env_bool("CSBOT_DEV_LOGIN", EMBEDDED)
+# Sign-in by bare openid: on by default only with DEBUG. Load tests may switch it on
+# explicitly on a non-DEBUG server; `check --deploy` then warns (csbot/checks.py).
+CSBOT_DEV_LOGIN = env_bool("CSBOT_DEV_LOGIN", DEBUG)
 CSBOT_WX_APPID = os.environ.get("CSBOT_WX_APPID", "")
 CSBOT_WX_SECRET = os.environ.get("CSBOT_WX_SECRET", "")
 CSBOT_WX_API_BASE = os.environ.get("CSBOT_WX_API_BASE", "https://api.weixin.qq.com")

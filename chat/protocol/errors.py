@@ -40,6 +40,7 @@ class ErrorCode(StrEnum):
     INVALID_CODE = "invalid_code"
     UPSTREAM_UNAVAILABLE = "upstream_unavailable"
     INVALID_REQUEST = "invalid_request"
+    TOO_LARGE = "too_large"
 
 
 class ProtocolError(Exception):

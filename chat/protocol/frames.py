@@ -75,7 +75,7 @@ def validate_message(frame):
         raise fatal(ErrorCode.INVALID_FIELD, "client_msg_id must be a string")
     if not isinstance(text, str):
         raise fatal(ErrorCode.INVALID_FIELD, "text must be a string")
-    if not CLIENT_MSG_ID_RE.match(client_msg_id):
+    if not CLIENT_MSG_ID_RE.fullmatch(client_msg_id):
         raise soft(ErrorCode.INVALID_CLIENT_MSG_ID, "client_msg_id must be 1-64 letters, digits or ._:-")
     if not text.strip():
         raise soft(ErrorCode.TEXT_EMPTY, "text is empty", client_msg_id=client_msg_id)
