@@ -10,7 +10,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from chat import db, metrics, realtime
 from chat.dispatching import LeanDispatch
 
-from . import commands, console, presence, runner
+from . import access, commands, console, presence, runner
 from .permissions import is_agent
 from .tracking import SeqTracker, Viewers
 
@@ -38,6 +38,8 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
             return await self.refuse(UNAUTHORIZED, "unauthorized", "log in again")
         if not await db.read(is_agent, self.user):
             return await self.refuse(FORBIDDEN, "forbidden", "staff with the console permission only")
+        session = self.scope.get("session")
+        self.session_key = getattr(session, "session_key", None)
         self.seqs, self.viewers, self.viewing, self.mine = SeqTracker(), Viewers(), None, set()
         self.last_lists, self.refresh_task, self.last_typing = None, None, 0.0
         self.profile = await db.read(presence.touch, user=self.user)
@@ -47,6 +49,22 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
     async def refuse(self, code, error, message):
         await self.send_json({"type": "error", "code": error, "message": message})
         await self.close(code=code)
+
+    async def still_allowed(self):
+        """Reload the user through the session; close the console and return False when they may no longer work."""
+        if getattr(self, "refused", False):
+            return False
+        user, problem = await db.read(access.recheck, self.user.pk, self.session_key)
+        if problem is None:
+            self.user = user  # fresh permissions for the command about to run
+            return True
+        self.refused = True
+        log.info("console closed: access withdrawn", extra={"event": "console_refused", "user": self.user.pk, "error": problem})
+        if problem == access.UNAUTHORIZED:
+            await self.refuse(UNAUTHORIZED, problem, "signed out; log in again")
+        else:
+            await self.refuse(FORBIDDEN, problem, "no longer allowed to use the console")
+        return False
 
     async def disconnect(self, code):
         """Leave every group; the agent turns offline once no console has touched them for a minute."""
@@ -72,6 +90,8 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
             handler = getattr(self, f"on_{kind}", None) if isinstance(kind, str) else None
             if handler is None:
                 raise ValueError(f"unknown frame type {kind!r}")
+            if kind != "ping" and not await self.still_allowed():
+                return
             await handler(frame)
         except commands.Refused as exc:
             await self.send_json({"type": "error", "code": exc.code, "message": str(exc), "ref": frame.get("ref")})
@@ -134,11 +154,14 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
                 await self.unfollow(conversation_id)
 
     async def on_typing(self, frame):
-        """Tell the customer the agent is typing, at most once per 2 s."""
+        """Tell the customer the assigned agent (or a manager) is typing, at most once per 2 s."""
         now = time.monotonic()
         if self.viewing == _id(frame["conversation_id"]) and now - self.last_typing >= 2:
             self.last_typing = now
-            await realtime.publish_many([(realtime.customer_group(self.viewing_customer), realtime.event(
+            customer_id = await db.read(commands.may_type, user=self.user, conversation_id=self.viewing)
+            if customer_id is None:
+                raise commands.Refused("forbidden", "only the assigned agent or a manager can type to the customer")
+            await realtime.publish_many([(realtime.customer_group(customer_id), realtime.event(
                 "typing", conversation_id=self.viewing, frame={"type": "typing", "sender": "agent"}))])
 
     async def on_command(self, frame):

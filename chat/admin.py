@@ -32,7 +32,7 @@ class CustomerAdmin(ReadOnlyAdmin):
     list_display = ("id", "nickname", "masked_openid", "blocked", "created_at")
     search_fields = ("nickname",)
     list_filter = ("blocked",)
-    fields = ("nickname", "masked_openid", "unionid", "blocked", "created_at")
+    fields = ("nickname", "masked_openid", "masked_unionid", "blocked", "created_at")
     readonly_fields = fields
     inlines = [DeviceInline]
 

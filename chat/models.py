@@ -12,6 +12,13 @@ class SenderKind(models.TextChoices):
     SYSTEM = "system", "System"
 
 
+def mask_identifier(value):
+    """Return an identifier with its middle hidden: enough to tell two apart, not to use one."""
+    if len(value) <= 8:
+        return value[:2] + "…"
+    return f"{value[:4]}…{value[-4:]}"
+
+
 class Customer(models.Model):
     openid = models.CharField(max_length=128, unique=True)
     unionid = models.CharField(max_length=128, blank=True, default="")
@@ -30,10 +37,12 @@ class Customer(models.Model):
     @property
     def masked_openid(self):
         """Return the openid with its middle hidden, for staff screens."""
-        value = self.openid
-        if len(value) <= 8:
-            return value[:2] + "…"
-        return f"{value[:4]}…{value[-4:]}"
+        return mask_identifier(self.openid)
+
+    @property
+    def masked_unionid(self):
+        """Return the unionid with its middle hidden, for staff screens: it names the person across apps."""
+        return mask_identifier(self.unionid) if self.unionid else ""
 
 
 class Device(models.Model):
