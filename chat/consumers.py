@@ -185,6 +185,8 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
             return
         if event["kind"] == "connected":
             return await self.on_connected_elsewhere(event)
+        if event["kind"] == "blocked":
+            return await self.on_blocked()
         await self.delivery.on_event(event)
 
     async def on_connected_elsewhere(self, event):
@@ -199,6 +201,11 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
             metrics.kicks.inc()
             await self.send_frame({"type": "kick", "reason": "signed_in_elsewhere"})
             await self.close_with(CloseCode.REPLACED)
+
+    async def on_blocked(self):
+        """The customer was blocked from the admin: their tokens are revoked, so this socket closes."""
+        await self.send_frame({"type": "kick", "reason": "blocked"})
+        await self.close_with(CloseCode.FORBIDDEN)
 
     # --- called by the process-wide watcher ------------------------------
 

@@ -26,10 +26,13 @@ class Customer(models.Model):
     # WeChat's session key signs user data; it never leaves the server.
     session_key = models.CharField(max_length=128, blank=True, default="", editable=False)
     blocked = models.BooleanField(default=False)
+    # Part of every token; raising it revokes every token issued before (chat.accounts).
+    token_generation = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("block_customer", "Can block customers and revoke their tokens")]
 
     def __str__(self):
         return self.nickname or f"customer {self.pk}"

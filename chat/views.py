@@ -105,7 +105,9 @@ async def authenticated_customer(request):
     claims = read_token(header[7:].strip())
     if claims is None:
         return None
-    if recently_allowed(claims.customer_id) or await db.read(check_allowed, claims.customer_id):
+    if recently_allowed(claims.customer_id, claims.generation) or await db.read(
+        check_allowed, claims.customer_id, claims.generation
+    ):
         return claims.customer_id
     return None
 
