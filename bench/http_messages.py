@@ -43,7 +43,8 @@ async def main():
     parser.add_argument("--requests", type=int, default=1200)
     args = parser.parse_args()
     database = database_from(args)
-    server = Daphne(database, redis_url=args.redis or None, LOG_LEVEL="WARNING", CSBOT_BOT_ENABLED=0)
+    server = Daphne(database, redis_url=args.redis or None, LOG_LEVEL="WARNING", CSBOT_BOT_ENABLED=0,
+                    CSBOT_IP_RATE_LIMIT_PER_S=0)  # every simulated customer posts from loopback
     url = f"{server.http}/api/chat/messages"
     try:
         tokens = await login_many(server, args.clients, "http")

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from . import db, liveness, metrics, realtime
+from . import db, limits, liveness, metrics, realtime
 from .accounts import read_token
 from .bot import runner as bot_runner
 from .delivery import Delivery
@@ -69,6 +69,9 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
             return await self.fail(ProtocolError(ErrorCode.UNAUTHORIZED, "log in again", close_code=CloseCode.UNAUTHORIZED))
         if self.session.blocked:
             return await self.fail(ProtocolError(ErrorCode.FORBIDDEN, "account blocked", close_code=CloseCode.FORBIDDEN))
+        if not await limits.customer_may_send(self.session.customer_id):  # reconnecting does not refill it
+            metrics.rate_limit_closes.inc()
+            return await self.fail(ProtocolError(ErrorCode.RATE_LIMITED, "too many connects", close_code=CloseCode.RATE_LIMITED))
         self.delivery = Delivery(self)
         self.groups_joined = [realtime.customer_group(self.session.customer_id)]
         await self.channel_layer.group_add(self.groups_joined[0], self.channel_name)
@@ -148,7 +151,10 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
         await self.delivery.hello(fields)
 
     async def on_message(self, fields):
-        """Store the message once and acknowledge it."""
+        """Store the message once and acknowledge it; the customer's shared bucket bounds all their sockets."""
+        if not await limits.customer_may_send(self.session.customer_id):
+            metrics.rate_limit_closes.inc()
+            raise ProtocolError(ErrorCode.RATE_LIMITED, "too many messages", close_code=CloseCode.RATE_LIMITED)
         started = time.perf_counter()
         await self.delivery.record(fields["client_msg_id"], fields["text"])
         metrics.ack_latency.observe(time.perf_counter() - started)

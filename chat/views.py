@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from csbot.csp import content_security_policy
 
-from . import db, ingest, realtime, wechat
+from . import db, ingest, limits, metrics, realtime, wechat
 from .http_input import BadInput, json_object, query_int, query_seconds
 from .bot import runner as bot_runner
 from .accounts import PLATFORMS, check_allowed, read_token, recently_allowed, sign_in
@@ -119,6 +119,9 @@ async def post_message(request):
     customer_id = await authenticated_customer(request)
     if customer_id is None:
         return error(ErrorCode.UNAUTHORIZED, 401)
+    limited = await rate_limited(request, customer_id)
+    if limited is not None:
+        return limited
     try:
         body = json_object(request)
     except BadInput as exc:
@@ -129,6 +132,19 @@ async def post_message(request):
         return error(exc.code, 400, exc.message)
     result = await ingest.store_customer_message(customer_id=customer_id, **fields)
     return JsonResponse(ack_frame(result.message))
+
+
+async def rate_limited(request, customer_id):
+    """A 429 when the customer's bucket (shared with their sockets) or their address's bucket is empty, else None."""
+    checks = (("customer", limits.customer_may_send, customer_id),
+              ("address", limits.address_may_send, request.META.get("REMOTE_ADDR")))
+    for bucket, may_send, who in checks:
+        if not await may_send(who):
+            metrics.rate_limited_http.labels(bucket=bucket).inc()
+            response = error(ErrorCode.RATE_LIMITED, 429, "too many messages; try again shortly")
+            response["Retry-After"] = "1"
+            return response
+    return None
 
 
 def poll_snapshot(customer_id, after_seq):

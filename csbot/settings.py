@@ -170,6 +170,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Names in the shared Redis start with this: channel-layer groups and rate-limit buckets.
+CSBOT_CHANNEL_PREFIX = os.environ.get("CSBOT_CHANNEL_PREFIX", "csbot")
 if REDIS_URL:
     # The pub/sub layer relays several times the messages of the classic
     # layer, has no per-channel capacity that drops silently, and subscribes
@@ -188,12 +190,15 @@ if REDIS_URL:
                         "health_check_interval": 15,
                     }
                 ],
-                "prefix": os.environ.get("CSBOT_CHANNEL_PREFIX", "csbot"),
+                "prefix": CSBOT_CHANNEL_PREFIX,
             },
         }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Django's backend, with failed sign-ins counted per username and address (csbot/auth.py).
+AUTHENTICATION_BACKENDS = ["csbot.auth.ThrottledModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -241,6 +246,15 @@ CSBOT_COMPRESS_MIN_BYTES = env_int("CSBOT_COMPRESS_MIN_BYTES", 1024)
 # Token bucket per socket: sustained frames per second and the burst allowed.
 CSBOT_RATE_LIMIT_PER_S = env_float("CSBOT_RATE_LIMIT_PER_S", 10.0)
 CSBOT_RATE_LIMIT_BURST = env_int("CSBOT_RATE_LIMIT_BURST", 40)
+# The same rate and burst also bound each customer across all their sockets, reconnects and HTTP
+# calls, on every instance (chat/limits.py, in Redis): each connect and each message draws on it.
+# HTTP messages also draw on a bucket per client address (0 turns it off; carriers put many users
+# behind one address, so it is generous).
+CSBOT_IP_RATE_LIMIT_PER_S = env_float("CSBOT_IP_RATE_LIMIT_PER_S", 20.0)
+CSBOT_IP_RATE_LIMIT_BURST = env_int("CSBOT_IP_RATE_LIMIT_BURST", 200)
+# Admin sign-in: this many failures for one username from one address lock it for the window.
+CSBOT_LOGIN_MAX_FAILURES = env_int("CSBOT_LOGIN_MAX_FAILURES", 5)
+CSBOT_LOGIN_WINDOW_S = env_int("CSBOT_LOGIN_WINDOW_S", 900)
 # Resume replays at most this many messages; further behind gets a fresh page.
 CSBOT_REPLAY_WINDOW = env_int("CSBOT_REPLAY_WINDOW", 1000)
 CSBOT_PAGE_SIZE = env_int("CSBOT_PAGE_SIZE", 50)
