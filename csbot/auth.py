@@ -38,3 +38,20 @@ class ThrottledModelBackend(ModelBackend):
         from django.contrib.auth import get_user_model
 
         return get_user_model().USERNAME_FIELD
+
+
+def throttled_login_form():
+    """The admin's sign-in form, telling a locked-out user why instead of "wrong password"."""
+    from django.contrib.admin.forms import AdminAuthenticationForm
+    from django.core.exceptions import ValidationError
+
+    class ThrottledAdminLoginForm(AdminAuthenticationForm):
+        def clean(self):
+            username = self.cleaned_data.get("username")
+            if username and limits.login_locked(username, client_address(self.request)):
+                raise ValidationError(
+                    "Too many failed sign-ins for this account from your address. Try again later.", code="throttled"
+                )
+            return super().clean()
+
+    return ThrottledAdminLoginForm

@@ -92,6 +92,8 @@ def admin_login_is_throttled(settings):
         assert not sign_in("203.0.113.1", "guess")
     # Locked for this username at this address, even with the right password; not elsewhere.
     assert not sign_in("203.0.113.1", "right-password-1")
+    page = PageClient(REMOTE_ADDR="203.0.113.1").post("/admin/login/", {"username": "Alice", "password": "x"})
+    assert "Too many failed sign-ins" in page.content.decode()
     assert sign_in("203.0.113.2", "right-password-1")
 
 
