@@ -163,3 +163,61 @@ async def test_a_foreign_origin_under_allowed_hosts_star_is_refused_in_the_hands
     console = Console(cookie, origin="http://127.0.0.1:8000")
     assert (await console.open())[0] is True
     await console.close()
+
+
+# --- hostile frames on the console socket --------------------------------------
+
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st  # noqa: E402
+
+
+@pytest.mark.parametrize("raw", [
+    "[" * 20000 + "]" * 20000,
+    '{"type": "viewer", "conversation_id": 1, "state": "join", "channel": "x", "name": "spoof"}',
+    '{"type": "open", "conversation_id": 1e400}',
+    '{"type": "open", "conversation_id": "99999999999999999999999"}',
+    '{"type": "command", "command": "read", "conversation_id": "1", "seq": 2147483648}',
+    '{"type": "command", "command": "reply", "conversation_id": "1", "text": "nul \\u0000"}',
+    '{"type": "command", "command": "reply", "conversation_id": "1", "text": "lone \\ud800"}',
+    '{"type": "command", "command": ["reply"], "conversation_id": "1"}',
+    '{"type": "hello", "conversations": {"1": 1e400}}',
+    '"just a string"',
+])
+async def test_a_malformed_console_frame_gets_4400_never_a_crash(alice, raw):
+    conversation = await assigned_to(alice)
+    console = await signed_in(alice)
+    await console.comm.send_to(text_data=raw.replace('"1"', f'"{conversation.pk}"'))
+    assert (await console.expect("error"))["code"] == "bad_frame"
+    assert await console.recv() == {"type": "__closed__", "code": 4400}
+    assert [m.text for m in await db(list)(conversation.messages.all())] == ["help"]
+
+
+CONSOLE_FRAMES = st.fixed_dictionaries(
+    {"type": st.sampled_from(["open", "leave", "typing", "command", "status", "hello"])},
+    optional={
+        "command": st.sampled_from(["take_over", "reply", "note", "read", "transfer", "close"]) | st.text(max_size=5),
+        "conversation_id": st.integers() | st.text(max_size=25) | st.floats() | st.none(),
+        "text": st.text(max_size=30) | st.integers(), "seq": st.integers() | st.floats() | st.text(max_size=5),
+        "agent_id": st.integers() | st.text(max_size=5), "status": st.text(max_size=8),
+        "conversations": st.dictionaries(st.text(max_size=5), st.integers() | st.floats(), max_size=3) | st.integers(),
+    },
+)
+
+
+@hsettings(max_examples=40, deadline=None, derandomize=True, database=None,
+           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(frame=CONSOLE_FRAMES)
+async def test_fuzzed_console_frames_never_crash_the_console(alice, frame):
+    import json
+
+    console = await signed_in(alice)
+    await console.comm.send_to(text_data=json.dumps(frame))
+    await console.send({"type": "ping", "ts": 1})
+    while True:
+        answer = await console.recv(timeout=5)
+        assert answer.get("code") != "server_error", (frame, answer)
+        if answer["type"] == "__closed__":
+            assert answer["code"] == 4400, (frame, answer)
+            return
+        if answer["type"] == "pong":
+            await console.close()
+            return
