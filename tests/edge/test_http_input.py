@@ -57,6 +57,13 @@ def test_json_nested_20000_deep_is_a_400_on_every_json_endpoint(api, wechat, pat
     assert wechat.requests == []
 
 
+def test_a_body_over_the_upload_limit_is_a_413(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    raw = json.dumps({"client_msg_id": "big", "text": "x" * 2000})
+    answered_with(post(Client(), "/api/auth/wx-login", raw), 413, "too_large")
+    answered_with(post(api, "/api/chat/messages", raw), 413, "too_large")
+
+
 def test_unauthenticated_wx_login_refuses_deep_json_without_a_token():
     answered_with(post(Client(), "/api/auth/wx-login", DEEP), 400, "invalid_request")
 
