@@ -41,6 +41,7 @@ class ErrorCode(StrEnum):
     UPSTREAM_UNAVAILABLE = "upstream_unavailable"
     INVALID_REQUEST = "invalid_request"
     TOO_LARGE = "too_large"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
 
 
 class ProtocolError(Exception):

@@ -178,3 +178,24 @@ def test_static_paths_that_climb_out_are_404_not_500():
     assert all(status in (400, 404) for status in statuses.values()), statuses
     assert not any(b"DJANGO" in data or b"Traceback" in data for _, data in results.values())
     assert "Traceback" not in output
+
+
+@pytest.mark.parametrize("method, path, host, status, code", [
+    ("GET", "/api/chat/messages", b"localhost", 405, "method_not_allowed"),
+    ("POST", "/api/chat/poll", b"localhost", 405, "method_not_allowed"),
+    ("GET", "/api/no-such-thing", b"localhost", 404, "not_found"),
+    ("POST", "/api/auth/dev-login", b"localhost", 404, "not_found"),  # dev login off
+    ("GET", "/api/chat/poll", b"evil.example", 400, "invalid_request"),  # Host outside ALLOWED_HOSTS
+])
+async def test_the_api_stack_answers_every_refusal_in_json(settings, method, path, host, status, code):
+    from channels.testing import HttpCommunicator
+    from django.core.asgi import get_asgi_application
+
+    from csbot import api_http
+
+    settings.CSBOT_DEV_LOGIN = False
+    app = api_http.route(api_http.ApiHandler(), get_asgi_application())
+    communicator = HttpCommunicator(app, method, path, body=b"{}", headers=[(b"host", host)])
+    response = await communicator.get_response(timeout=10)
+    assert response["status"] == status
+    assert json.loads(response["body"]) == {"error": code}
