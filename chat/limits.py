@@ -47,7 +47,7 @@ LOCAL_MAX = 100_000
 
 _local = {}
 _local_lock = threading.Lock()
-_async_clients = weakref.WeakKeyDictionary()
+_batchers = weakref.WeakKeyDictionary()
 _sync_client = None
 
 
@@ -78,14 +78,63 @@ def reset_local():
         _local.clear()
 
 
-def _async_script():
-    import redis.asyncio as aioredis
+class _Batcher:
+    """Send the draws made during one turn of the event loop to Redis in one pipeline.
 
+    A script call per message cost about 0.25 ms of this process's time in
+    the Redis client; many draws in one pipeline share the round trip and
+    most of that cost, the way the channel layer's publishes do.
+    """
+
+    def __init__(self):
+        import redis.asyncio as aioredis
+
+        self.client = aioredis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+        self.script = self.client.register_script(TAKE)
+        self.pending = []
+        self.flushing = None
+
+    async def take(self, key, args):
+        future = asyncio.get_running_loop().create_future()
+        self.pending.append((key, args, future))
+        if self.flushing is None or self.flushing.done():
+            self.flushing = asyncio.get_running_loop().create_task(self._flush())
+        return await future
+
+    async def _flush(self):
+        while self.pending:
+            batch, self.pending = self.pending, []
+            try:
+                results = await self._run(batch)
+            except Exception as exc:
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, _, future), result in zip(batch, results):
+                if not future.done():
+                    future.set_result(result)
+
+    async def _run(self, batch):
+        from redis.exceptions import NoScriptError
+
+        for attempt in (1, 2):
+            async with self.client.pipeline(transaction=False) as pipe:
+                for key, args, _ in batch:
+                    pipe.evalsha(self.script.sha, 1, key, *args)
+                try:
+                    return await pipe.execute()
+                except NoScriptError:
+                    if attempt == 2:
+                        raise
+                    await self.client.script_load(TAKE)  # Redis restarted or was flushed
+
+
+def _batcher():
     loop = asyncio.get_running_loop()
-    found = _async_clients.get(loop)
+    found = _batchers.get(loop)
     if found is None:
-        client = aioredis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
-        found = _async_clients[loop] = client.register_script(TAKE)
+        found = _batchers[loop] = _Batcher()
     return found
 
 
@@ -109,7 +158,7 @@ async def take(kind, who, *, rate, burst, cost=1):
     if not shared():
         return _take_local(key, rate, burst, cost)
     try:
-        return bool(await _async_script()(keys=[key], args=[rate, burst, cost]))
+        return bool(await _batcher().take(key, [rate, burst, cost]))
     except Exception as exc:
         _redis_failed(exc)
         return True

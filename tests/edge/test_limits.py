@@ -133,3 +133,24 @@ def test_the_customer_bucket_is_shared_by_instances():
         b.kill()
         database.drop()
     assert statuses == [200, 200, 200, 200, 429, 429]
+
+
+@pytest.mark.redis
+async def test_draws_share_a_pipeline_survive_a_script_flush_and_let_through_when_redis_is_gone(settings, private_redis):
+    import redis as redis_sync
+
+    from chat import metrics
+
+    settings.REDIS_URL = private_redis.url
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer"}}
+    settings.CSBOT_CHANNEL_PREFIX = f"t-{uuid.uuid4().hex[:8]}"
+    import asyncio
+
+    draws = await asyncio.gather(*(limits.take("c", 1, rate=0.001, burst=5) for _ in range(8)))
+    assert draws == [True] * 5 + [False] * 3
+    redis_sync.Redis.from_url(private_redis.url).script_flush()  # as after a Redis restart
+    assert await limits.take("c", 2, rate=0.001, burst=5) is True
+    private_redis.stop()
+    before = metrics.rate_limit_store_errors._value.get()
+    assert await limits.take("c", 1, rate=0.001, burst=5) is True  # chatting goes on without Redis
+    assert metrics.rate_limit_store_errors._value.get() == before + 1
