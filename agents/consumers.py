@@ -116,8 +116,9 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
         except commands.Refused as exc:
             await self.send_json({"type": "error", "code": exc.code, "message": str(exc), "ref": frame.get("ref")})
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError) as exc:
-            # RecursionError: JSON nested thousands deep; the message never echoes the input back.
-            message = str(exc)[:200] if isinstance(exc, ValueError) and not isinstance(exc, json.JSONDecodeError) else "malformed frame"
+            # Only this module's own ValueErrors say what was wrong; the others (JSON nested thousands
+            # deep, a number too big for int) would describe or echo the input.
+            message = str(exc)[:200] if type(exc) is ValueError else "malformed frame"
             await self.send_json({"type": "error", "code": "bad_frame", "message": message})
             await self.close(code=BAD_FRAME)
         except Exception:

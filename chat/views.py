@@ -31,8 +31,9 @@ def error(code, status, message=None):
     return JsonResponse(body, status=status)
 
 
-def bad_input(exc):
-    return error(exc.code, exc.status, exc.message)
+def bad_input(exc, *, explain=True):
+    """The answer to a refused request body or query; sign-in answers carry the code alone, as the contract shows."""
+    return error(exc.code, exc.status, exc.message if explain else None)
 
 
 def login_fields(body):
@@ -59,7 +60,7 @@ async def wx_login(request):
     try:
         body = json_object(request)
     except BadInput as exc:
-        return bad_input(exc)
+        return bad_input(exc, explain=False)
     fields = login_fields(body)
     code = body.get("code")
     if fields is None or not isinstance(code, str) or not 1 <= len(code) <= 256:
@@ -87,7 +88,7 @@ def dev_login(request):
     try:
         body = json_object(request)
     except BadInput as exc:
-        return bad_input(exc)
+        return bad_input(exc, explain=False)
     fields = login_fields(body)
     openid = body.get("openid")
     if fields is None or not isinstance(openid, str) or not 1 <= len(openid) <= 128:
