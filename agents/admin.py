@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import path
 
 from chat.models import Message
+from csbot.auth import throttled_login_form
 
 from . import exports, views
 from .metrics import with_timings
@@ -139,6 +140,7 @@ def _install(site):
 
     site.get_urls, site.index = get_urls, index_with_dashboard
     site.index_template = "admin/dashboard_index.html"
+    site.login_form = throttled_login_form()
 
 
 _install(admin.site)

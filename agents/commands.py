@@ -1,11 +1,13 @@
 """What the console asks for, checked against the agent's rights and done through the domain actions."""
 
+from django.db import transaction
+
 from chat import conversations as actions
 from chat.conversations import ConversationStateError
 from chat.models import Conversation, SenderKind
 
 from . import console, presence
-from .permissions import may_manage, may_view
+from .permissions import may_manage, may_take_over, may_view
 
 
 class Refused(Exception):
@@ -49,9 +51,20 @@ def open_transcript(*, user, conversation_id):
 
 
 @_state
+@transaction.atomic
 def take_over(*, user, conversation_id):
-    conversation = _conversation(user, conversation_id)
+    """Take a conversation; a colleague's assigned one only as a manager (checked under the row lock)."""
+    _conversation(user, conversation_id)
+    conversation = Conversation.objects.select_for_update().select_related("customer").get(pk=conversation_id)
+    if not may_take_over(user, conversation):
+        raise Refused("forbidden", "only a manager can take over a colleague's conversation")
     actions.take_over(conversation=conversation, agent=user, agent_name=presence.profile_for(user).name)
+
+
+def may_type(*, user, conversation_id):
+    """Return the customer id to tell about typing when the user is the assignee or a manager, else None."""
+    conversation = Conversation.objects.filter(pk=conversation_id).only("assigned_agent_id", "customer_id").first()
+    return conversation.customer_id if conversation and may_manage(user, conversation) else None
 
 
 @_state

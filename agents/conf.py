@@ -7,6 +7,8 @@ DEFAULTS = {
     "CSBOT_ASSIGN_TIMEOUT_S": 120,
     # How often each process with agent consoles runs assignment anyway.
     "CSBOT_ASSIGN_INTERVAL_S": 5,
+    # How often each process checks that the people at its open consoles may still work there.
+    "CSBOT_AGENT_RECHECK_S": 3,
     # A console silent for this long makes its agent offline.
     "CSBOT_AGENT_PRESENCE_S": 60,
     # A customer with activity this recent counts as online on the dashboard.

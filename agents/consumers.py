@@ -9,8 +9,9 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from chat import db, metrics, realtime
 from chat.dispatching import LeanDispatch
+from chat.http_input import clean_text
 
-from . import commands, console, presence, runner
+from . import access, commands, console, presence, runner
 from .permissions import is_agent
 from .tracking import SeqTracker, Viewers
 
@@ -19,10 +20,29 @@ FORBIDDEN, UNAUTHORIZED, BAD_FRAME = 4403, 4401, 4400
 MAX_TEXT = 4000
 COMMANDS = {"take_over", "return_to_bot", "close", "transfer", "reply", "note", "read"}
 FREES_ROOM = {"return_to_bot", "close", "transfer"}
+# The frames a console may send; other handlers (on_viewer) serve channel-layer events only.
+CLIENT_FRAMES = frozenset({"hello", "ping", "status", "open", "leave", "typing", "command"})
+MAX_ID = 2**63 - 1  # ids are 64-bit columns
+MAX_SEQ = 2**31 - 1  # seq is a 32-bit column
 
 
-def _id(value):
-    return int(value)
+def _id(value, maximum=MAX_ID):
+    """An id or seq from a frame: an integer or a string of digits within its column's range, else ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError("ids must be integers or strings of digits")
+    if isinstance(value, str) and not (value.isascii() and value.isdigit() and len(value) <= 19):
+        raise ValueError("ids must be integers or strings of digits")
+    number = int(value)
+    if not 0 <= number <= maximum:
+        raise ValueError("id out of range")
+    return number
+
+
+def _text(value):
+    """Text an agent sends: a string that can be stored (no NUL, no unpaired surrogate), trimmed, at most MAX_TEXT."""
+    if not isinstance(value, str) or not clean_text(value):
+        raise ValueError("text must be a string without NUL or unpaired surrogates")
+    return value.strip()[:MAX_TEXT]
 
 
 class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
@@ -38,6 +58,8 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
             return await self.refuse(UNAUTHORIZED, "unauthorized", "log in again")
         if not await db.read(is_agent, self.user):
             return await self.refuse(FORBIDDEN, "forbidden", "staff with the console permission only")
+        session = self.scope.get("session")
+        self.session_key = getattr(session, "session_key", None)
         self.seqs, self.viewers, self.viewing, self.mine = SeqTracker(), Viewers(), None, set()
         self.last_lists, self.refresh_task, self.last_typing = None, None, 0.0
         self.profile = await db.read(presence.touch, user=self.user)
@@ -47,6 +69,22 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
     async def refuse(self, code, error, message):
         await self.send_json({"type": "error", "code": error, "message": message})
         await self.close(code=code)
+
+    async def still_allowed(self):
+        """Reload the user through the session; close the console and return False when they may no longer work."""
+        if getattr(self, "refused", False):
+            return False
+        user, problem = await db.read(access.recheck, self.user.pk, self.session_key)
+        if problem is None:
+            self.user = user  # fresh permissions for the command about to run
+            return True
+        self.refused = True
+        log.info("console closed: access withdrawn", extra={"event": "console_refused", "user": self.user.pk, "error": problem})
+        if problem == access.UNAUTHORIZED:
+            await self.refuse(UNAUTHORIZED, problem, "signed out; log in again")
+        else:
+            await self.refuse(FORBIDDEN, problem, "no longer allowed to use the console")
+        return False
 
     async def disconnect(self, code):
         """Leave every group; the agent turns offline once no console has touched them for a minute."""
@@ -69,15 +107,24 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
         try:
             frame = json.loads(text_data or "")
             kind = frame["type"]
-            handler = getattr(self, f"on_{kind}", None) if isinstance(kind, str) else None
-            if handler is None:
-                raise ValueError(f"unknown frame type {kind!r}")
+            if not isinstance(kind, str) or kind not in CLIENT_FRAMES:
+                raise ValueError("unknown frame type")
+            handler = getattr(self, f"on_{kind}")
+            if kind != "ping" and not await self.still_allowed():
+                return
             await handler(frame)
         except commands.Refused as exc:
             await self.send_json({"type": "error", "code": exc.code, "message": str(exc), "ref": frame.get("ref")})
-        except (ValueError, KeyError, TypeError) as exc:
-            await self.send_json({"type": "error", "code": "bad_frame", "message": str(exc)})
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError) as exc:
+            # Only this module's own ValueErrors say what was wrong; the others (JSON nested thousands
+            # deep, a number too big for int) would describe or echo the input.
+            message = str(exc)[:200] if type(exc) is ValueError else "malformed frame"
+            await self.send_json({"type": "error", "code": "bad_frame", "message": message})
             await self.close(code=BAD_FRAME)
+        except Exception:
+            # A fault of ours, not the console's: report it and keep the console open.
+            log.exception("console frame failed")
+            await self.send_json({"type": "error", "code": "server_error", "message": "server error"})
 
     # --- frames from the console -----------------------------------------
 
@@ -96,7 +143,9 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
 
     async def resume(self, known):
         """Send every message after the seq the console has, per conversation it may follow."""
-        known = {_id(k): int(v) for k, v in known.items()}
+        if not isinstance(known, dict) or len(known) > 1000:
+            raise ValueError("conversations must be an object of at most 1000 ids")
+        known = {_id(k): _id(v, MAX_SEQ) for k, v in known.items()}
         visible = await db.read(console.visible_ids, self.user, list(known))
         for conversation_id, last_seq in visible.items():
             await self.follow(conversation_id, known[conversation_id])
@@ -134,11 +183,14 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
                 await self.unfollow(conversation_id)
 
     async def on_typing(self, frame):
-        """Tell the customer the agent is typing, at most once per 2 s."""
+        """Tell the customer the assigned agent (or a manager) is typing, at most once per 2 s."""
         now = time.monotonic()
         if self.viewing == _id(frame["conversation_id"]) and now - self.last_typing >= 2:
             self.last_typing = now
-            await realtime.publish_many([(realtime.customer_group(self.viewing_customer), realtime.event(
+            customer_id = await db.read(commands.may_type, user=self.user, conversation_id=self.viewing)
+            if customer_id is None:
+                raise commands.Refused("forbidden", "only the assigned agent or a manager can type to the customer")
+            await realtime.publish_many([(realtime.customer_group(customer_id), realtime.event(
                 "typing", conversation_id=self.viewing, frame={"type": "typing", "sender": "agent"}))])
 
     async def on_command(self, frame):
@@ -148,13 +200,13 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
             raise ValueError(f"unknown command {name!r}")
         args = {"conversation_id": _id(frame["conversation_id"])}
         if name in ("reply", "note"):
-            args["text"] = str(frame["text"]).strip()[:MAX_TEXT]
+            args["text"] = _text(frame["text"])
             if not args["text"]:
                 raise commands.Refused("empty", "nothing to send")
         if name == "transfer":
             args["agent_id"] = _id(frame["agent_id"])
         if name == "read":
-            args["seq"] = int(frame["seq"])
+            args["seq"] = _id(frame["seq"], MAX_SEQ)
         await db.call(getattr(commands, name), user=self.user, **args)
         await self.send_json({"type": "done", "ref": frame.get("ref"), "command": name})
         if name in FREES_ROOM:

@@ -11,6 +11,12 @@ from chat.models import Message
 from .metrics import with_timings
 
 CHUNK = 2000
+# Excel shows UTF-8 (Chinese names and comments) only when the file starts with a byte order mark.
+BOM = "\ufeff"
+# A cell starting with one of these is run as a formula by spreadsheet programs
+# (=HYPERLINK(...) in a rating comment would become a live link); full-width
+# forms included, which some locales treat the same.
+FORMULA_STARTS = tuple("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
 COLUMNS = [
     "id", "customer", "status", "agent", "opened_at", "closed_at", "wait_s", "first_response_s", "duration_s",
     "rating", "rating_comment", "tags",
@@ -45,17 +51,24 @@ def _buffered(pieces, size=64 * 1024):
         yield "".join(buffer)
 
 
+def safe_cell(value):
+    """Return a text cell a spreadsheet shows as text: a leading formula character gets a quote before it."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_rows(queryset):
-    """Yield the CSV text of one row per conversation."""
+    """Yield the CSV text of one row per conversation, after a byte order mark; every text cell is formula-safe."""
     writer = csv.writer(_Echo())
-    yield writer.writerow(COLUMNS)
+    yield BOM + writer.writerow(COLUMNS)
     rows = with_timings(queryset.order_by("pk")).select_related("customer").prefetch_related("tags")
     for c in rows.iterator(chunk_size=CHUNK):
-        yield writer.writerow([
+        yield writer.writerow([safe_cell(cell) for cell in (
             c.pk, str(c.customer), c.status, c.agent_name, _iso(c.opened_at), _iso(c.closed_at), _secs(c.wait_time),
             _secs(c.first_response), _secs(c.duration), c.rating or "", c.rating_comment,
             " ".join(t.name for t in c.tags.all()),
-        ])
+        )])
 
 
 def _entry(message):

@@ -24,3 +24,10 @@ def may_view(user, conversation):
 def may_manage(user, conversation):
     """Return whether the user may close, return or transfer a conversation."""
     return conversation.assigned_agent_id == user.pk or user.has_perm(ALL_TRANSCRIPTS)
+
+
+def may_take_over(user, conversation):
+    """Return whether the user may take a conversation: anyone from the bot or the queue, a colleague's only a manager."""
+    if conversation.status != "agent" or conversation.assigned_agent_id in (None, user.pk):
+        return True
+    return user.has_perm(ALL_TRANSCRIPTS)

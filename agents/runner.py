@@ -47,14 +47,27 @@ def _touch(user_ids):
     AgentProfile.objects.filter(user_id__in=user_ids).update(last_seen=timezone.now())
 
 
-async def _run():
-    last_touch = 0.0
-    while _consoles:
+async def _recheck_consoles():
+    """Close the consoles of people who were deactivated, lost their role or were signed out since."""
+    for console in list(_consoles.values()):
         try:
-            await asyncio.wait_for(_wake.wait(), timeout=conf.get("CSBOT_ASSIGN_INTERVAL_S"))
+            await console.still_allowed()
+        except Exception:
+            log.exception("console access check failed")
+
+
+async def _run():
+    last_touch = last_recheck = 0.0
+    while _consoles:
+        recheck_s = conf.get("CSBOT_AGENT_RECHECK_S")
+        try:
+            await asyncio.wait_for(_wake.wait(), timeout=min(conf.get("CSBOT_ASSIGN_INTERVAL_S"), recheck_s))
         except asyncio.TimeoutError:
             pass
         _wake.clear()
+        if time.monotonic() - last_recheck >= recheck_s:
+            last_recheck = time.monotonic()
+            await _recheck_consoles()
         try:
             if time.monotonic() - last_touch >= TOUCH_EVERY_S:
                 last_touch = time.monotonic()

@@ -4,11 +4,14 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 
+from csbot.csp import content_security_policy
+
 from . import charts, reports
 from .console import canned_responses
 from .permissions import REPORTS, is_agent
 
 
+@content_security_policy
 def console(request):
     """Render the live console; the socket brings its content."""
     if not is_agent(request.user):

@@ -343,7 +343,7 @@ async def main():
     redis = args.redis if not args.sqlite and reachable(args.redis, 6379) else None
     database = Database("postgres", args.pg) if use_pg else Database("sqlite")
     # A prefix of its own, so other users of the same Redis never reach these sockets.
-    settings = {"CSBOT_RATE_LIMIT_BURST": 1000, "CSBOT_RATE_LIMIT_PER_S": 1000, "LOG_LEVEL": "WARNING",
+    settings = {"CSBOT_RATE_LIMIT_BURST": 1000, "CSBOT_RATE_LIMIT_PER_S": 1000, "CSBOT_IP_RATE_LIMIT_PER_S": 0, "LOG_LEVEL": "WARNING",
                 "CSBOT_DB_POOL_MAX": 30, "CSBOT_CHANNEL_PREFIX": f"pvs{os.getpid()}"}
     sender = args.sender or ("action" if redis else "http")
     if sender == "action" and not redis:

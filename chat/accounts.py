@@ -1,5 +1,6 @@
 """Customer sign-in and the signed tokens that sockets and HTTP calls carry."""
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -7,8 +8,10 @@ from django.conf import settings
 from django.core import signing
 from django.db import transaction
 
-from . import sql
+from . import realtime, sql
 from .models import Customer, Device
+
+log = logging.getLogger(__name__)
 
 TOKEN_SALT = "csbot.customer-token"
 # WeChat also runs mini-programs on PC ("windows"), Mac ("mac") and HarmonyOS
@@ -20,11 +23,16 @@ PLATFORMS = frozenset({"ios", "android", "devtools", "web", "windows", "mac", "o
 class TokenClaims:
     customer_id: int
     device_id: str
+    # The customer's token generation when it was issued; a token of an older one is revoked.
+    generation: int = 0
 
 
 def issue_token(*, customer, device_id):
-    """Return a signed, expiring token bound to the customer and the device."""
-    return signing.dumps({"c": customer.pk, "d": device_id}, salt=TOKEN_SALT, compress=True)
+    """Return a signed, expiring token bound to the customer, the device and the customer's token generation."""
+    claims = {"c": customer.pk, "d": device_id}
+    if customer.token_generation:
+        claims["g"] = customer.token_generation
+    return signing.dumps(claims, salt=TOKEN_SALT, compress=True)
 
 
 def read_token(token):
@@ -33,7 +41,7 @@ def read_token(token):
         return None
     try:
         data = signing.loads(token, salt=TOKEN_SALT, max_age=settings.CSBOT_TOKEN_TTL_S)
-        return TokenClaims(customer_id=int(data["c"]), device_id=str(data["d"]))
+        return TokenClaims(customer_id=int(data["c"]), device_id=str(data["d"]), generation=int(data.get("g", 0)))
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         return None
 
@@ -47,28 +55,66 @@ ALLOWED_CACHE_MAX = 100_000
 _allowed_until = {}
 
 
-def recently_allowed(customer_id):
-    """True when the customer was found unblocked within the last CSBOT_ALLOWED_CACHE_S seconds."""
-    return _allowed_until.get(customer_id, 0.0) > time.monotonic()
+def recently_allowed(customer_id, generation=0):
+    """True when the customer was found unblocked, with this token generation, within CSBOT_ALLOWED_CACHE_S seconds."""
+    return _allowed_until.get((customer_id, generation), 0.0) > time.monotonic()
+
+
+def customer_standing(customer_id):
+    """(blocked, token_generation) of a customer, or None when there is no such customer (one plain query)."""
+    found = sql.rows(f"SELECT blocked, token_generation FROM {sql.table(Customer)} WHERE id = %s", [customer_id])
+    return (bool(found[0][0]), int(found[0][1])) if found else None
 
 
 def blocked_flag(customer_id):
-    """The customer's blocked flag, or None when there is no such customer (one plain query)."""
-    found = sql.rows(f"SELECT blocked FROM {sql.table(Customer)} WHERE id = %s", [customer_id])
-    return bool(found[0][0]) if found else None
+    """The customer's blocked flag, or None when there is no such customer."""
+    standing = customer_standing(customer_id)
+    return standing[0] if standing else None
 
 
-def check_allowed(customer_id):
-    """True when the customer exists and is not blocked (a query); remember a yes for a while."""
-    blocked = blocked_flag(customer_id)
-    if blocked is None or blocked:
-        _allowed_until.pop(customer_id, None)
+def token_revoked(claims, generation):
+    """True when the token was issued before the customer's tokens were last revoked."""
+    return claims.generation != generation
+
+
+def check_allowed(customer_id, generation=0):
+    """True when the customer exists, is not blocked and the token generation is current (a query); remember a yes."""
+    key = (customer_id, generation)
+    standing = customer_standing(customer_id)
+    if standing is None or standing[0] or standing[1] != generation:
+        _allowed_until.pop(key, None)
         return False
     if len(_allowed_until) >= ALLOWED_CACHE_MAX:
         now = time.monotonic()
-        for key in [key for key, until in _allowed_until.items() if until <= now] or list(_allowed_until):
-            _allowed_until.pop(key, None)
-    _allowed_until[customer_id] = time.monotonic() + settings.CSBOT_ALLOWED_CACHE_S
+        for old in [old for old, until in _allowed_until.items() if until <= now] or list(_allowed_until):
+            _allowed_until.pop(old, None)
+    _allowed_until[key] = time.monotonic() + settings.CSBOT_ALLOWED_CACHE_S
+    return True
+
+
+@transaction.atomic
+def set_blocked(*, customer_id, blocked, by=None):
+    """Block (or unblock) a customer. Blocking revokes every token issued so far and closes open sockets.
+
+    The sockets, on whichever instance, are told over the channel layer once
+    the change commits; one that misses the wake-up is refused at its next
+    connect, and the HTTP API refuses the revoked tokens within
+    CSBOT_ALLOWED_CACHE_S. Returns whether anything changed.
+    """
+    customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
+    if customer is None or customer.blocked == blocked:
+        return False
+    customer.blocked = blocked
+    fields = ["blocked"]
+    if blocked:
+        customer.token_generation += 1
+        fields.append("token_generation")
+    customer.save(update_fields=fields)
+    if blocked:
+        realtime.customer_blocked_on_commit(customer.pk)
+    log.info("customer blocked" if blocked else "customer unblocked",
+             extra={"event": "customer_blocked" if blocked else "customer_unblocked", "customer": customer.pk,
+                    "by_user": getattr(by, "pk", None)})
     return True
 
 

@@ -1,7 +1,8 @@
 """Read-only admin for the chat tables; the agent workspace lives in the agents app."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from .accounts import set_blocked
 from .models import Conversation, ConversationEvent, Customer, Device, Message
 
 
@@ -32,9 +33,24 @@ class CustomerAdmin(ReadOnlyAdmin):
     list_display = ("id", "nickname", "masked_openid", "blocked", "created_at")
     search_fields = ("nickname",)
     list_filter = ("blocked",)
-    fields = ("nickname", "masked_openid", "unionid", "blocked", "created_at")
+    fields = ("nickname", "masked_openid", "masked_unionid", "blocked", "created_at")
     readonly_fields = fields
     inlines = [DeviceInline]
+    actions = ["block_customers", "unblock_customers"]
+
+    def has_block_permission(self, request):
+        return request.user.has_perm("chat.block_customer")
+
+    @admin.action(description="Block the selected customers and sign them out everywhere", permissions=["block"])
+    def block_customers(self, request, queryset):
+        changed = sum(set_blocked(customer_id=pk, blocked=True, by=request.user) for pk in queryset.values_list("pk", flat=True))
+        self.message_user(request, f"{changed} customer(s) blocked; their tokens are revoked and open chats closed.",
+                          messages.SUCCESS)
+
+    @admin.action(description="Unblock the selected customers (they must sign in again)", permissions=["block"])
+    def unblock_customers(self, request, queryset):
+        changed = sum(set_blocked(customer_id=pk, blocked=False, by=request.user) for pk in queryset.values_list("pk", flat=True))
+        self.message_user(request, f"{changed} customer(s) unblocked.", messages.SUCCESS)
 
 
 @admin.register(Conversation)

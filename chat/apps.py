@@ -10,3 +10,4 @@ class ChatConfig(AppConfig):
         from csbot import pubsub_batching
 
         pubsub_batching.install()
+        from . import checks  # noqa: F401  (registers the deployment checks)

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from . import db, liveness, metrics, realtime, takeover
+from . import db, limits, liveness, metrics, realtime, takeover
 from .accounts import read_token
 from .bot import runner as bot_runner
 from .delivery import Delivery
@@ -73,6 +73,9 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
             return await self.fail(ProtocolError(ErrorCode.UNAUTHORIZED, "log in again", close_code=CloseCode.UNAUTHORIZED))
         if self.session.blocked:
             return await self.fail(ProtocolError(ErrorCode.FORBIDDEN, "account blocked", close_code=CloseCode.FORBIDDEN))
+        if not await limits.customer_may_send(self.session.customer_id):  # reconnecting does not refill it
+            metrics.rate_limit_closes.inc()
+            return await self.fail(ProtocolError(ErrorCode.RATE_LIMITED, "too many connects", close_code=CloseCode.RATE_LIMITED))
         group = realtime.customer_group(self.session.customer_id)
         if not await realtime.join(self.channel_layer, group, self.channel_name):
             return await self.close_with(CloseCode.TRY_AGAIN_LATER)  # deaf without it: retry elsewhere
@@ -153,7 +156,10 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
         )
 
     async def on_message(self, fields):
-        """Store the message once and acknowledge it."""
+        """Store the message once and acknowledge it; the customer's shared bucket bounds all their sockets."""
+        if not await limits.customer_may_send(self.session.customer_id):
+            metrics.rate_limit_closes.inc()
+            raise ProtocolError(ErrorCode.RATE_LIMITED, "too many messages", close_code=CloseCode.RATE_LIMITED)
         started = time.perf_counter()
         await self.delivery.record(fields["client_msg_id"], fields["text"])
         metrics.ack_latency.observe(time.perf_counter() - started)
@@ -190,6 +196,8 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
             return
         if event["kind"] == "connected":
             return await self.on_connected_elsewhere(event)
+        if event["kind"] == "blocked":
+            return await self.on_blocked()
         await self.delivery.on_event(event)
 
     async def on_connected_elsewhere(self, event):
@@ -216,6 +224,11 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
             metrics.kicks.inc()
             await self.send_frame({"type": "kick", "reason": "signed_in_elsewhere"})
         await self.close_with(code)
+
+    async def on_blocked(self):
+        """The customer was blocked from the admin: their tokens are revoked, so this socket closes."""
+        await self.send_frame({"type": "kick", "reason": "blocked"})
+        await self.close_with(CloseCode.FORBIDDEN)
 
     # --- called by the process-wide watcher ------------------------------
 

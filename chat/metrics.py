@@ -41,6 +41,8 @@ gap_repairs = Counter("csbot_gap_repairs_total", "Messages delivered from the da
 kicks = Counter("csbot_kicks_total", "Sockets replaced by another device")
 heartbeat_timeouts = Counter("csbot_heartbeat_timeouts_total", "Sockets closed for sending nothing in 3 heartbeats")
 rate_limit_closes = Counter("csbot_rate_limit_closes_total", "Sockets closed for sending frames too fast")
+rate_limited_http = Counter("csbot_http_rate_limited_total", "HTTP messages refused by a rate limit", ["bucket"])
+rate_limit_store_errors = Counter("csbot_rate_limit_store_errors_total", "Rate-limit checks let through because Redis failed")
 channel_layer_errors = Counter("csbot_channel_layer_errors_total", "Channel layer sends that failed")
 handoffs = Counter("csbot_handoffs_total", "Conversations handed to humans", ["reason"])
 

@@ -12,6 +12,13 @@ class SenderKind(models.TextChoices):
     SYSTEM = "system", "System"
 
 
+def mask_identifier(value):
+    """Return an identifier with its middle hidden: enough to tell two apart, not to use one."""
+    if len(value) <= 8:
+        return value[:2] + "…"
+    return f"{value[:4]}…{value[-4:]}"
+
+
 class Customer(models.Model):
     openid = models.CharField(max_length=128, unique=True)
     unionid = models.CharField(max_length=128, blank=True, default="")
@@ -22,10 +29,13 @@ class Customer(models.Model):
     # The device whose socket said hello last: under the `single` policy the
     # only one allowed a socket. Checked at reconcile, so a lost kick still lands.
     current_device = models.CharField(max_length=128, blank=True, default="", editable=False)
+    # Part of every token; raising it revokes every token issued before (chat.accounts).
+    token_generation = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("block_customer", "Can block customers and revoke their tokens")]
 
     def __str__(self):
         return self.nickname or f"customer {self.pk}"
@@ -33,10 +43,12 @@ class Customer(models.Model):
     @property
     def masked_openid(self):
         """Return the openid with its middle hidden, for staff screens."""
-        value = self.openid
-        if len(value) <= 8:
-            return value[:2] + "…"
-        return f"{value[:4]}…{value[-4:]}"
+        return mask_identifier(self.openid)
+
+    @property
+    def masked_unionid(self):
+        """Return the unionid with its middle hidden, for staff screens: it names the person across apps."""
+        return mask_identifier(self.unionid) if self.unionid else ""
 
 
 class Device(models.Model):

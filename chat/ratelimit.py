@@ -12,12 +12,12 @@ class TokenBucket:
         self.tokens = float(capacity)
         self.stamp = time.monotonic()
 
-    def take(self):
-        """Take one token; return False when the bucket is empty."""
+    def take(self, cost=1):
+        """Take `cost` tokens; return False when the bucket has fewer."""
         now = time.monotonic()
         self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
-        if self.tokens < 1:
+        if self.tokens < cost:
             return False
-        self.tokens -= 1
+        self.tokens -= cost
         return True

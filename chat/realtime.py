@@ -212,3 +212,8 @@ async def bot_activity(customer_id, conversation_id, frame, *, agents=True):
     if agents:
         targets.append((conversation_group(conversation_id), message))
     await publish_many(targets)
+
+
+def customer_blocked_on_commit(customer_id):
+    """Once the block commits, tell the customer's sockets on every instance to close."""
+    publish_on_commit(customer_group(customer_id), event("blocked", customer_id=customer_id))

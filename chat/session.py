@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from .accounts import blocked_flag
+from .accounts import customer_standing, token_revoked
 
 
 @dataclass(frozen=True)
@@ -13,8 +13,11 @@ class CustomerSession:
 
     @classmethod
     def load(cls, claims):
-        """Return the session for valid token claims, or None if the customer is gone."""
-        blocked = blocked_flag(claims.customer_id)
-        if blocked is None:
+        """Return the session for valid token claims, or None if the customer is gone or the token revoked."""
+        standing = customer_standing(claims.customer_id)
+        if standing is None:
             return None
+        blocked, generation = standing
+        if token_revoked(claims, generation) and not blocked:
+            return None  # revoked and since unblocked: log in again
         return cls(customer_id=claims.customer_id, device_id=claims.device_id, blocked=blocked)

@@ -1,7 +1,6 @@
 """HTTP endpoints: login, the long-poll fallback and the demo page."""
 
 import asyncio
-import json
 
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -10,7 +9,10 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from . import db, ingest, realtime, wechat
+from csbot.csp import content_security_policy
+
+from . import db, ingest, limits, metrics, realtime, wechat
+from .http_input import BadInput, json_object, query_int, query_seconds
 from .bot import runner as bot_runner
 from .accounts import PLATFORMS, check_allowed, read_token, recently_allowed, sign_in
 from .conversations import latest_conversation, open_conversation, queue_position
@@ -29,12 +31,9 @@ def error(code, status, message=None):
     return JsonResponse(body, status=status)
 
 
-def json_body(request):
-    try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return body if isinstance(body, dict) else None
+def bad_input(exc, *, explain=True):
+    """The answer to a refused request body or query; sign-in answers carry the code alone, as the contract shows."""
+    return error(exc.code, exc.status, exc.message if explain else None)
 
 
 def login_fields(body):
@@ -43,7 +42,9 @@ def login_fields(body):
     app_version = body.get("app_version") or ""
     if not isinstance(device_id, str) or not 1 <= len(device_id) <= 128:
         return None
-    if platform not in PLATFORMS or not isinstance(app_version, str) or len(app_version) > 40:
+    if not isinstance(platform, str) or platform not in PLATFORMS:
+        return None
+    if not isinstance(app_version, str) or len(app_version) > 40:
         return None
     return device_id, platform, app_version
 
@@ -56,9 +57,12 @@ def login_answer(customer, token):
 @require_POST
 async def wx_login(request):
     """Exchange a wx.login code with WeChat and answer with a token."""
-    body = json_body(request)
-    fields = login_fields(body) if body else None
-    code = body.get("code") if body else None
+    try:
+        body = json_object(request)
+    except BadInput as exc:
+        return bad_input(exc, explain=False)
+    fields = login_fields(body)
+    code = body.get("code")
     if fields is None or not isinstance(code, str) or not 1 <= len(code) <= 256:
         return error(ErrorCode.INVALID_REQUEST, 400)
     try:
@@ -81,9 +85,12 @@ def dev_login(request):
     """Sign in by openid without WeChat; only in development setups."""
     if not settings.CSBOT_DEV_LOGIN:
         raise Http404
-    body = json_body(request)
-    fields = login_fields(body) if body else None
-    openid = body.get("openid") if body else None
+    try:
+        body = json_object(request)
+    except BadInput as exc:
+        return bad_input(exc, explain=False)
+    fields = login_fields(body)
+    openid = body.get("openid")
     if fields is None or not isinstance(openid, str) or not 1 <= len(openid) <= 128:
         return error(ErrorCode.INVALID_REQUEST, 400)
     device_id, platform, app_version = fields
@@ -99,7 +106,9 @@ async def authenticated_customer(request):
     claims = read_token(header[7:].strip())
     if claims is None:
         return None
-    if recently_allowed(claims.customer_id) or await db.read(check_allowed, claims.customer_id):
+    if recently_allowed(claims.customer_id, claims.generation) or await db.read(
+        check_allowed, claims.customer_id, claims.generation
+    ):
         return claims.customer_id
     return None
 
@@ -111,15 +120,32 @@ async def post_message(request):
     customer_id = await authenticated_customer(request)
     if customer_id is None:
         return error(ErrorCode.UNAUTHORIZED, 401)
-    body = json_body(request)
-    if body is None:
-        return error(ErrorCode.BAD_FRAME, 400, "body must be a JSON object")
+    limited = await rate_limited(request, customer_id)
+    if limited is not None:
+        return limited
+    try:
+        body = json_object(request)
+    except BadInput as exc:
+        return bad_input(exc)
     try:
         _, fields = validate_client_frame({**body, "type": "message"})
     except ProtocolError as exc:
         return error(exc.code, 400, exc.message)
     result = await ingest.store_customer_message(customer_id=customer_id, **fields)
     return JsonResponse(ack_frame(result.message))
+
+
+async def rate_limited(request, customer_id):
+    """A 429 when the customer's bucket (shared with their sockets) or their address's bucket is empty, else None."""
+    checks = (("customer", limits.customer_may_send, customer_id),
+              ("address", limits.address_may_send, request.META.get("REMOTE_ADDR")))
+    for bucket, may_send, who in checks:
+        if not await may_send(who):
+            metrics.rate_limited_http.labels(bucket=bucket).inc()
+            response = error(ErrorCode.RATE_LIMITED, 429, "too many messages; try again shortly")
+            response["Retry-After"] = "1"
+            return response
+    return None
 
 
 def poll_snapshot(customer_id, after_seq):
@@ -130,14 +156,10 @@ def poll_snapshot(customer_id, after_seq):
 
 
 def poll_args(request):
-    try:
-        after_seq = int(request.GET.get("after_seq", "0"))
-        timeout = float(request.GET.get("timeout", "25"))
-    except ValueError:
-        return None
-    if after_seq < 0 or timeout < 0:
-        return None
-    return after_seq, min(timeout, settings.CSBOT_LONGPOLL_MAX_S)
+    """Return (after_seq, timeout): a seq that fits its column and a finite timeout capped at the maximum."""
+    after_seq = query_int(request, "after_seq", 0)
+    timeout = query_seconds(request, "timeout", 25.0, maximum=settings.CSBOT_LONGPOLL_MAX_S)
+    return after_seq, timeout
 
 
 @require_GET
@@ -146,10 +168,10 @@ async def poll(request):
     customer_id = await authenticated_customer(request)
     if customer_id is None:
         return error(ErrorCode.UNAUTHORIZED, 401)
-    args = poll_args(request)
-    if args is None:
-        return error(ErrorCode.INVALID_FIELD, 400, "after_seq and timeout must be non-negative numbers")
-    after_seq, timeout = args
+    try:
+        after_seq, timeout = poll_args(request)
+    except BadInput as exc:
+        return bad_input(exc)
     # A process serving only long-poll clients still answers their bot turns.
     bot_runner.ensure_started()
     if timeout <= 0:
@@ -234,6 +256,7 @@ async def welcome(request):
     return response
 
 
+@content_security_policy
 def index(request):
     """Serve the web chat page."""
     return render(request, "chat/index.html", {"dev_login": settings.CSBOT_DEV_LOGIN})

@@ -26,6 +26,7 @@ from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.exception import convert_exception_to_response
+from django.http import JsonResponse
 from django.urls import set_script_prefix
 from django.middleware.common import CommonMiddleware
 from django.middleware.security import SecurityMiddleware
@@ -33,8 +34,33 @@ from django_prometheus.middleware import PrometheusAfterMiddleware, PrometheusBe
 
 PREFIX = "/api/"
 
+
+class JsonErrors:
+    """Answer the API's 4xx without a body of their own (unknown path, wrong method, bad Host) as `{"error": code}`.
+
+    Clients of the API read every refusal the same way (contract, section 6);
+    Django's stock 404, 405 and 400 pages are HTML or empty.
+    """
+
+    CODES = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def process_response(self, request, response):
+        code = self.CODES.get(response.status_code)
+        if code is None or response.get("Content-Type", "").startswith("application/json"):
+            return response
+        answer = JsonResponse({"error": code}, status=response.status_code)
+        if "Allow" in response:
+            answer["Allow"] = response["Allow"]
+        return answer
+
+
 # Outermost first, as in settings.MIDDLEWARE.
-INLINE_MIDDLEWARE = (PrometheusBeforeMiddleware, SecurityMiddleware, CommonMiddleware, PrometheusAfterMiddleware)
+INLINE_MIDDLEWARE = (
+    PrometheusBeforeMiddleware, SecurityMiddleware, JsonErrors, CommonMiddleware, PrometheusAfterMiddleware,
+)
 
 
 class ApiHandler(ASGIHandler):

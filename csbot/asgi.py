@@ -2,7 +2,6 @@
 
 import os
 
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csbot.settings")
@@ -12,7 +11,8 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from chat.observability.readiness import readiness  # noqa: E402
-from csbot import api_http, daphne_compat, gcpolicy  # noqa: E402
+from csbot import api_http, daphne_compat, forwarded, gcpolicy  # noqa: E402
+from csbot.static_files import StaticFiles  # noqa: E402
 from csbot.routing import websocket_routes  # noqa: E402
 
 daphne_compat.install()
@@ -21,11 +21,12 @@ readiness.start_when_serving()
 # Static files are served from the apps' folders by an async-safe handler in
 # front of Django, so a fresh checkout serves the chat page without a
 # collectstatic step and every other request keeps a fully async stack. The
-# customer API has a lean stack of its own (`api_http`).
-application = ProtocolTypeRouter({
-    "http": api_http.route(api_http.ApiHandler(), ASGIStaticFilesHandler(django_asgi_app)),
+# customer API has a lean stack of its own (`api_http`). Forwarded addresses
+# are read in front of everything, and only from the configured proxies.
+application = forwarded.TrustedProxies(ProtocolTypeRouter({
+    "http": api_http.route(api_http.ApiHandler(), StaticFiles(django_asgi_app)),
     "websocket": URLRouter(websocket_routes()),
-})
+}))
 
 # Last, so that everything loaded at start is frozen out of later collections.
 gcpolicy.apply(freeze=settings.CSBOT_GC_FREEZE, thresholds=settings.CSBOT_GC_THRESHOLDS)

@@ -2,7 +2,9 @@
 
 With no environment at all the project runs embedded: SQLite in the project
 folder, the in-memory channel layer, DEBUG on, dev login on. Production sets
-DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS.
+DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS, and the transport
+security settings below. The development key and dev login follow DEBUG,
+never the absence of a database.
 """
 
 import os
@@ -58,12 +60,45 @@ if not SECRET_KEY:
     SECRET_KEY = "csbot-development-only-key-never-use-in-production"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+# Full origins (scheme://host[:port]) the site is served under, e.g. https://chat.example.com: a POST
+# through a TLS proxy carries an https Origin that the admin's CSRF check and the agent socket compare.
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-# Behind a TLS-terminating proxy that overwrites X-Forwarded-Proto (docs/ops/nginx/):
-# requests then count as https, which the CSRF check of the admin login needs.
-# Never set it when clients can reach the instance without that proxy.
-if env_bool("SECURE_PROXY_SSL_HEADER", False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- transport security, all from the environment (README, "Production") ----
+# Addresses or networks of the proxies in front; only their X-Forwarded-For and
+# X-Forwarded-Proto are believed (csbot/forwarded.py). Run daphne without
+# --proxy-headers: it would believe them from anyone.
+CSBOT_TRUSTED_PROXIES = env_list("CSBOT_TRUSTED_PROXIES", [])
+
+
+def proxy_ssl_header(value):
+    """"X-Forwarded-Proto" (or "X-Forwarded-Proto=https", or "1" for that) as Django's (META key, value), or None.
+
+    Behind a TLS-terminating proxy that overwrites the header (docs/ops/nginx/),
+    requests then count as https, which the admin login's CSRF check needs; the
+    header is believed only from CSBOT_TRUSTED_PROXIES.
+    """
+    if not value or value.strip().lower() in ("0", "false", "no", "off"):
+        return None
+    if value.strip().lower() in ("1", "true", "yes", "on"):
+        value = "X-Forwarded-Proto"
+    name, _, expected = value.partition("=")
+    return ("HTTP_" + name.strip().upper().replace("-", "_"), expected.strip() or "https")
+
+
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(os.environ.get("SECURE_PROXY_SSL_HEADER", ""))
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Prometheus scrapes each instance directly, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+# The chat page's and the console's Content-Security-Policy; empty means csbot.csp.DEFAULT_POLICY.
+CSBOT_CSP = os.environ.get("CSBOT_CSP", "")
 
 INSTALLED_APPS = [
     "daphne",
@@ -142,6 +177,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Names in the shared Redis start with this: channel-layer groups and rate-limit buckets.
+CSBOT_CHANNEL_PREFIX = os.environ.get("CSBOT_CHANNEL_PREFIX", "csbot")
 if REDIS_URL:
     # The pub/sub layer relays several times the messages of the classic
     # layer, has no per-channel capacity that drops silently, and subscribes
@@ -160,12 +197,15 @@ if REDIS_URL:
                         "health_check_interval": 15,
                     }
                 ],
-                "prefix": os.environ.get("CSBOT_CHANNEL_PREFIX", "csbot"),
+                "prefix": CSBOT_CHANNEL_PREFIX,
             },
         }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Django's backend, with failed sign-ins counted per username and address (csbot/auth.py).
+AUTHENTICATION_BACKENDS = ["csbot.auth.ThrottledModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -194,7 +234,9 @@ LOGGING = logging_config(
 
 # --- csbot's own settings -------------------------------------------------
 
-CSBOT_DEV_LOGIN = env_bool("CSBOT_DEV_LOGIN", EMBEDDED)
+# Sign-in by bare openid: on by default only with DEBUG. Load tests may switch it on
+# explicitly on a non-DEBUG server; `check --deploy` then warns (csbot/checks.py).
+CSBOT_DEV_LOGIN = env_bool("CSBOT_DEV_LOGIN", DEBUG)
 CSBOT_WX_APPID = os.environ.get("CSBOT_WX_APPID", "")
 CSBOT_WX_SECRET = os.environ.get("CSBOT_WX_SECRET", "")
 CSBOT_WX_API_BASE = os.environ.get("CSBOT_WX_API_BASE", "https://api.weixin.qq.com")
@@ -212,6 +254,15 @@ CSBOT_COMPRESS_MIN_BYTES = env_int("CSBOT_COMPRESS_MIN_BYTES", 1024)
 # Token bucket per socket: sustained frames per second and the burst allowed.
 CSBOT_RATE_LIMIT_PER_S = env_float("CSBOT_RATE_LIMIT_PER_S", 10.0)
 CSBOT_RATE_LIMIT_BURST = env_int("CSBOT_RATE_LIMIT_BURST", 40)
+# The same rate and burst also bound each customer across all their sockets, reconnects and HTTP
+# calls, on every instance (chat/limits.py, in Redis): each connect and each message draws on it.
+# HTTP messages also draw on a bucket per client address (0 turns it off; carriers put many users
+# behind one address, so it is generous).
+CSBOT_IP_RATE_LIMIT_PER_S = env_float("CSBOT_IP_RATE_LIMIT_PER_S", 20.0)
+CSBOT_IP_RATE_LIMIT_BURST = env_int("CSBOT_IP_RATE_LIMIT_BURST", 200)
+# Admin sign-in: this many failures for one username from one address lock it for the window.
+CSBOT_LOGIN_MAX_FAILURES = env_int("CSBOT_LOGIN_MAX_FAILURES", 5)
+CSBOT_LOGIN_WINDOW_S = env_int("CSBOT_LOGIN_WINDOW_S", 900)
 # Resume replays at most this many messages; further behind gets a fresh page.
 CSBOT_REPLAY_WINDOW = env_int("CSBOT_REPLAY_WINDOW", 1000)
 CSBOT_PAGE_SIZE = env_int("CSBOT_PAGE_SIZE", 50)

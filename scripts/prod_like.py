@@ -116,7 +116,8 @@ def main():
     origin = f"https://localhost:{https_port}"
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "DEBUG": "0",
            "SECRET_KEY": os.environ.get("SECRET_KEY") or "prod-like-local-only", "CSBOT_DEV_LOGIN": "1",
-           "ALLOWED_HOSTS": "localhost,127.0.0.1", "SECURE_PROXY_SSL_HEADER": "1", "CSRF_TRUSTED_ORIGINS": origin,
+           "ALLOWED_HOSTS": "localhost,127.0.0.1", "SECURE_PROXY_SSL_HEADER": "1", "CSBOT_TRUSTED_PROXIES": "127.0.0.1",
+           "CSRF_TRUSTED_ORIGINS": origin,
            "STATIC_ROOT": str(VAR / "static"), "DJANGO_SETTINGS_MODULE": "csbot.settings"}
     ensure_database(database_url)
     manage(env, "migrate", "--noinput", "-v0")

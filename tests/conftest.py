@@ -17,6 +17,16 @@ def in_memory_channel_layer(settings):
 
 
 @pytest.fixture(autouse=True)
+def full_rate_limit_buckets():
+    """Ids restart after each test's flush: a bucket emptied by an earlier test is not this customer's."""
+    from chat import limits
+
+    limits.reset_local()
+    yield
+    limits.reset_local()
+
+
+@pytest.fixture(autouse=True)
 def bot_off_unless_asked(settings):
     """Keep the bot quiet in tests that are not about it; bot tests turn it on."""
     settings.CSBOT_BOT_ENABLED = False

@@ -44,6 +44,8 @@ class ErrorCode(StrEnum):
     INVALID_CODE = "invalid_code"
     UPSTREAM_UNAVAILABLE = "upstream_unavailable"
     INVALID_REQUEST = "invalid_request"
+    TOO_LARGE = "too_large"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
 
 
 class ProtocolError(Exception):

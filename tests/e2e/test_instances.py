@@ -48,8 +48,10 @@ async def test_kick_and_dedup_work_across_instances(pg_database, redis_url, serv
 
 
 async def test_killed_instance_client_resumes_elsewhere_exactly_once(pg_database, redis_url, servers):
-    a = servers(pg_database, redis_url=redis_url, name="a")
-    b = servers(pg_database, redis_url=redis_url, name="b")
+    # The writer posts 50 messages a second for one customer: above the customer's rate limit.
+    unlimited = {"CSBOT_RATE_LIMIT_PER_S": 1000, "CSBOT_RATE_LIMIT_BURST": 1000}
+    a = servers(pg_database, redis_url=redis_url, name="a", **unlimited)
+    b = servers(pg_database, redis_url=redis_url, name="b", **unlimited)
     client = ChatClient("resume-1", device_id="phone")
     await client.connect(a)
     for n in range(5):

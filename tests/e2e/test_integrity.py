@@ -25,7 +25,8 @@ for n in range(int(sys.argv[2])):
 
 
 async def test_fifty_concurrent_writers_leave_gapless_seqs(e2e_database, servers):
-    server = servers(e2e_database, CSBOT_DEVICE_POLICY="multi", CSBOT_RATE_LIMIT_BURST=100)
+    # One customer with forty devices: the customer's shared bucket must hold them all.
+    server = servers(e2e_database, CSBOT_DEVICE_POLICY="multi", CSBOT_RATE_LIMIT_BURST=1000, CSBOT_RATE_LIMIT_PER_S=1000)
     devices = [ChatClient("writers", device_id=f"device-{n}") for n in range(40)]
     await asyncio.gather(*(d.connect(server) for d in devices))
     conversation_id = devices[0].conversation_id

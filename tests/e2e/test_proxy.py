@@ -87,6 +87,7 @@ def stack(pki):
     subprocess.run([sys.executable, "manage.py", "shell", "-c", CREATE_AGENT], cwd=ROOT, env=database.env, check=True)
     port = services.free_port()
     running = Stack(database, services.redis_url(), pki, proxy_port=port, SECURE_PROXY_SSL_HEADER=1,
+                    CSBOT_TRUSTED_PROXIES="127.0.0.1",
                     CSRF_TRUSTED_ORIGINS=f"https://localhost:{port}")
     yield running
     running.close()
