@@ -213,7 +213,9 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
             await self.check_claim((await db.read(takeover.current_claims, [key])).get(key))
 
     async def check_claim(self, claim):
-        """Close this socket if the durable record says a newer one replaced it."""
+        """Close this socket if the durable record says a newer one replaced it, or the customer is blocked."""
+        if claim is not None and claim.blocked:
+            return await self.on_blocked()
         code = takeover.verdict(claim, device_id=self.session.device_id, generation=self.generation,
                                 policy=settings.CSBOT_DEVICE_POLICY)
         if code is not None and not self.closing:

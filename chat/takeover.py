@@ -24,6 +24,8 @@ class Claim:
 
     current_device: str
     generation: int
+    # Blocked from the admin: checked here too, so a lost block notice still closes the socket.
+    blocked: bool = False
 
 
 @transaction.atomic
@@ -43,9 +45,12 @@ def current_claims(pairs):
     if not pairs:
         return {}
     rows = Device.objects.filter(customer_id__in={customer for customer, _ in pairs}).values_list(
-        "customer_id", "device_id", "generation", "customer__current_device"
+        "customer_id", "device_id", "generation", "customer__current_device", "customer__blocked"
     )
-    return {(c, d): Claim(current_device=current, generation=g) for c, d, g, current in rows if (c, d) in pairs}
+    return {
+        (c, d): Claim(current_device=current, generation=g, blocked=blocked)
+        for c, d, g, current, blocked in rows if (c, d) in pairs
+    }
 
 
 def verdict(claim, *, device_id, generation, policy):

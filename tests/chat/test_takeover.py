@@ -3,6 +3,7 @@
 import asyncio
 
 import pytest
+from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 
 from chat import liveness, realtime
@@ -59,6 +60,18 @@ async def test_lost_kick_still_closes_the_older_device_at_reconcile(customer, lo
     await liveness.reconcile()
     await laptop.nothing()
     await laptop.close()
+
+
+async def test_a_lost_block_notice_still_closes_the_socket_at_reconcile(customer, lost_announcements):
+    from chat.models import Customer
+
+    phone = await opened(customer, "phone")
+    # Blocked with the notice lost (as when Redis is away): only the database knows.
+    await database_sync_to_async(Customer.objects.filter(pk=customer.pk).update)(blocked=True)
+    await phone.nothing()
+    await liveness.reconcile()
+    assert await phone.recv() == {"type": "kick", "reason": "blocked"}
+    assert await phone.recv() == {"type": "__closed__", "code": 4403}
 
 
 async def test_lost_same_device_replacement_closes_4410_without_a_kick(customer, lost_announcements):
