@@ -44,6 +44,7 @@ class ErrorCode(StrEnum):
     INVALID_CODE = "invalid_code"
     UPSTREAM_UNAVAILABLE = "upstream_unavailable"
     INVALID_REQUEST = "invalid_request"
+    UNAVAILABLE = "unavailable"  # 503: a dependency (Redis) is down; try again later
 
 
 class ProtocolError(Exception):
