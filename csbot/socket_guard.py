@@ -103,6 +103,36 @@ def install(protocol_class):
     _start_sweeps()
 
 
+def admit(send, nbytes):
+    """Say whether a socket may start work on an answer of up to `nbytes`; close it 4413 when it may not.
+
+    `send` is the ASGI send callable daphne gave the socket's consumer. Work
+    for a socket that is closing, or whose unread backlog plus this answer is
+    over its budget, is wasted: the answer would only be dropped. Checking
+    before the work (a history page is a database read) makes a client that
+    does not read cheap from its first frame past the budget on. True when
+    the socket is not guarded (another server, or in-process tests).
+    """
+    protocol = _protocol_of(send)
+    guard = protocol.__dict__.get("_csbot_guard") if protocol is not None else None
+    if guard is None:
+        return True
+    if protocol.state != protocol.STATE_OPEN:
+        return False
+    if guard.paused and guard.queued + nbytes > settings.CSBOT_SEND_BUDGET_BYTES:
+        guard.queued += nbytes
+        _close(protocol, TOO_SLOW, "send budget exceeded", guard)
+        return False
+    return True
+
+
+def _protocol_of(send):
+    # Daphne hands each application `functools.partial(server.handle_reply, protocol)`.
+    args = getattr(send, "args", None)
+    protocol = args[0] if args else None
+    return protocol if getattr(type(protocol), "_csbot_guarded", False) else None
+
+
 def _watch(protocol):
     """Put a guard in front of whatever producer the transport has (a transport holds one)."""
     transport = protocol.transport
