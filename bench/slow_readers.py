@@ -100,6 +100,23 @@ async def chatter(server, token, stop, latencies):
             next_at += 0.2
 
 
+def server_log_summary(output):
+    """Close codes the server logged, and how long its heap trims took."""
+    codes, trims = {}, []
+    for line in output.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if record.get("event") in ("slow_close", "error") and "close_code" in record:
+            codes[record["close_code"]] = codes.get(record["close_code"], 0) + 1
+        elif record.get("event") == "malloc_trim":
+            trims.append(record["ms"])
+    closes = ", ".join(f"{code}: {n}" for code, n in sorted(codes.items())) or "none"
+    trimmed = f"{len(trims)}, longest {max(trims):.1f} ms" if trims else "none"
+    return f"server closes by code: {closes}; heap trims: {trimmed}"
+
+
 def start_slow_process(args, port, tokens):
     proc = subprocess.Popen(
         [sys.executable, __file__, "--role", "slow", "--variant", args.variant, "--port", str(port)],
@@ -147,6 +164,7 @@ async def run(args):
               f" growth {(after - before) / 1024:.1f} MiB (peak {(peak - before) / 1024:.1f} MiB)")
         print(f"chatters: {args.chatters}, {len(loaded)} acks: p50 {percentile(loaded, 50) * 1000:.1f} ms,"
               f" p99 {percentile(loaded, 99) * 1000:.1f} ms, max {max(loaded) * 1000:.1f} ms")
+        print(server_log_summary(server.output()))
     finally:
         server.kill()
         database.drop()
