@@ -16,6 +16,10 @@ WebSocket ping after `CSBOT_HEARTBEAT_S` without a pong, whatever it sends,
 and is closed when no pong came within two more heartbeats: 4413 when frames
 are piling up unread, else 4408. Browsers and wx.connectSocket answer pings
 by themselves.
+
+Work for a socket past its budget is not started (`admit`, called by the
+consumer before a history read), and what a closed non-reader had queued is
+let go of as its connection goes, not at the next full garbage collection.
 """
 
 import logging
@@ -166,6 +170,8 @@ def _drop_unsent(transport):
     non-reader had queued stayed allocated for tens of seconds after its
     connection was aborted, twenty sockets' worth at a time.
     """
+    if not hasattr(transport, "_tempDataBuffer"):
+        return  # not a plain Twisted TCP transport: leave its buffers to it
     transport.dataBuffer, transport.offset = b"", 0
     transport._tempDataBuffer, transport._tempDataLen = [], 0
 
