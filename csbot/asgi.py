@@ -11,11 +11,10 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from csbot import api_http, daphne_compat, gcpolicy, memory  # noqa: E402
+from csbot import api_http, daphne_compat, gcpolicy  # noqa: E402
 from csbot.routing import websocket_routes  # noqa: E402
 
 daphne_compat.install()
-memory.apply(arena_max=settings.CSBOT_MALLOC_ARENA_MAX, mmap_threshold=settings.CSBOT_MALLOC_MMAP_THRESHOLD)
 
 # Static files are served from the apps' folders by an async-safe handler in
 # front of Django, so a fresh checkout serves the chat page without a

@@ -259,10 +259,6 @@ CSBOT_STREAM_COALESCE_MS = env_int("CSBOT_STREAM_COALESCE_MS", 50)
 # is loaded at start, and Python's three thresholds (its default: 700,10,10).
 CSBOT_GC_FREEZE = env_bool("CSBOT_GC_FREEZE", True)
 CSBOT_GC_THRESHOLDS = os.environ.get("CSBOT_GC_THRESHOLDS", "10000,20,100")
-# The C allocator in server processes (csbot/memory.py, glibc only; 0 keeps glibc's own):
-# arenas at most, and the size from which a block gets a mapping of its own.
-CSBOT_MALLOC_ARENA_MAX = env_int("CSBOT_MALLOC_ARENA_MAX", 2)
-CSBOT_MALLOC_MMAP_THRESHOLD = env_int("CSBOT_MALLOC_MMAP_THRESHOLD", 256 * 1024)
 # /metrics answers these networks, or anyone with `Authorization: Bearer <token>` when a token is set.
 CSBOT_METRICS_ALLOW = env_list("CSBOT_METRICS_ALLOW", ["127.0.0.1/32", "::1/128"])
 CSBOT_METRICS_TOKEN = os.environ.get("CSBOT_METRICS_TOKEN", "")

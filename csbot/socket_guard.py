@@ -30,8 +30,6 @@ from django.conf import settings
 from twisted.internet.interfaces import IPushProducer
 from zope.interface import implementer
 
-from csbot import memory
-
 log = logging.getLogger(__name__)
 
 TOO_SLOW = 4413
@@ -108,7 +106,6 @@ def install(protocol_class):
         guard = self.__dict__.get("_csbot_guard")
         if guard is not None and guard.paused and self.transport is not None:
             _drop_unsent(self.transport)  # the connection is gone: what the client never read goes too
-            memory.release_soon()
         return on_close(self, was_clean, code, reason)
 
     protocol_class.onOpen = guarded_open
