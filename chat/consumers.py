@@ -7,6 +7,8 @@ from urllib.parse import parse_qs
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from csbot import socket_guard
+
 from . import db, limits, liveness, metrics, realtime, takeover
 from .accounts import read_token
 from .bot import runner as bot_runner
@@ -16,10 +18,20 @@ from .protocol.codecs import choose_codec
 from .protocol.errors import CloseCode, ErrorCode, ProtocolError, soft
 from .protocol.frames import validate_client_frame
 from .protocol.wire import Wire
-from .ratelimit import TokenBucket
+from .ratelimit import Allowances, TokenBucket
 from .session import CustomerSession
 
 log = logging.getLogger(__name__)
+_history_allowances = {}
+
+
+def history_allowance(customer_id):
+    """The customer's allowance for history bytes in this process, kept across their sockets and reconnects."""
+    key = (settings.CSBOT_HISTORY_BYTES_PER_S, settings.CSBOT_HISTORY_BURST_BYTES)
+    allowances = _history_allowances.get(key)
+    if allowances is None:
+        allowances = _history_allowances[key] = Allowances(rate=key[0], capacity=key[1])
+    return allowances.of(customer_id)
 
 
 def bearer_token(scope):
@@ -103,6 +115,9 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
         """Decode one frame and hand it to its handler; errors answer per the contract."""
         if self.closing or self.delivery is None:
             return
+        if not socket_guard.admit(self.base_send, 0):
+            self.closing = True  # closed for its backlog: what it sent since is not worth any work
+            return
         self.last_rx = time.monotonic()
         metrics.count_in(self.wire, text_data, bytes_data)
         try:
@@ -121,13 +136,14 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
             await self.fail(ProtocolError(ErrorCode.SERVER_ERROR, "server error", close_code=CloseCode.SERVER_ERROR))
 
     async def send_frame(self, frame):
-        """Encode and send one server frame."""
+        """Encode and send one server frame; return its size."""
         kind, payload = self.wire.encode(frame)
-        metrics.count_out(self.wire, frame["type"], kind, payload)
+        size = metrics.count_out(self.wire, frame["type"], kind, payload)
         if kind == "text":
             await self.send(text_data=payload)
         else:
             await self.send(bytes_data=payload)
+        return size
 
     async def fail(self, error):
         """Send the error frame; close the socket when the error is fatal."""
@@ -186,7 +202,15 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
         await self.delivery.rate(fields)
 
     async def on_history(self, fields):
-        await self.delivery.history(fields["before_seq"], fields["limit"])
+        """Answer a page, unless the customer asked for too many lately or this socket cannot take it."""
+        allowance = history_allowance(self.session.customer_id)
+        if not allowance.available():
+            metrics.rate_limit_closes.inc()
+            raise ProtocolError(ErrorCode.RATE_LIMITED, "too many history pages", close_code=CloseCode.RATE_LIMITED)
+        if not socket_guard.admit(self.base_send, settings.CSBOT_HISTORY_MAX_BYTES):
+            self.closing = True
+            return
+        allowance.charge(await self.delivery.history(fields["before_seq"], fields["limit"]))
 
     # --- channel-layer events --------------------------------------------
 

@@ -49,7 +49,8 @@ class Delivery:
         self.lock = asyncio.Lock()
 
     async def send(self, frame):
-        await self.consumer.send_frame(frame)
+        """Send one frame; return its size on the wire."""
+        return await self.consumer.send_frame(frame)
 
     def _follow(self, conversation_id):
         self.conversation_id = conversation_id
@@ -133,9 +134,10 @@ class Delivery:
         await self.send({"type": "rated", "conversation_id": str(conversation.pk), "score": conversation.rating})
 
     async def history(self, before_seq, limit):
-        frames = await db.read(page_before, self.conversation_id, before_seq, limit,
+        """Send a page of older messages; return its size."""
+        frames = await db.read_bulk(page_before, self.conversation_id, before_seq, limit,
                                max_bytes=settings.CSBOT_HISTORY_MAX_BYTES)
-        await self.send({"type": "history", "messages": frames})
+        return await self.send({"type": "history", "messages": frames})
 
     async def mark_read(self, seq):
         if self.conversation_id is not None:

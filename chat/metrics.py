@@ -79,13 +79,14 @@ def count_frame_in(kind, wire):
 
 
 def count_out(wire, frame_type, kind, payload):
-    """Count one outgoing frame and its bytes as `Wire.encode` returned them."""
+    """Count one outgoing frame and its bytes as `Wire.encode` returned them; return its size in bytes."""
     if kind == "text":
         size, compressed = len(payload.encode()), False
     else:
         size, compressed = len(payload), bool(payload and payload[0] & 0x01)
     child(bytes_out, wire.subprotocol, _flag(compressed)).inc(size)
     child(frames_out, frame_type, wire.subprotocol).inc()
+    return size
 
 
 def _flag(value):

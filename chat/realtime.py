@@ -175,6 +175,58 @@ async def leave(layer, group, channel_name):
         metrics.channel_layer_errors.inc()
 
 
+class LayerUnavailable(Exception):
+    """The channel layer (Redis) could not be reached; the caller answers "try again later"."""
+
+
+async def open_listener(layer, group):
+    """Return a new channel of this process subscribed to `group`, or raise LayerUnavailable.
+
+    For a request that waits on wake-ups (the long poll); `close_listener`
+    undoes it. On failure nothing is left behind.
+    """
+    known = set(_queues(layer))
+    channel = None
+    try:
+        channel = await layer.new_channel()
+        await layer.group_add(group, channel)
+        return channel
+    except Exception as exc:
+        log.warning("channel layer unavailable for a listener: %r", exc)
+        metrics.channel_layer_errors.inc()
+        # The pub/sub layer keeps a queue even for a channel whose subscribe
+        # failed: without this, every poll during an outage would leave one.
+        for name in set(_queues(layer)) - known | {channel} - {None}:
+            await close_listener(layer, group if name == channel else None, name)
+        raise LayerUnavailable from exc
+
+
+async def close_listener(layer, group, channel):
+    """Leave `group` and drop the channel; a failure is logged, never raised.
+
+    The pub/sub layer drops a channel itself only when a receive on it is
+    cancelled: a poll answered at once, without waiting, would otherwise keep
+    its queue and its Redis subscription for the life of the process.
+    """
+    if group is not None:
+        await leave(layer, group, channel)
+    queues = _queues(layer)
+    if channel not in queues:
+        return
+    del queues[channel]
+    if _pipelines(layer):
+        try:
+            await layer._get_layer()._get_shard(channel).unsubscribe(channel)
+        except Exception as exc:
+            log.warning("channel layer unsubscribe failed: %r", exc)
+            metrics.channel_layer_errors.inc()
+
+
+def _queues(layer):
+    """The per-channel queues the layer keeps for this process's own channels ({} when it keeps none)."""
+    return getattr(layer, "channels", None) if _pipelines(layer) else {}
+
+
 async def send_to_channel(channel_name, message):
     """Send one message to one consumer's own channel."""
     try:

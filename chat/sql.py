@@ -34,6 +34,11 @@ def placeholders(count, width=1):
     return ", ".join([one] * count)
 
 
+def vendor():
+    """The database backend's name: "postgresql", "sqlite", ..."""
+    return connection.vendor
+
+
 def table(model):
     """The model's table name, quoted."""
     return connection.ops.quote_name(model._meta.db_table)

@@ -58,18 +58,53 @@ def newest_within(frames, max_bytes):
     return frames[len(frames) - kept:]
 
 
+def _stored_bytes(connection_vendor):
+    """SQL for the bytes a message row's strings take, a lower bound of its frame's size on the wire."""
+    length = "octet_length({})" if connection_vendor == "postgresql" else "length(CAST({} AS BLOB))"
+    return " + ".join(f"COALESCE({length.format(c)}, 0)" for c in ("text", "sender_name", "client_msg_id", "stream_id"))
+
+
 def page_before(conversation_id, before_seq, limit, max_bytes=None):
     """Return up to `limit` message frames before `before_seq` (0: the end), oldest first.
 
     With `max_bytes`, the oldest of them are left out until the page fits: the
-    client asks again before the first seq it got.
+    client asks again before the first seq it got. The database adds up the
+    rows' sizes and sends only the rows that can fit, so a page of a hundred
+    long messages costs this process the bytes of one answer, not of a
+    hundred rows (hostile clients ask for such pages at the rate limit).
     """
+    if max_bytes is None:
+        return _page(conversation_id, before_seq, limit)
+    size = _stored_bytes(sql.vendor())
+    # `upto_bytes` is what a row's strings and those of the newer rows take:
+    # past the budget, that row's frame cannot fit, nor can any older one's.
+    # The newest row always goes, whatever its size.
+    statement = (
+        f"SELECT {sql.columns(Message)} FROM ("
+        f" SELECT *, SUM({size}) OVER newest_first AS upto_bytes, ROW_NUMBER() OVER newest_first AS nth"
+        f" FROM {sql.table(Message)} WHERE conversation_id = %s AND is_note = %s"
+        + (" AND seq < %s" if before_seq else "")
+        + " WINDOW newest_first AS (ORDER BY seq DESC ROWS UNBOUNDED PRECEDING)"
+        " ORDER BY seq DESC LIMIT %s) AS page WHERE nth = 1 OR upto_bytes <= %s ORDER BY seq"
+    )
+    params = [conversation_id, False] + ([before_seq] if before_seq else []) + [limit, max_bytes]
+    frames = [message_frame(m) for m in sql.instances(Message, sql.rows(statement, params))]
+    return newest_within(frames, max_bytes)  # the exact cut, on the frames as they will be sent
+
+
+def _page(conversation_id, before_seq, limit):
     qs = visible_messages(conversation_id)
     if before_seq:
         qs = qs.filter(seq__lt=before_seq)
     rows = list(qs.order_by("-seq")[:limit])
-    frames = [message_frame(m) for m in reversed(rows)]
-    return frames if max_bytes is None else newest_within(frames, max_bytes)
+    return [message_frame(m) for m in reversed(rows)]
+
+
+def replay_bytes(conversation_id, after_seq):
+    """Return at least how many bytes the messages after `after_seq` take, without reading them."""
+    statement = (f"SELECT COALESCE(SUM({_stored_bytes(sql.vendor())}), 0) FROM {sql.table(Message)}"
+                 " WHERE conversation_id = %s AND is_note = %s AND seq > %s")
+    return sql.rows(statement, [conversation_id, False, after_seq])[0][0]
 
 
 def _resume_point(customer, resume):
@@ -90,7 +125,8 @@ def prepare_welcome(*, customer, resume=None):
     current = open_conversation(customer=customer)
     resumed = _resume_point(customer, resume)
     frames = None
-    if resumed is not None:
+    if resumed is not None and replay_bytes(resumed.pk, resume["last_seq"]) <= settings.CSBOT_PAGE_MAX_BYTES:
+        # Checked before reading: a replay of a thousand long messages would be read only to be refused.
         frames = messages_after(resumed.pk, resume["last_seq"])
         if resumed.pk != current.pk:
             # It closed while the client was away: say so, then show the new one.

@@ -22,6 +22,7 @@ from .protocol.frames import validate_client_frame
 from .sync import messages_after
 
 POLL_PAGE = 100
+RETRY_AFTER_S = 2
 
 
 def error(code, status, message=None):
@@ -176,7 +177,14 @@ async def poll(request):
     bot_runner.ensure_started()
     if timeout <= 0:
         return JsonResponse(await db.read(poll_snapshot, customer_id, after_seq))  # no subscription: short polls stay cheap
-    return JsonResponse(await _wait_for_change(customer_id, after_seq, timeout))
+    try:
+        return JsonResponse(await _wait_for_change(customer_id, after_seq, timeout))
+    except realtime.LayerUnavailable:
+        # Without the channel layer a long poll would never be woken: the
+        # client backs off and polls again, here or on another instance.
+        response = error(ErrorCode.UNAVAILABLE, 503, "try again later")
+        response["Retry-After"] = str(RETRY_AFTER_S)
+        return response
 
 
 async def _wait_for_change(customer_id, after_seq, timeout):
@@ -190,9 +198,8 @@ async def _wait_for_change(customer_id, after_seq, timeout):
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     layer = get_channel_layer()
-    channel = await layer.new_channel()
     group = realtime.customer_group(customer_id)
-    await layer.group_add(group, channel)
+    channel = await realtime.open_listener(layer, group)
     try:
         snapshot = await db.read(poll_snapshot, customer_id, after_seq)
         status = snapshot["status"]
@@ -205,7 +212,7 @@ async def _wait_for_change(customer_id, after_seq, timeout):
                 break
         return snapshot
     finally:
-        await layer.group_discard(group, channel)
+        await realtime.close_listener(layer, group, channel)
 
 
 async def _woken(layer, channel, timeout):

@@ -270,6 +270,12 @@ CSBOT_PAGE_SIZE = env_int("CSBOT_PAGE_SIZE", 50)
 CSBOT_SEND_BUDGET_BYTES = env_int("CSBOT_SEND_BUDGET_BYTES", 1024 * 1024)
 # A `history` answer is one frame: at most this many bytes (the oldest messages are left for the next page).
 CSBOT_HISTORY_MAX_BYTES = env_int("CSBOT_HISTORY_MAX_BYTES", 64 * 1024)
+# What `history` answers may take per customer and second, and at once, in this process: a customer
+# over it (a client that asks at the frame rate limit, or reconnects to start afresh) is closed 4429.
+CSBOT_HISTORY_BYTES_PER_S = env_int("CSBOT_HISTORY_BYTES_PER_S", 128 * 1024)
+CSBOT_HISTORY_BURST_BYTES = env_int("CSBOT_HISTORY_BURST_BYTES", 512 * 1024)
+# History pages read at once per process; more wait their turn on the event loop, not in the thread pool.
+CSBOT_BULK_READS_AT_ONCE = env_int("CSBOT_BULK_READS_AT_ONCE", 2)
 # The welcome page, and a resume's replay, in bytes; a longer replay is not honoured (the latest page instead).
 CSBOT_PAGE_MAX_BYTES = env_int("CSBOT_PAGE_MAX_BYTES", 256 * 1024)
 # How often each process checks its sockets against the database for a

@@ -46,6 +46,7 @@ class ErrorCode(StrEnum):
     INVALID_REQUEST = "invalid_request"
     TOO_LARGE = "too_large"
     METHOD_NOT_ALLOWED = "method_not_allowed"
+    UNAVAILABLE = "unavailable"  # 503: a dependency (Redis) is down; try again later
 
 
 class ProtocolError(Exception):

@@ -3,13 +3,17 @@
 import asyncio
 import json
 import time
+import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import channel_layers, get_channel_layer
 from django.test import AsyncClient
 
 from chat import conversations as actions
 from chat.models import Message
+
+from tests.support.services import free_port
 
 from .helpers import make_customer
 
@@ -122,3 +126,42 @@ async def test_a_message_committed_as_the_poll_subscribes_is_answered_at_once(si
     body = (await Client(token).get("/api/chat/poll?after_seq=0&timeout=10")).json()
     assert time.monotonic() - started < 3
     assert [m["text"] for m in body["messages"]] == ["between"]
+
+
+def pubsub_layer(settings, url):
+    """Use the Redis pub/sub layer the product runs on, at `url`, for this test."""
+    settings.CHANNEL_LAYERS = {"default": {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [{"address": url, "socket_connect_timeout": 2}], "prefix": f"t{uuid.uuid4().hex[:8]}"},
+    }}
+    channel_layers.backends.clear()
+    return get_channel_layer()
+
+
+async def test_a_poll_during_a_redis_outage_answers_503_and_leaves_nothing_behind(signed_in, settings, caplog):
+    customer, token = signed_in
+    layer = pubsub_layer(settings, f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    started = time.monotonic()
+    for _ in range(3):
+        response = await Client(token).get("/api/chat/poll?after_seq=0&timeout=10")
+        assert (response.status_code, response.json()["error"]) == (503, "unavailable")
+        assert response["Content-Type"] == "application/json" and int(response["Retry-After"]) > 0
+    assert time.monotonic() - started < 10  # refused at once, not after the poll's timeout
+    assert layer.channels == {}  # no queue per failed poll
+    assert not [r for r in caplog.records if r.exc_info], "no traceback in the log"
+    short = await Client(token).get("/api/chat/poll?after_seq=0&timeout=0")
+    assert short.status_code == 200  # a short poll needs only the database
+    await layer.flush()
+
+
+async def test_polls_on_redis_leave_no_subscription_behind(signed_in, settings, redis_url):
+    customer, token = signed_in
+    layer = pubsub_layer(settings, redis_url)
+    await sync_to_async(actions.record_customer_message)(customer=customer, client_msg_id="p1", text="hi")
+    at_once = await Client(token).get("/api/chat/poll?after_seq=0&timeout=10")  # answered without waiting
+    assert [m["seq"] for m in at_once.json()["messages"]] == [1]
+    timed_out = await Client(token).get("/api/chat/poll?after_seq=1&timeout=0.5")
+    assert timed_out.json()["messages"] == []
+    shard = layer._get_layer()._shards[0]
+    assert layer.channels == {} and shard._subscribed_to == set()
+    await layer.flush()

@@ -6,7 +6,8 @@ from chat.accounts import blocked_flag
 from chat.conversations import latest_conversation
 from chat.models import Conversation, Customer, Message
 from chat.presenters import message_frame
-from chat.sync import frame_bytes, messages_after, newest_within
+from chat import sql
+from chat.sync import frame_bytes, messages_after, newest_within, page_before, replay_bytes
 
 from .helpers import make_customer
 
@@ -73,3 +74,41 @@ def test_newest_within_keeps_the_newest_frames_that_fit():
     assert [f["seq"] for f in newest_within(frames, 3 * size)] == [18, 19, 20]
     assert [f["seq"] for f in newest_within(frames, 10)] == [20]  # one always goes, whatever its size
     assert newest_within(frames, 100 * size) == frames
+
+
+LONG = "长" * 4000  # 12 KB of UTF-8, the longest text a message may hold
+
+
+def long_conversation(count):
+    from chat import conversations as actions
+
+    customer, _ = make_customer()
+    current = actions.open_conversation(customer=customer)
+    for n in range(count):
+        actions.post_bot_reply(conversation=current.pk, text=f"{n} {LONG}" if n % 3 else f"short {n}")
+    return current.pk
+
+
+def test_a_page_bounded_in_bytes_is_the_newest_that_fit_of_the_whole_page():
+    conversation_id = long_conversation(30)
+    for before_seq in (0, 25, 2):
+        whole = page_before(conversation_id, before_seq, 100)
+        for budget in (10, 12_500, 30_000, 64 * 1024, 10**6):
+            assert page_before(conversation_id, before_seq, 100, max_bytes=budget) == newest_within(whole, budget)
+
+
+def test_a_page_bounded_in_bytes_reads_only_the_rows_that_can_fit(monkeypatch):
+    conversation_id = long_conversation(100)
+    fetched = []
+    real_rows = sql.rows
+    monkeypatch.setattr(sql, "rows", lambda statement, params: fetched.append(len(r := real_rows(statement, params))) or r)
+    page = page_before(conversation_id, 0, 100, max_bytes=64 * 1024)
+    assert [f["seq"] for f in page] == list(range(93, 101))  # five long messages and three short ones fit
+    assert fetched == [len(page)]  # not the next: its text alone is more than what is left
+
+
+def test_replay_bytes_is_a_lower_bound_of_the_frames_sizes():
+    conversation_id = long_conversation(10)
+    frames = messages_after(conversation_id, 4)
+    assert 0.9 * sum(map(frame_bytes, frames)) < replay_bytes(conversation_id, 4) <= sum(map(frame_bytes, frames))
+    assert replay_bytes(conversation_id, 10) == 0

@@ -40,7 +40,8 @@ async def wait_for_log(server, text, timeout):
 
 
 async def test_a_client_that_does_not_read_is_closed_4413_and_others_carry_on(pg_database, servers):
-    server = servers(pg_database, CSBOT_SEND_BUDGET_BYTES=256 * 1024, CSBOT_RATE_LIMIT_BURST=400)
+    server = servers(pg_database, CSBOT_SEND_BUDGET_BYTES=256 * 1024, CSBOT_RATE_LIMIT_BURST=400,
+                     CSBOT_HISTORY_BURST_BYTES=10**9)  # the send budget, not the history allowance, is under test
     token = await asyncio.to_thread(login, server.http, "slow-1", "phone")
     async with httpx.AsyncClient() as http:
         for n in range(30):
@@ -83,3 +84,65 @@ async def test_a_chatty_client_that_never_reads_still_misses_its_pongs(pg_databa
     assert '"event": "slow_close"' in server.output() or closed
     assert "Traceback" not in server.output()
     await ws.close()
+
+
+def history_pages_sent(server):
+    """The server's count of `history` frames it encoded, from /metrics."""
+    text = httpx.get(f"{server.http}/metrics", timeout=10).text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("csbot_frames_out_total{") and 'type="history"' in line)
+
+
+async def test_pages_asked_for_past_the_budget_are_never_read(pg_database, servers):
+    server = servers(pg_database, CSBOT_SEND_BUDGET_BYTES=256 * 1024, CSBOT_RATE_LIMIT_BURST=400,
+                     CSBOT_HISTORY_BURST_BYTES=10**9)
+    token = await asyncio.to_thread(login, server.http, "slow-3", "phone")
+    async with httpx.AsyncClient() as http:
+        for n in range(12):
+            response = await http.post(f"{server.http}/api/chat/messages", json={"client_msg_id": f"m{n}", "text": LONG},
+                                       headers={"Authorization": f"Bearer {token}"}, timeout=10)
+            assert response.status_code == 200
+    ws = await non_reader(server, token)
+    for _ in range(300):  # all queued at the server before most are answered
+        await ws.send(json.dumps({"type": "history", "before_seq": 0, "limit": 100}))
+    await wait_for_log(server, '"close_code": 4413', timeout=15)
+    await asyncio.sleep(2)
+    sent = await asyncio.to_thread(history_pages_sent, server)
+    print(f"history pages prepared for a client that asked for 300 and read none: {sent:.0f}")
+    # What the kernel and the budget took, then nothing: not one page per request still queued.
+    assert sent < 150
+    await asyncio.sleep(1)
+    assert await asyncio.to_thread(history_pages_sent, server) == sent
+    assert "Traceback" not in server.output()
+
+
+async def test_what_non_readers_had_queued_is_given_back_when_they_are_closed(pg_database, servers):
+    server = servers(pg_database, CSBOT_RATE_LIMIT_BURST=400, CSBOT_HISTORY_BURST_BYTES=10**9)
+    tokens = [await asyncio.to_thread(login, server.http, f"slow-{n}", "phone") for n in range(8)]
+    async with httpx.AsyncClient() as http:
+        for token in tokens:
+            for n in range(6):
+                response = await http.post(f"{server.http}/api/chat/messages", json={"client_msg_id": f"m{n}", "text": LONG},
+                                           headers={"Authorization": f"Bearer {token}"}, timeout=10)
+                assert response.status_code == 200
+    before = rss_kib(server)
+    sockets = [await non_reader(server, token) for token in tokens]
+    for _ in range(150):  # each fills its kernel buffers, then its whole 1 MiB budget
+        for ws in sockets:
+            try:
+                await ws.send(json.dumps({"type": "history", "before_seq": 0, "limit": 100}))
+            except websockets.ConnectionClosed:
+                pass
+        await asyncio.sleep(0.01)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 20
+    while server.output().count('"close_code": 4413') < len(sockets):
+        assert loop.time() < deadline, server.output()[-3000:]
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(3)  # the close handshake times out, the connections are dropped
+    growth_mib = (rss_kib(server) - before) / 1024
+    print(f"server RSS growth once {len(sockets)} non-readers were closed: {growth_mib:.1f} MiB")
+    assert growth_mib < 4  # each had about 1 MiB queued when it was closed
+    assert "Traceback" not in server.output()
+    for ws in sockets:
+        ws.transport.abort()
