@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import batch_statement, metrics, realtime, sql
+from . import batch_statement, metrics, notifications, realtime, sql
 from .models import BotTurn, Conversation, ConversationEvent, Message, SenderKind
 from .presenters import message_frame, status_frame
 
@@ -76,6 +76,8 @@ def _store_message(conversation, *, sender, text, sender_user=None, sender_name=
     )
     Conversation.objects.filter(pk=conversation.pk).update(last_seq=conversation.last_seq)
     _publish_message(conversation, message)
+    if sender in (SenderKind.AGENT, SenderKind.BOT) and notifications.enabled():
+        notifications.schedule_reply(conversation=conversation, message=message)
     return message
 
 
@@ -426,6 +428,8 @@ def close_conversation(*, conversation, actor, actor_user=None, reason=""):
     conversation.closed_at = timezone.now()
     conversation.waiting_since = None
     _change_status(conversation, Status.CLOSED, Kind.CLOSED, actor=actor, actor_user=actor_user, reason=reason)
+    if actor != SenderKind.CUSTOMER and conversation.first_customer_message_at and notifications.enabled():
+        notifications.schedule_rate_request(conversation=conversation)
     return conversation
 
 

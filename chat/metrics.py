@@ -42,6 +42,12 @@ kicks = Counter("csbot_kicks_total", "Sockets replaced by another device")
 heartbeat_timeouts = Counter("csbot_heartbeat_timeouts_total", "Sockets closed for sending nothing in 3 heartbeats")
 rate_limit_closes = Counter("csbot_rate_limit_closes_total", "Sockets closed for sending frames too fast")
 channel_layer_errors = Counter("csbot_channel_layer_errors_total", "Channel layer sends that failed")
+notifications = Counter(
+    "csbot_notifications_total", "Subscribe messages by result (sent, skipped, retry, failed)", ["result"]
+)
+content_checks = Counter(
+    "csbot_content_checks_total", "Customer texts checked for content safety, by result (pass, refused, error)", ["result"]
+)
 handoffs = Counter("csbot_handoffs_total", "Conversations handed to humans", ["reason"])
 
 

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from . import db, ingest, realtime, wechat
+from . import db, ingest, notifications, realtime, wechat
 from .bot import runner as bot_runner
 from .accounts import PLATFORMS, check_allowed, read_token, recently_allowed, sign_in
 from .conversations import latest_conversation, open_conversation, queue_position
@@ -120,6 +120,21 @@ async def post_message(request):
         return error(exc.code, 400, exc.message)
     result = await ingest.store_customer_message(customer_id=customer_id, **fields)
     return JsonResponse(ack_frame(result.message))
+
+
+@csrf_exempt
+@require_POST
+async def wx_subscriptions(request):
+    """Record the one-time subscription consents the customer accepted in wx.requestSubscribeMessage."""
+    customer_id = await authenticated_customer(request)
+    if customer_id is None:
+        return error(ErrorCode.UNAUTHORIZED, 401)
+    body = json_body(request)
+    template_ids = notifications.valid_template_ids(body.get("template_ids")) if body else None
+    if template_ids is None:
+        return error(ErrorCode.INVALID_REQUEST, 400, "template_ids must be a list of 1-10 template ids")
+    accepted = await db.call(notifications.record_consents, customer_id=customer_id, template_ids=template_ids)
+    return JsonResponse({"accepted": accepted})
 
 
 def poll_snapshot(customer_id, after_seq):
