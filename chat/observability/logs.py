@@ -18,7 +18,7 @@ SECRET_FIELDS = frozenset({
 REDACTED = "[redacted]"
 # Credentials that may sit inside a free-text message: a query token, a bearer header, a JSON field.
 SECRET_PATTERNS = [
-    (re.compile(r"(?i)(token=)[^&\s'\"]+"), r"\1" + REDACTED),
+    (re.compile(r"(?i)((?:token|secret|js_code)=)[^&\s'\"]+"), r"\1" + REDACTED),
     (re.compile(r"(?i)(bearer\s+)[^\s'\",]+"), r"\1" + REDACTED),
     (re.compile(r"(?i)(\"(?:token|openid|session_key|text)\"\s*:\s*)\"(?:[^\"\\]|\\.)*\""), r'\1"' + REDACTED + '"'),
 ]
