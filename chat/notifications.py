@@ -163,7 +163,7 @@ def prepare_send(notification_id):
     A notification skipped here is finished with the reason.
     """
     notification = (
-        Notification.objects.select_for_update().select_related("customer", "conversation", "message")
+        Notification.objects.select_for_update(of=("self",)).select_related("customer", "conversation", "message")
         .filter(pk=notification_id, state=State.SENDING).first()
     )
     if notification is None:
