@@ -118,7 +118,11 @@ async def post_message(request):
         _, fields = validate_client_frame({**body, "type": "message"})
     except ProtocolError as exc:
         return error(exc.code, 400, exc.message)
-    result = await ingest.store_customer_message(customer_id=customer_id, **fields)
+    try:
+        result = await ingest.store_customer_message(customer_id=customer_id, **fields)
+    except ProtocolError as exc:
+        status = 422 if exc.code == ErrorCode.REJECTED else 400
+        return error(exc.code, status, exc.message)
     return JsonResponse(ack_frame(result.message))
 
 
