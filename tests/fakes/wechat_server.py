@@ -27,6 +27,7 @@ class FakeWeChat:
         self.send_errors = []  # errcodes answered to sends
         self.checks = []  # msgSecCheck bodies
         self.check_delay = 0.0
+        self.in_flight = self.max_in_flight = 0  # checks being answered at once
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -118,6 +119,16 @@ class FakeWeChat:
         """Refuse text holding "forbidden"; "checker-down" answers a 500, "checker-slow" hangs, "checker-busy" errs."""
         content = body.get("content", "")
         self.checks.append(body)
+        with self.lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return self._answer_check(request, body, content, valid)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def _answer_check(self, request, body, content, valid):
         if not valid:
             return self.reply(request, 200, {"errcode": 40001, "errmsg": "invalid credential"})
         if "checker-slow" in content:
