@@ -137,3 +137,14 @@ async def test_off_by_default_and_pluggable(wechat, settings):
     settings.CSBOT_CONTENT_CHECKER = "chat.safety.NoChecker"
     result = await ingest.store_customer_message(customer_id=customer.pk, client_msg_id="m-2", text="forbidden")
     assert result.message.seq == 2 and wechat.checks == []
+
+
+async def test_a_refused_message_resent_while_the_check_is_off_stays_refused(wechat, settings):
+    customer, _ = await db(make_customer)("o-resend")
+    for check in (True, False):  # off: it goes through the batch writer, which finds the refused row
+        settings.CSBOT_CONTENT_CHECK = check
+        with pytest.raises(ProtocolError) as refused:
+            await ingest.store_customer_message(customer_id=customer.pk, client_msg_id="m-1", text="forbidden")
+        assert refused.value.code == "rejected"
+    result = await ingest.store_customer_message(customer_id=customer.pk, client_msg_id="m-2", text="fine")
+    assert result.message.seq == 1 and await Message.objects.acount() == 2
