@@ -87,3 +87,29 @@ async def test_each_consent_is_used_once_by_two_instances(pg_database, redis_url
         assert "wx-test-secret" not in server.output() and "token-1" not in server.output()
     await here.close()
     wechat.close()
+
+
+async def test_an_instance_without_sockets_or_redis_sends_too(e2e_database, servers):
+    """The sender starts with the server, not with the first socket; without Redis the token and presence stay in process."""
+    wechat = FakeWeChat()
+    settings = {
+        "CSBOT_WX_APPID": wechat.appid, "CSBOT_WX_SECRET": wechat.secret, "CSBOT_WX_API_BASE": wechat.base_url,
+        "CSBOT_WX_NOTIFY_TEMPLATES": json.dumps(TEMPLATES), "CSBOT_NOTIFY_AFTER_S": 0, "CSBOT_NOTIFY_POLL_S": 0.2,
+    }
+    server = servers(e2e_database, name="solo", **settings)
+    async with httpx.AsyncClient(timeout=10) as http:
+        login = await http.post(f"{server.http}/api/auth/dev-login",
+                                json={"openid": "poller", "device_id": "phone", "platform": "android"})
+        headers = {"Authorization": f"Bearer {login.json()['token']}"}
+        sent = await http.post(f"{server.http}/api/chat/messages", json={"client_msg_id": "p-1", "text": "hi"}, headers=headers)
+        assert sent.status_code == 200
+        accepted = await http.post(f"{server.http}/api/wx/subscriptions", json={"template_ids": ["TPL-REPLY"]}, headers=headers)
+        assert accepted.json() == {"accepted": 1}
+    await asyncio.to_thread(agent_says, e2e_database, settings, ["poller"], replies=1)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 15
+    while not wechat.sends and loop.time() < deadline:
+        await asyncio.sleep(0.2)
+    assert [(s["touser"], s["template_id"]) for s in wechat.sends] == [("poller", "TPL-REPLY")]
+    assert "Traceback" not in server.output()
+    wechat.close()
