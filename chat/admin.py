@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import Conversation, ConversationEvent, Customer, Device, Message
+from .models import Conversation, ConversationEvent, Customer, Device, Message, Notification
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -46,8 +46,8 @@ class ConversationAdmin(ReadOnlyAdmin):
 
 @admin.register(Message)
 class MessageAdmin(ReadOnlyAdmin):
-    list_display = ("id", "conversation", "seq", "sender", "short_text", "created_at")
-    list_filter = ("sender", "is_note")
+    list_display = ("id", "conversation", "seq", "sender", "short_text", "refused", "created_at")
+    list_filter = ("sender", "is_note", "refused")
     search_fields = ("text",)
     list_select_related = ("conversation",)
 
@@ -60,5 +60,14 @@ class MessageAdmin(ReadOnlyAdmin):
 class ConversationEventAdmin(ReadOnlyAdmin):
     list_display = ("id", "conversation", "kind", "actor", "actor_user", "from_status", "to_status", "created_at")
     list_filter = ("kind", "actor")
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """What was sent to customers away from the mini-program, and why the rest was not."""
+
+    list_display = ("id", "customer", "conversation", "kind", "state", "outcome", "due_at", "finished_at")
+    list_filter = ("kind", "state", "outcome")
+    list_select_related = ("customer", "conversation")
 
 from . import admin_kb  # noqa: E402,F401  (the knowledge-base admin)

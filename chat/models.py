@@ -311,6 +311,7 @@ class Notification(models.Model):
     seq = models.PositiveIntegerField(default=0)
     due_at = models.DateTimeField()
     claimed_by = models.CharField(max_length=100, blank=True, default="")
+    claimed_at = models.DateTimeField(null=True, blank=True)
     # Why it was skipped or failed (a WeChat errcode, "read", "online", "no_consent" ...).
     outcome = models.CharField(max_length=40, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -135,17 +135,28 @@ class Claimed:
     customer_id: int
 
 
+# A claim older than this belongs to an instance that died while sending.
+ABANDONED_AFTER = timedelta(minutes=5)
+
+
 def claim_due(*, worker, limit=50):
     """Claim due notifications for this worker; each row goes to exactly one caller."""
+    now = timezone.now()
+    # Whether WeChat got an abandoned one is unknown: it is closed, never sent again.
+    Notification.objects.filter(state=State.SENDING, claimed_at__lt=now - ABANDONED_AFTER).update(
+        state=State.FAILED, outcome="abandoned", finished_at=now
+    )
     due = list(
-        Notification.objects.filter(state=State.PENDING, due_at__lte=timezone.now())
+        Notification.objects.filter(state=State.PENDING, due_at__lte=now)
         .order_by("due_at", "pk")
         .values_list("pk", "customer_id")[:limit]
     )
     claimed = []
     for pk, customer_id in due:
         # Compare-and-set: of racing instances only one changes the row.
-        if Notification.objects.filter(pk=pk, state=State.PENDING).update(state=State.SENDING, claimed_by=worker):
+        if Notification.objects.filter(pk=pk, state=State.PENDING).update(
+            state=State.SENDING, claimed_by=worker, claimed_at=now
+        ):
             claimed.append(Claimed(pk, customer_id))
     return claimed
 
@@ -216,7 +227,7 @@ def give_back(notification_id, *, retry_in_s):
     try:
         with transaction.atomic():
             Notification.objects.filter(pk=notification_id, state=State.SENDING).update(
-                state=State.PENDING, claimed_by="", due_at=timezone.now() + timedelta(seconds=retry_in_s)
+                state=State.PENDING, claimed_by="", claimed_at=None, due_at=timezone.now() + timedelta(seconds=retry_in_s)
             )
     except IntegrityError:  # a newer one is pending and covers this one
         finish(notification_id, State.SKIPPED, "superseded")

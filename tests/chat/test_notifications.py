@@ -215,3 +215,15 @@ async def test_instances_share_one_token_through_redis(wechat, settings, redis_u
     await sources[0].invalidate("token-1")
     assert await sources[2].get() == "token-2" and len(wechat.tokens_issued) == 2
     await client.delete(f"{prefix}:wx:access_token")
+
+
+async def test_a_claim_left_by_a_dead_instance_is_closed_never_sent_again(wechat):
+    customer, _, conversation, agent = await sync_to_async(agent_conversation)()
+    await sync_to_async(consent)(customer, "TPL-REPLY")
+    await sync_to_async(send_agent_reply)(conversation=conversation, agent=agent, text="x", agent_name="Ann")
+    claimed = await sync_to_async(notifications.claim_due)(worker="dead-instance")
+    assert len(claimed) == 1
+    await Notification.objects.aupdate(claimed_at=timezone.now() - timedelta(minutes=6))
+    assert await send_round() == 0
+    row = await Notification.objects.aget()
+    assert (row.state, row.outcome) == ("failed", "abandoned") and wechat.sends == []
