@@ -12,7 +12,7 @@ from django.conf import settings
 from . import db, metrics, notifications, presence
 from .models import Notification
 from .wechat import UpstreamUnavailable
-from .wx_token import call_with_token
+from .wx_token import call_with_token, http_client
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +111,7 @@ async def send_one(item):
 
 async def _post(token, payload):
     url = settings.CSBOT_WX_API_BASE.rstrip("/") + "/cgi-bin/message/subscribe/send"
-    async with httpx.AsyncClient(timeout=settings.CSBOT_WX_TIMEOUT_S) as client:
-        response = await client.post(url, params={"access_token": token}, json=payload)
+    response = await http_client().post(url, params={"access_token": token}, json=payload, timeout=settings.CSBOT_WX_TIMEOUT_S)
     try:
         data = response.json()
     except ValueError:

@@ -14,13 +14,12 @@ import logging
 from collections import OrderedDict
 from typing import Protocol
 
-import httpx
 from django.conf import settings
 from django.utils.module_loading import import_string
 
 from . import db, metrics
 from .models import Customer
-from .wx_token import call_with_token
+from .wx_token import call_with_token, http_client
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +81,9 @@ class WeChatTextChecker:
 
 async def _post_check(token, body):
     url = settings.CSBOT_WX_API_BASE.rstrip("/") + "/wxa/msg_sec_check"
-    async with httpx.AsyncClient(timeout=settings.CSBOT_CONTENT_CHECK_TIMEOUT_S) as client:
-        response = await client.post(url, params={"access_token": token}, json=body)
+    response = await http_client().post(
+        url, params={"access_token": token}, json=body, timeout=settings.CSBOT_CONTENT_CHECK_TIMEOUT_S
+    )
     if response.status_code != 200:
         raise CheckFailed(f"http {response.status_code}")
     try:

@@ -110,6 +110,16 @@ class LocalTokens:
 
 
 _by_loop = weakref.WeakKeyDictionary()
+_clients = weakref.WeakKeyDictionary()
+
+
+def http_client():
+    """Return this event loop's HTTP client for WeChat's server API, so calls reuse connections."""
+    loop = asyncio.get_running_loop()
+    found = _clients.get(loop)
+    if found is None:
+        found = _clients[loop] = httpx.AsyncClient(limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
+    return found
 
 
 def tokens():
