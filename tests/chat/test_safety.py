@@ -148,3 +148,12 @@ async def test_a_refused_message_resent_while_the_check_is_off_stays_refused(wec
         assert refused.value.code == "rejected"
     result = await ingest.store_customer_message(customer_id=customer.pk, client_msg_id="m-2", text="fine")
     assert result.message.seq == 1 and await Message.objects.acount() == 2
+
+
+async def test_a_text_longer_than_msgseccheck_takes_is_checked_in_parts(wechat):
+    customer, _ = await db(make_customer)("o-long")
+    text = "a" * 3000 + " forbidden " + "b" * 500
+    with pytest.raises(ProtocolError) as refused:
+        await ingest.store_customer_message(customer_id=customer.pk, client_msg_id="m-1", text=text)
+    assert refused.value.code == "rejected"
+    assert sorted(len(c["content"]) for c in wechat.checks) == [1011, 2500]

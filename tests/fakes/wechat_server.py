@@ -142,7 +142,7 @@ class FakeWeChat:
             return self.reply(request, 200, {"errcode": -1, "errmsg": "system busy"})
         if self.check_delay:
             time.sleep(self.check_delay)
-        if body.get("version") != 2 or not body.get("openid") or body.get("scene") not in (1, 2, 3, 4):
+        if body.get("version") != 2 or not body.get("openid") or body.get("scene") not in (1, 2, 3, 4) or len(content) > 2500:
             return self.reply(request, 200, {"errcode": 40003, "errmsg": "invalid args"})
         risky = "forbidden" in content
         result = {"suggest": "risky" if risky else "pass", "label": 20001 if risky else 100}
