@@ -209,7 +209,12 @@ CSBOT_WX_TOKEN_MARGIN_S = env_int("CSBOT_WX_TOKEN_MARGIN_S", 300)
 # JSON: {"reply": {"template_id", "page", "data": {"thing1": "agent_name", ...},
 # "text_allowed": bool}, "rate_request": {...}}; data values name a source
 # (text, agent_name, notice, time) or, after "=", a literal. Empty: off.
-CSBOT_WX_NOTIFY_TEMPLATES = json.loads(os.environ.get("CSBOT_WX_NOTIFY_TEMPLATES") or "{}")
+try:
+    CSBOT_WX_NOTIFY_TEMPLATES = json.loads(os.environ.get("CSBOT_WX_NOTIFY_TEMPLATES") or "{}")
+except ValueError as exc:
+    raise ImproperlyConfigured("CSBOT_WX_NOTIFY_TEMPLATES must be a JSON object") from exc
+if not isinstance(CSBOT_WX_NOTIFY_TEMPLATES, dict):
+    raise ImproperlyConfigured("CSBOT_WX_NOTIFY_TEMPLATES must be a JSON object")
 CSBOT_NOTIFY_AFTER_S = env_float("CSBOT_NOTIFY_AFTER_S", 60.0)
 CSBOT_NOTIFY_POLL_S = env_float("CSBOT_NOTIFY_POLL_S", 5.0)
 # Bot answers notify only when this is on.
