@@ -100,7 +100,7 @@ def _customer(conversation):
 def entry_frame(message):
     """Return a message or a private note as the console shows it."""
     frame = message_frame(message)
-    if message.is_note:
+    if message.is_note or message.refused:
         frame.update(type="note", seq=None)
         frame.pop("client_msg_id", None)
     return frame

@@ -73,7 +73,7 @@ def csv_rows(queryset):
 
 def _entry(message):
     return {
-        "seq": message.seq, "sender": message.sender, "sender_name": message.sender_name, "note": message.is_note,
+        "seq": message.seq, "sender": message.sender, "sender_name": message.sender_name, "note": message.is_note, "refused": message.refused,
         "text": message.text, "at": _iso(message.created_at),
     }
 

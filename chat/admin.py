@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 
 from .accounts import set_blocked
-from .models import Conversation, ConversationEvent, Customer, Device, Message
+from .models import Conversation, ConversationEvent, Customer, Device, Message, Notification
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -62,8 +62,8 @@ class ConversationAdmin(ReadOnlyAdmin):
 
 @admin.register(Message)
 class MessageAdmin(ReadOnlyAdmin):
-    list_display = ("id", "conversation", "seq", "sender", "short_text", "created_at")
-    list_filter = ("sender", "is_note")
+    list_display = ("id", "conversation", "seq", "sender", "short_text", "refused", "created_at")
+    list_filter = ("sender", "is_note", "refused")
     search_fields = ("text",)
     list_select_related = ("conversation",)
 
@@ -76,5 +76,14 @@ class MessageAdmin(ReadOnlyAdmin):
 class ConversationEventAdmin(ReadOnlyAdmin):
     list_display = ("id", "conversation", "kind", "actor", "actor_user", "from_status", "to_status", "created_at")
     list_filter = ("kind", "actor")
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """What was sent to customers away from the mini-program, and why the rest was not."""
+
+    list_display = ("id", "customer", "conversation", "kind", "state", "outcome", "due_at", "finished_at")
+    list_filter = ("kind", "state", "outcome")
+    list_select_related = ("customer", "conversation")
 
 from . import admin_kb  # noqa: E402,F401  (the knowledge-base admin)

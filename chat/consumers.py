@@ -9,7 +9,7 @@ from django.conf import settings
 
 from csbot import socket_guard
 
-from . import db, limits, liveness, metrics, realtime, takeover
+from . import db, limits, liveness, metrics, notifier, presence, realtime, takeover
 from .accounts import read_token
 from .bot import runner as bot_runner
 from .delivery import Delivery
@@ -95,12 +95,16 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
         self.delivery = Delivery(self)
         metrics.sockets_open.labels(role="customer").inc()
         liveness.register(self)
+        await liveness.safely(presence.online([(self.session.customer_id, self.channel_name)]))
         bot_runner.ensure_started()  # answers bot turns on this process
+        notifier.ensure_started()
         log.info("socket open", extra={"event": "connect", "customer": self.session.customer_id, "device": self.session.device_id})
 
     async def disconnect(self, code):
         """Leave groups and stop watching; the database already has everything."""
         liveness.unregister(self)
+        if self.delivery is not None:
+            await liveness.safely(presence.offline(self.session.customer_id, self.channel_name))
         for group in getattr(self, "groups_joined", []):
             await realtime.leave(self.channel_layer, group, self.channel_name)
         if self.delivery is not None:

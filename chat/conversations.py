@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import batch_statement, metrics, realtime, sql
+from . import batch_statement, metrics, notifications, realtime, sql
 from .models import BotTurn, Conversation, ConversationEvent, Message, SenderKind
 from .presenters import message_frame, status_frame
 
@@ -76,6 +76,8 @@ def _store_message(conversation, *, sender, text, sender_user=None, sender_name=
     )
     Conversation.objects.filter(pk=conversation.pk).update(last_seq=conversation.last_seq)
     _publish_message(conversation, message)
+    if sender in (SenderKind.AGENT, SenderKind.BOT) and notifications.enabled():
+        notifications.schedule_reply(conversation=conversation, message=message)
     return message
 
 
@@ -293,6 +295,32 @@ def _announce_customer_messages(messages, turns, queue_moved):
 
 
 @transaction.atomic
+def record_refused_message(*, customer, client_msg_id, text):
+    """Keep a customer text the content check refused: for staff only, with no seq and no bot turn.
+
+    Deduplicated like any message: a resend of a stored client_msg_id returns
+    what is stored (refused or not) and stores nothing.
+    """
+    customer_id = _pk(customer)
+    conversation = _lock_open_conversations([customer_id]).get(customer_id)
+    if conversation is None:
+        conversation = _lock(open_conversation(customer=customer_id, actor=SenderKind.CUSTOMER))
+    existing = _stored_messages([customer_id], [client_msg_id]).get((customer_id, client_msg_id))
+    if existing is not None:
+        return Recorded(message=existing, created=False)
+    message = Message.objects.create(
+        conversation=conversation, seq=None, refused=True, sender=SenderKind.CUSTOMER, client_msg_id=client_msg_id,
+        text=text,
+    )
+    # Staff see it, marked refused; the customer's other devices and the bot never do.
+    realtime.publish_on_commit(
+        realtime.conversation_group(conversation.pk),
+        realtime.event("note", conversation_id=conversation.pk, frame=message_frame(message)),
+    )
+    return Recorded(message=message, created=True)
+
+
+@transaction.atomic
 def request_handoff(*, conversation, actor, reason="", actor_user=None):
     """Put a bot conversation in the queue for a human; queued or agent ones stay."""
     conversation = _lock(conversation)
@@ -426,6 +454,8 @@ def close_conversation(*, conversation, actor, actor_user=None, reason=""):
     conversation.closed_at = timezone.now()
     conversation.waiting_since = None
     _change_status(conversation, Status.CLOSED, Kind.CLOSED, actor=actor, actor_user=actor_user, reason=reason)
+    if actor != SenderKind.CUSTOMER and conversation.first_customer_message_at and notifications.enabled():
+        notifications.schedule_rate_request(conversation=conversation)
     return conversation
 
 

@@ -12,8 +12,8 @@ import asyncio
 import logging
 import weakref
 
-from . import db
-from .conversations import Incoming, record_customer_message, record_customer_messages
+from . import db, safety
+from .conversations import Incoming, record_customer_message, record_customer_messages, record_refused_message
 from .protocol.errors import ErrorCode, soft
 from .protocol.frames import storable
 
@@ -76,9 +76,21 @@ _by_loop = weakref.WeakKeyDictionary()
 
 
 async def store_customer_message(*, customer_id, client_msg_id, text):
-    """Store a customer's message through this process's batch writer."""
-    loop = asyncio.get_running_loop()
-    ingest = _by_loop.get(loop)
-    if ingest is None:
-        ingest = _by_loop[loop] = Ingest()
-    return await ingest.submit(Incoming(customer_id=customer_id, client_msg_id=client_msg_id, text=text))
+    """Store a customer's message through this process's batch writer; refused text raises `rejected`.
+
+    With content safety on, the text is checked first on this coroutine, so
+    checks of concurrent messages overlap and only what passes joins a batch.
+    """
+    if not (storable(text) and storable(client_msg_id)):
+        raise soft(ErrorCode.TEXT_INVALID, "text holds a NUL or an unpaired surrogate", client_msg_id=None)
+    if await safety.refuses(customer_id=customer_id, text=text):
+        result = await db.call(record_refused_message, customer=customer_id, client_msg_id=client_msg_id, text=text)
+    else:
+        loop = asyncio.get_running_loop()
+        ingest = _by_loop.get(loop)
+        if ingest is None:
+            ingest = _by_loop[loop] = Ingest()
+        result = await ingest.submit(Incoming(customer_id=customer_id, client_msg_id=client_msg_id, text=text))
+    if result.message.refused:
+        raise soft(ErrorCode.REJECTED, "the message was refused by the content check", client_msg_id=client_msg_id)
+    return result

@@ -11,6 +11,7 @@ import time
 from channels.db import database_sync_to_async
 from django.conf import settings
 
+from . import presence
 from .sync import conversation_heads
 from .takeover import current_claims
 
@@ -45,13 +46,15 @@ async def _watch():
         limit = 3 * settings.CSBOT_HEARTBEAT_S
         for consumer in [c for c in _sockets.values() if now - c.last_rx > limit]:
             unregister(consumer)
-            await _safely(consumer.heartbeat_timeout())
+            await safely(consumer.heartbeat_timeout())
         if now - last_reconcile >= settings.CSBOT_RECONCILE_S:
             last_reconcile = now
-            await _safely(reconcile())
+            await safely(reconcile())
+            await safely(presence.online(_present()))
 
 
-async def _safely(coro):
+async def safely(coro):
+    """Await a side task, logging instead of raising when it fails."""
     try:
         await coro
     except Exception:
@@ -66,10 +69,14 @@ async def reconcile():
         heads = await database_sync_to_async(conversation_heads)({c.conversation_id for c in chunk})
         claims = await database_sync_to_async(current_claims)(_devices(chunk))
         for consumer in chunk:
-            await _safely(consumer.check_claim(claims.get(_device(consumer))))
+            await safely(consumer.check_claim(claims.get(_device(consumer))))
             head = heads.get(consumer.conversation_id)
             if head is not None and not consumer.closing:
-                await _safely(consumer.reconcile(*head))
+                await safely(consumer.reconcile(*head))
+
+
+def _present():
+    return [(c.session.customer_id, c.channel_name) for c in _sockets.values() if not c.closing]
 
 
 def _device(consumer):

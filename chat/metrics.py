@@ -44,6 +44,12 @@ rate_limit_closes = Counter("csbot_rate_limit_closes_total", "Sockets closed for
 rate_limited_http = Counter("csbot_http_rate_limited_total", "HTTP messages refused by a rate limit", ["bucket"])
 rate_limit_store_errors = Counter("csbot_rate_limit_store_errors_total", "Rate-limit checks let through because Redis failed")
 channel_layer_errors = Counter("csbot_channel_layer_errors_total", "Channel layer sends that failed")
+notifications = Counter(
+    "csbot_notifications_total", "Subscribe messages by result (sent, skipped, retry, failed)", ["result"]
+)
+content_checks = Counter(
+    "csbot_content_checks_total", "Customer texts checked for content safety, by result (pass, refused, error)", ["result"]
+)
 handoffs = Counter("csbot_handoffs_total", "Conversations handed to humans", ["reason"])
 
 

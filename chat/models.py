@@ -130,6 +130,9 @@ class Message(models.Model):
     )
     sender_name = models.CharField(max_length=100, blank=True, default="")
     is_note = models.BooleanField(default=False)
+    # A customer text the content check refused: kept for staff, with no seq,
+    # never delivered to the customer's counterpart nor answered by the bot.
+    refused = models.BooleanField(default=False, db_default=False)
     client_msg_id = models.CharField(max_length=64, null=True, blank=True)
     text = models.TextField()
     stream_id = models.CharField(max_length=64, null=True, blank=True)
@@ -147,8 +150,10 @@ class Message(models.Model):
                 name="unique_client_msg_id_per_conversation",
             ),
             models.CheckConstraint(
-                condition=Q(is_note=True, seq__isnull=True) | Q(is_note=False, seq__isnull=False),
-                name="notes_have_no_seq",
+                condition=Q(is_note=True, seq__isnull=True)
+                | Q(is_note=False, refused=False, seq__isnull=False)
+                | Q(is_note=False, refused=True, seq__isnull=True),
+                name="notes_and_refused_have_no_seq",
             ),
         ]
         indexes = [
@@ -269,3 +274,70 @@ class BotTurn(models.Model):
 
     def __str__(self):
         return f"bot turn {self.pk} ({self.state})"
+
+
+# --- notifications while the mini-program is closed -----------------------
+
+
+class SubscriptionConsent(models.Model):
+    """One WeChat one-time subscription acceptance: it lets the server send one notification."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    template_id = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey("Notification", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["customer", "template_id"], condition=Q(used_at__isnull=True), name="consent_unused_idx"
+            )
+        ]
+
+    def __str__(self):
+        return f"consent {self.template_id} ({'used' if self.used_at else 'unused'})"
+
+
+class Notification(models.Model):
+    """A subscribe message due to a customer who may have left: claimed by one instance, sent at most once."""
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", "Reply"
+        RATE_REQUEST = "rate_request", "Rating request"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Failed"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="notifications")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notifications")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    # The customer counts as having seen it once they have read up to here.
+    seq = models.PositiveIntegerField(default=0)
+    due_at = models.DateTimeField()
+    claimed_by = models.CharField(max_length=100, blank=True, default="")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # Why it was skipped or failed (a WeChat errcode, "read", "online", "no_consent" ...).
+    outcome = models.CharField(max_length=40, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # Replies while the customer is away collapse into the one pending notification.
+            models.UniqueConstraint(
+                fields=["customer", "kind"], condition=Q(state="pending"), name="one_pending_notification_per_kind"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "due_at"], name="notification_due_idx")]
+
+    def __str__(self):
+        return f"notification {self.kind} ({self.state})"

@@ -22,6 +22,8 @@ def message_frame(message):
         frame["client_msg_id"] = message.client_msg_id
     if message.stream_id:
         frame["stream_id"] = message.stream_id
+    if message.refused:  # only staff are ever sent these
+        frame["refused"] = True
     return frame
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from csbot.csp import content_security_policy
 
-from . import db, ingest, limits, metrics, realtime, wechat
+from . import db, ingest, limits, metrics, notifications, realtime, wechat
 from .http_input import BadInput, json_object, query_int, query_seconds
 from .bot import runner as bot_runner
 from .accounts import PLATFORMS, check_allowed, read_token, recently_allowed, sign_in
@@ -132,7 +132,11 @@ async def post_message(request):
         _, fields = validate_client_frame({**body, "type": "message"})
     except ProtocolError as exc:
         return error(exc.code, 400, exc.message)
-    result = await ingest.store_customer_message(customer_id=customer_id, **fields)
+    try:
+        result = await ingest.store_customer_message(customer_id=customer_id, **fields)
+    except ProtocolError as exc:
+        status = 422 if exc.code == ErrorCode.REJECTED else 400
+        return error(exc.code, status, exc.message)
     return JsonResponse(ack_frame(result.message))
 
 
@@ -147,6 +151,24 @@ async def rate_limited(request, customer_id):
             response["Retry-After"] = "1"
             return response
     return None
+
+
+@csrf_exempt
+@require_POST
+async def wx_subscriptions(request):
+    """Record the one-time subscription consents the customer accepted in wx.requestSubscribeMessage."""
+    customer_id = await authenticated_customer(request)
+    if customer_id is None:
+        return error(ErrorCode.UNAUTHORIZED, 401)
+    try:
+        body = json_object(request)
+    except BadInput as exc:
+        return bad_input(exc)
+    template_ids = notifications.valid_template_ids(body.get("template_ids"))
+    if template_ids is None:
+        return error(ErrorCode.INVALID_REQUEST, 400, "template_ids must be a list of 1-10 template ids")
+    accepted = await db.call(notifications.record_consents, customer_id=customer_id, template_ids=template_ids)
+    return JsonResponse({"accepted": accepted})
 
 
 def poll_snapshot(customer_id, after_seq):

@@ -10,6 +10,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from chat import notifier  # noqa: E402
 from chat.observability.readiness import readiness  # noqa: E402
 from csbot import api_http, daphne_compat, forwarded, gcpolicy  # noqa: E402
 from csbot.static_files import StaticFiles  # noqa: E402
@@ -17,6 +18,7 @@ from csbot.routing import websocket_routes  # noqa: E402
 
 daphne_compat.install()
 readiness.start_when_serving()
+notifier.start_when_serving()
 
 # Static files are served from the apps' folders by an async-safe handler in
 # front of Django, so a fresh checkout serves the chat page without a

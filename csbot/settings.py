@@ -7,6 +7,7 @@ security settings below. The development key and dev login follow DEBUG,
 never the absence of a database.
 """
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -242,6 +243,35 @@ CSBOT_WX_SECRET = os.environ.get("CSBOT_WX_SECRET", "")
 CSBOT_WX_API_BASE = os.environ.get("CSBOT_WX_API_BASE", "https://api.weixin.qq.com")
 CSBOT_WX_TIMEOUT_S = env_float("CSBOT_WX_TIMEOUT_S", 5.0)
 CSBOT_TOKEN_TTL_S = env_int("CSBOT_TOKEN_TTL_S", 86400)
+# WeChat's access_token is shared by all instances through Redis and fetched
+# again this many seconds before WeChat would expire it.
+CSBOT_WX_TOKEN_MARGIN_S = env_int("CSBOT_WX_TOKEN_MARGIN_S", 300)
+
+# Subscribe messages while the mini-program is closed (protocol section 9).
+# JSON: {"reply": {"template_id", "page", "data": {"thing1": "agent_name", ...},
+# "text_allowed": bool}, "rate_request": {...}}; data values name a source
+# (text, agent_name, notice, time) or, after "=", a literal. Empty: off.
+try:
+    CSBOT_WX_NOTIFY_TEMPLATES = json.loads(os.environ.get("CSBOT_WX_NOTIFY_TEMPLATES") or "{}")
+except ValueError as exc:
+    raise ImproperlyConfigured("CSBOT_WX_NOTIFY_TEMPLATES must be a JSON object") from exc
+if not isinstance(CSBOT_WX_NOTIFY_TEMPLATES, dict):
+    raise ImproperlyConfigured("CSBOT_WX_NOTIFY_TEMPLATES must be a JSON object")
+CSBOT_NOTIFY_AFTER_S = env_float("CSBOT_NOTIFY_AFTER_S", 60.0)
+CSBOT_NOTIFY_POLL_S = env_float("CSBOT_NOTIFY_POLL_S", 5.0)
+# Bot answers notify only when this is on.
+CSBOT_NOTIFY_BOT = env_bool("CSBOT_NOTIFY_BOT", False)
+# What a template that may not carry the message text says instead.
+CSBOT_WX_NOTIFY_NOTICE = os.environ.get("CSBOT_WX_NOTIFY_NOTICE", "您有一条新的客服消息")
+CSBOT_WX_MINIPROGRAM_STATE = os.environ.get("CSBOT_WX_MINIPROGRAM_STATE", "formal")
+
+# Content safety: customer text checked before it is stored, when on. The
+# checker is a class path (see chat.safety), so another service can plug in.
+CSBOT_CONTENT_CHECK = env_bool("CSBOT_CONTENT_CHECK", False)
+CSBOT_CONTENT_CHECKER = os.environ.get("CSBOT_CONTENT_CHECKER", "chat.safety.WeChatTextChecker")
+CSBOT_CONTENT_CHECK_TIMEOUT_S = env_float("CSBOT_CONTENT_CHECK_TIMEOUT_S", 2.0)
+CSBOT_CONTENT_CHECK_CONCURRENCY = env_int("CSBOT_CONTENT_CHECK_CONCURRENCY", 64)
+CSBOT_CONTENT_CHECK_SCENE = env_int("CSBOT_CONTENT_CHECK_SCENE", 2)
 # How long the HTTP API trusts a customer it found unblocked (see chat.accounts).
 CSBOT_ALLOWED_CACHE_S = env_float("CSBOT_ALLOWED_CACHE_S", 10.0)
 # "single": a new device signs the older one out; "multi": all stay connected.

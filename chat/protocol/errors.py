@@ -40,6 +40,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     NOTHING_TO_RATE = "nothing_to_rate"
     INVALID_SCORE = "invalid_score"
+    REJECTED = "rejected"  # the content-safety check refused the text
     # HTTP only.
     INVALID_CODE = "invalid_code"
     UPSTREAM_UNAVAILABLE = "upstream_unavailable"

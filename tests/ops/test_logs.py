@@ -78,3 +78,11 @@ async def test_socket_session_logs_connect_and_close_without_secrets(caplog):
     assert closed["duration_s"] >= 0
     dump = json.dumps(lines)
     assert token not in dump and "o-logged-openid" not in dump and "private question" not in dump
+
+
+def test_credentials_in_a_logged_url_are_scrubbed():
+    from chat.observability.logs import scrub
+
+    line = scrub("HTTP Request: GET https://api.weixin.qq.com/cgi-bin/token?grant_type=client_credential&appid=wx1"
+                 "&secret=s3cr3t and POST /cgi-bin/message/subscribe/send?access_token=tok-9 /sns?js_code=c0de")
+    assert "s3cr3t" not in line and "tok-9" not in line and "c0de" not in line and "appid=wx1" in line

@@ -145,10 +145,11 @@
   }
   function addEntry(f) {
     var div = document.createElement("div");
-    div.className = "entry " + f.sender + (f.type === "note" ? " note" : "");
+    div.className = "entry " + f.sender + (f.refused ? " refused" : f.type === "note" ? " note" : "");
     if (f.msg_id) { if (document.querySelector('[data-msg="' + f.msg_id + '"]')) return; div.dataset.msg = f.msg_id; }
     var meta = document.createElement("div"); meta.className = "meta";
-    meta.textContent = (f.type === "note" ? "private note · " : "") + (f.sender_name || f.sender) + (f.ts ? " · " + new Date(f.ts).toLocaleTimeString() : "");
+    // A refused customer text is shown to staff only, marked, never sent on.
+    meta.textContent = (f.refused ? "refused by the content check · " : f.type === "note" ? "private note · " : "") + (f.sender_name || f.sender) + (f.ts ? " · " + new Date(f.ts).toLocaleTimeString() : "");
     var text = document.createElement("div"); text.className = "text"; text.textContent = f.text;
     div.appendChild(meta); div.appendChild(text);
     $("entries").appendChild(div);

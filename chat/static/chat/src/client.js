@@ -438,6 +438,28 @@ export class CsbotClient extends Emitter {
     if (this._canSend()) this._sendFrame({ type: 'read', seq: Number(seq) });
   }
 
+  /**
+   * Report the one-time subscription consents the user accepted in
+   * wx.requestSubscribeMessage (pass the ids whose answer was 'accept'); each
+   * lets the server send one notification while the app is closed. Resolves
+   * with the number the server stored.
+   */
+  async reportSubscriptions(templateIds) {
+    const ids = Array.isArray(templateIds) ? templateIds.filter((t) => typeof t === 'string' && t) : [];
+    if (!ids.length) return 0;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const token = await this.auth.token();
+      const res = await this.adapter.request({
+        method: 'POST', url: this.baseUrl + '/api/wx/subscriptions', body: { template_ids: ids.slice(0, 10) },
+        timeoutMs: REQUEST_TIMEOUT_MS, headers: { Authorization: 'Bearer ' + token },
+      });
+      if (res.status === 200 && res.data && typeof res.data.accepted === 'number') return res.data.accepted;
+      if (res.status !== 401) throw new Error((res.data && res.data.error) || 'status ' + res.status);
+      this.auth.forget(); // expired: log in again and report once more
+    }
+    throw new Error('unauthorized');
+  }
+
   /** Signal typing; throttled to one frame per 2 s as the server expects. */
   typing() {
     const now = Date.now();

@@ -1,0 +1,28 @@
+"""One plain Redis client per event loop for state the instances share (not the channel layer's)."""
+
+import asyncio
+import weakref
+
+from django.conf import settings
+
+_by_loop = weakref.WeakKeyDictionary()
+
+
+def enabled():
+    return bool(settings.REDIS_URL)
+
+
+def prefix():
+    """The deployment's key prefix: the channel layer's, so two deployments on one Redis stay apart."""
+    return settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "csbot")
+
+
+def client():
+    """Return this event loop's client (redis-py's asyncio client binds to one loop)."""
+    loop = asyncio.get_running_loop()
+    found = _by_loop.get(loop)
+    if found is None:
+        import redis.asyncio as aioredis
+
+        found = _by_loop[loop] = aioredis.Redis.from_url(settings.REDIS_URL)
+    return found
