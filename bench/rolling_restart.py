@@ -62,7 +62,7 @@ def ws_statuses(proxy):
 
 
 def roll(ports, pid_dir):
-    env = {**os.environ, "CSBOT_RESTART_CMD": f"kill -TERM $(cat {pid_dir}/web-{{port}}.pid)", "CSBOT_SETTLE_S": "2"}
+    env = {**os.environ, "CSBOT_RESTART_CMD": f"kill -TERM $(cat {pid_dir}/web-{{port}}.pid)", "CSBOT_SETTLE_S": "3"}  # past the proxy's 2 s fail_timeout
     subprocess.run([str(ROOT / "scripts" / "rolling_restart.sh"), *map(str, ports)], env=env, check=True)
 
 
