@@ -6,11 +6,14 @@ import logging
 import time
 
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chat import db, metrics, realtime
 from chat.dispatching import LeanDispatch
 
-from . import commands, console, presence, runner
+from . import commands, console, language, presence, runner
 from .permissions import is_agent
 from .tracking import SeqTracker, Viewers
 
@@ -25,6 +28,13 @@ def _id(value):
     return int(value)
 
 
+def _accept_language(scope):
+    for name, value in scope.get("headers", []):
+        if name == b"accept-language":
+            return value.decode("latin-1")
+    return ""
+
+
 class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
     """One agent console."""
 
@@ -33,11 +43,12 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
     async def connect(self):
         """Accept signed-in agents only; others get an error frame and 4401 or 4403."""
         self.user = self.scope.get("user")
+        self.language = await db.read(language.language_for, self.user, _accept_language(self.scope))
         await self.accept()
         if not (self.user and self.user.is_authenticated):
-            return await self.refuse(UNAUTHORIZED, "unauthorized", "log in again")
+            return await self.refuse(UNAUTHORIZED, "unauthorized", gettext_lazy("Sign in again."))
         if not await db.read(is_agent, self.user):
-            return await self.refuse(FORBIDDEN, "forbidden", "staff with the console permission only")
+            return await self.refuse(FORBIDDEN, "forbidden", gettext_lazy("Only staff allowed to handle conversations may use the console."))
         self.seqs, self.viewers, self.viewing, self.mine = SeqTracker(), Viewers(), None, set()
         self.last_lists, self.refresh_task, self.last_typing = None, None, 0.0
         self.profile = await db.read(presence.touch, user=self.user)
@@ -45,6 +56,8 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
         runner.register(self)
 
     async def refuse(self, code, error, message):
+        with translation.override(self.language):
+            message = str(message)
         await self.send_json({"type": "error", "code": error, "message": message})
         await self.close(code=code)
 
@@ -74,9 +87,15 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
                 raise ValueError(f"unknown frame type {kind!r}")
             await handler(frame)
         except commands.Refused as exc:
-            await self.send_json({"type": "error", "code": exc.code, "message": str(exc), "ref": frame.get("ref")})
+            with translation.override(self.language):
+                message = str(exc.message)
+            await self.send_json({"type": "error", "code": exc.code, "message": message, "ref": frame.get("ref")})
         except (ValueError, KeyError, TypeError) as exc:
-            await self.send_json({"type": "error", "code": "bad_frame", "message": str(exc)})
+            # The detail is for the log; the agent gets a sentence in their language, not a Python error.
+            log.info("bad console frame: %s", exc)
+            with translation.override(self.language):
+                message = _("The console sent something the server does not understand. Reload the page.")
+            await self.send_json({"type": "error", "code": "bad_frame", "message": message})
             await self.close(code=BAD_FRAME)
 
     # --- frames from the console -----------------------------------------
@@ -146,11 +165,13 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
         name = frame["command"]
         if name not in COMMANDS:
             raise ValueError(f"unknown command {name!r}")
+        if frame.get("conversation_id") in (None, ""):
+            raise commands.Refused("no_conversation", commands.NO_CONVERSATION)
         args = {"conversation_id": _id(frame["conversation_id"])}
         if name in ("reply", "note"):
             args["text"] = str(frame["text"]).strip()[:MAX_TEXT]
             if not args["text"]:
-                raise commands.Refused("empty", "nothing to send")
+                raise commands.Refused("empty", commands.EMPTY)
         if name == "transfer":
             args["agent_id"] = _id(frame["agent_id"])
         if name == "read":

@@ -3,9 +3,11 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 
 from . import charts, reports
 from .console import canned_responses
+from .models import AgentProfile
 from .permissions import REPORTS, is_agent
 
 
@@ -15,7 +17,7 @@ def console(request):
         raise PermissionDenied
     context = {
         **admin.site.each_context(request),
-        "title": "Console",
+        "title": _("Console"),
         "canned": canned_responses(),
     }
     return TemplateResponse(request, "agents/console.html", context)
@@ -26,5 +28,7 @@ def dashboard_context(request):
     context = {"show_console": is_agent(request.user)}
     if request.user.has_perm(REPORTS):
         figures = reports.dashboard()
+        for agent in figures["agents"]:
+            agent["status_label"] = AgentProfile.Status(agent["status"]).label
         context.update(dashboard=figures, chart=charts.hourly_svg(figures["hourly"]))
     return context

@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("", views.index, name="chat-index"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("api/auth/wx-login", views.wx_login, name="wx-login"),
     path("api/auth/dev-login", views.dev_login, name="dev-login"),
     path("api/chat/messages", views.post_message, name="chat-post-message"),

@@ -5,7 +5,8 @@ import json
 
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -195,6 +196,11 @@ async def _woken(layer, channel, timeout):
         return True
     except TimeoutError:
         return False
+
+
+def favicon(request):
+    """Send browsers that ask for /favicon.ico to the page's icon."""
+    return HttpResponsePermanentRedirect(static("chat/page/favicon.svg"))
 
 
 def index(request):

@@ -15,8 +15,8 @@ from .helpers import make_user, queued_conversation
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def client_for(user):
-    client = Client()
+def client_for(user, language="en"):
+    client = Client(headers={"accept-language": language})
     client.force_login(user)
     return client
 

@@ -2,6 +2,12 @@
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
+  // Django's JavaScript catalogue defines gettext; without it the console speaks its source language.
+  var _ = window.gettext || function (s) { return s; };
+  var fmt = window.interpolate || function (s) { return s; };
+  var STATUS = { bot: _("With the bot"), queued: _("Waiting for an agent"), agent: _("With an agent"), closed: _("Closed") };
+  var PRESENCE = { online: _("Online"), away: _("Away"), offline: _("Offline") };
+  var SENDER = { customer: _("Customer"), bot: _("Bot"), agent: _("Agent"), system: _("System") };
   var root = $("console");
   var canned = JSON.parse($("canned-data").textContent || "[]");
   var state = { me: null, lists: null, open: null, seqs: {}, streams: {}, ws: null, retry: 0, refs: 0, seen: {} };
@@ -17,8 +23,8 @@
     };
     ws.onmessage = function (event) { handle(JSON.parse(event.data)); };
     ws.onclose = function (event) {
-      setConnection("disconnected", false);
-      if (event.code === 4401 || event.code === 4403) { setConnection("signed out: reload the page", false); return; }
+      setConnection(_("disconnected"), false);
+      if (event.code === 4401 || event.code === 4403) { setConnection(_("signed out: reload the page"), false); return; }
       var delay = Math.min(30000, 500 * Math.pow(2, state.retry++));
       setTimeout(connect, delay);
     };
@@ -36,13 +42,14 @@
 
   function setConnection(text, live) {
     $("connection").textContent = text;
+    $("connection").dataset.state = live ? "live" : "down";
     $("connection").classList.toggle("live", live);
   }
 
   // --- frames from the server ------------------------------------------------
   var handlers = {
     welcome: function (f) { state.me = f.me; if (f.canned) canned = f.canned; },
-    synced: function () { setConnection("live", true); if (state.open) send({ type: "open", conversation_id: state.open }); },
+    synced: function () { setConnection(_("live"), true); if (state.open) send({ type: "open", conversation_id: state.open }); },
     lists: function (f) { state.lists = f; renderLists(); },
     assigned: function (f) { notify(f.conversation); },
     transcript: showTranscript,
@@ -55,7 +62,7 @@
     typing: function (f) { if (f.conversation_id === state.open) showTyping(); },
     status: function (f) { if (f.conversation_id === state.open) { state.status = f.status; renderHead(); } },
     viewers: function (f) { if (f.conversation_id === state.open) renderViewers(f.viewers); },
-    rated: function (f) { if (f.conversation_id === state.open) addEntry({ sender: "system", text: "Rated " + f.score + " / 5" }); },
+    rated: function (f) { if (f.conversation_id === state.open) addEntry({ sender: "system", text: fmt(_("Rated %(score)s / 5"), { score: f.score }, true) }); },
     done: function () { $("composer-error").textContent = ""; },
     error: function (f) { $("composer-error").textContent = f.message || f.code; },
     pong: function () {}
@@ -70,15 +77,15 @@
     if (document.activeElement !== $("my-status")) $("my-status").value = l.me.status === "offline" ? $("my-status").value : l.me.status;
     $("queue-count").textContent = l.queue.length;
     $("mine-count").textContent = l.mine.length;
-    fill("queue", l.queue, function (row) { return "#" + row.position + " · waiting " + since(row.waiting_since); });
-    fill("mine", l.mine, function (row) { return row.awaiting_answer ? "new: answer now" : ""; });
+    fill("queue", l.queue, function (row) { return fmt(_("#%(position)s · waiting %(time)s"), { position: row.position, time: since(row.waiting_since) }, true); });
+    fill("mine", l.mine, function (row) { return row.awaiting_answer ? _("new: answer now") : ""; });
     fill("bot", l.bot, function () { return ""; });
     fill("others", l.others, function (row) { return row.agent_name; });
     var select = $("transfer-to");
     select.length = 1;
     l.agents.forEach(function (a) {
       if (state.me && a.id === state.me.id) return;
-      select.add(new Option(a.name + " (" + a.status + ", " + a.load + "/" + a.capacity + ")", a.id));
+      select.add(new Option(a.name + " (" + (PRESENCE[a.status] || a.status) + ", " + a.load + "/" + a.capacity + ")", a.id));
     });
     renderHead();
   }
@@ -103,7 +110,10 @@
       ul.appendChild(li);
     });
   }
-  function since(ms) { var s = Math.max(0, Math.round((Date.now() - ms) / 1000)); return s < 60 ? s + " s" : Math.floor(s / 60) + " min"; }
+  function since(ms) {
+    var s = Math.max(0, Math.round((Date.now() - ms) / 1000));
+    return s < 60 ? fmt(_("%(n)s s"), { n: s }, true) : fmt(_("%(n)s min"), { n: Math.floor(s / 60) }, true);
+  }
   function findRow(id) {
     if (!state.lists) return null;
     var all = state.lists.queue.concat(state.lists.mine, state.lists.bot, state.lists.others);
@@ -137,7 +147,7 @@
     var row = findRow(state.open);
     if (row) { state.status = row.status; state.agentId = row.agent_id; }
     var mine = state.me && state.agentId === state.me.id && state.status === "agent";
-    $("chat-status").textContent = state.status + (row && row.agent_name && state.status === "agent" ? " · " + row.agent_name : "");
+    $("chat-status").textContent = (STATUS[state.status] || state.status) + (row && row.agent_name && state.status === "agent" ? " · " + row.agent_name : "");
     $("act-take-over").disabled = mine || state.status === "closed";
     $("act-return").disabled = !mine; $("act-close").disabled = state.status === "closed";
     $("transfer-to").disabled = !mine;
@@ -148,7 +158,7 @@
     div.className = "entry " + f.sender + (f.type === "note" ? " note" : "");
     if (f.msg_id) { if (document.querySelector('[data-msg="' + f.msg_id + '"]')) return; div.dataset.msg = f.msg_id; }
     var meta = document.createElement("div"); meta.className = "meta";
-    meta.textContent = (f.type === "note" ? "private note · " : "") + (f.sender_name || f.sender) + (f.ts ? " · " + new Date(f.ts).toLocaleTimeString() : "");
+    meta.textContent = (f.type === "note" ? _("private note") + " · " : "") + (f.sender_name || SENDER[f.sender] || f.sender) + (f.ts ? " · " + new Date(f.ts).toLocaleTimeString() : "");
     var text = document.createElement("div"); text.className = "text"; text.textContent = f.text;
     div.appendChild(meta); div.appendChild(text);
     $("entries").appendChild(div);
@@ -160,7 +170,8 @@
     if (!entry) {
       entry = state.streams[f.stream_id] = document.createElement("div");
       entry.className = "entry bot streaming";
-      entry.innerHTML = '<div class="meta">bot · typing</div><div class="text"></div>';
+      entry.innerHTML = '<div class="meta"></div><div class="text"></div>';
+      entry.querySelector(".meta").textContent = _("bot · typing");
       $("entries").appendChild(entry);
     }
     entry.querySelector(".text").textContent += f.delta;
@@ -173,11 +184,11 @@
     clearTimeout(typingTimer);
     typingTimer = setTimeout(function () { $("typing").hidden = true; }, 4000);
   }
-  function renderViewers(names) { $("viewers").textContent = names.length ? "Also viewing: " + names.join(", ") : ""; }
+  function renderViewers(names) { $("viewers").textContent = names.length ? fmt(_("Also viewing: %(names)s"), { names: names.join(", ") }, true) : ""; }
   function renderCustomer(c) {
     var dl = $("customer"); dl.textContent = "";
-    [["Name", c.name], ["OpenID", c.openid], ["Device", c.device], ["Platform", c.platform], ["App", c.app_version],
-     ["Customer since", new Date(c.since).toLocaleDateString()]].forEach(function (pair) {
+    [[_("Name"), c.name], ["OpenID", c.openid], [_("Device"), c.device], [_("Platform"), c.platform], [_("App version"), c.app_version],
+     [_("Customer since"), new Date(c.since).toLocaleDateString()]].forEach(function (pair) {
       var dt = document.createElement("dt"); dt.textContent = pair[0];
       var dd = document.createElement("dd"); dd.textContent = pair[1] || "–";
       dl.appendChild(dt); dl.appendChild(dd);
@@ -186,10 +197,10 @@
     c.earlier.forEach(function (e) {
       var li = document.createElement("li");
       var a = document.createElement("a"); a.href = "/admin/agents/transcript/" + e.id + "/change/"; a.target = "_blank";
-      a.textContent = "#" + e.id + " · " + e.status + " · " + new Date(e.opened_at).toLocaleDateString() + (e.rating ? " · " + e.rating + "★" : "");
+      a.textContent = "#" + e.id + " · " + (STATUS[e.status] || e.status) + " · " + new Date(e.opened_at).toLocaleDateString() + (e.rating ? " · " + e.rating + "★" : "");
       li.appendChild(a); ul.appendChild(li);
     });
-    if (!c.earlier.length) ul.innerHTML = "<li>None</li>";
+    if (!c.earlier.length) { var none = document.createElement("li"); none.textContent = _("None"); ul.appendChild(none); }
   }
   function markRead(seq) { if (state.me && state.agentId === state.me.id) command("read", { seq: seq }); }
 
@@ -199,7 +210,7 @@
     state.seen[row.id] = true;
     beep();
     if ("Notification" in window && Notification.permission === "granted") {
-      var n = new Notification("New conversation for you", { body: row.customer + ": " + row.preview, tag: "csbot-" + row.id });
+      var n = new Notification(_("New conversation for you"), { body: row.customer + ": " + row.preview, tag: "csbot-" + row.id });
       n.onclick = function () { window.focus(); open(row.id); };
     }
   }
@@ -264,7 +275,7 @@
   // --- actions ------------------------------------------------------------------
   $("act-take-over").onclick = function () { command("take_over"); $("as-note").checked = false; };
   $("act-return").onclick = function () { command("return_to_bot"); };
-  $("act-close").onclick = function () { if (confirm("Close this conversation? The customer will be asked for a rating.")) command("close"); };
+  $("act-close").onclick = function () { if (confirm(_("Close this conversation? The customer will be asked for a rating."))) command("close"); };
   $("transfer-to").onchange = function () {
     var to = this.value; this.value = "";
     if (to) command("transfer", { agent_id: to });

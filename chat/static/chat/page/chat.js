@@ -3,25 +3,28 @@
 (function () {
   'use strict';
 
+  // Django's JavaScript catalogue (loaded before this file) defines gettext in the page's language.
+  var _ = window.gettext || function (s) { return s; };
+  var fmt = window.interpolate || function (s) { return s; };
   var SENDER_NAMES = {
-    bot: '智能客服 · Bot',
-    agent: '人工客服 · Agent',
-    system: '系统 · System',
+    bot: _('Virtual assistant'),
+    agent: _('Human agent'),
+    system: _('System'),
   };
   var STATE_TEXT = {
-    idle: '未连接 · Idle',
-    connecting: '连接中… · Connecting',
-    open: '已连接 · Online',
-    reconnecting: '重连中… · Reconnecting',
-    offline: '已离线 · Offline',
-    stopped: '已断开 · Disconnected',
+    idle: _('Not connected'),
+    connecting: _('Connecting…'),
+    open: _('Connected'),
+    reconnecting: _('Reconnecting…'),
+    offline: _('No connection'),
+    stopped: _('Disconnected'),
   };
-  // [sent text, chip label]: the question goes out in Chinese only.
+  // Shown until the knowledge base offers its own; each chip sends exactly its text.
   var SUGGESTIONS = [
-    ['订单什么时候发货？', '订单什么时候发货？· When will my order ship?'],
-    ['怎么申请退款？', '怎么申请退款？· How do I get a refund?'],
-    ['修改收货地址', '修改收货地址 · Change delivery address'],
-    ['发票怎么开？', '发票怎么开？· How do I get an invoice?'],
+    _('When will my order ship?'),
+    _('How do I get a refund?'),
+    _('How do I change my delivery address?'),
+    _('How do I get an invoice?'),
   ];
   var TYPING_SHOW_MS = 3000;
 
@@ -36,7 +39,7 @@
   };
 
   if (document.body.getAttribute('data-dev-login') !== '1') {
-    showBanner('此演示页需要开发登录（CSBOT_DEV_LOGIN）· This demo needs dev login enabled', 'error');
+    showBanner(_('This demo page needs development sign-in (CSBOT_DEV_LOGIN).'), 'error');
     return;
   }
 
@@ -52,7 +55,7 @@
   // ------------------------------------------------------------- bubbles
 
   function senderName(m) {
-    if (m.sender === 'agent' && m.sender_name) return m.sender_name + ' · 人工客服';
+    if (m.sender === 'agent' && m.sender_name) return fmt(_('%(name)s · Human agent'), { name: m.sender_name }, true);
     return m.sender_name || SENDER_NAMES[m.sender] || m.sender;
   }
 
@@ -169,8 +172,8 @@
   function showState(state) {
     el.conn.setAttribute('data-state', state);
     el.connText.textContent = STATE_TEXT[state] || state;
-    if (state === 'reconnecting') showBanner('网络不稳定，正在重连… · Connection lost, reconnecting…', 'info');
-    else if (state === 'offline') showBanner('无法连接服务器 · Cannot reach the server', 'error', true);
+    if (state === 'reconnecting') showBanner(_('Connection lost, reconnecting…'), 'info');
+    else if (state === 'offline') showBanner(_('Cannot reach the server'), 'error', true);
     else if (state === 'open') showBanner('');
     var usable = state !== 'stopped';
     el.handoff.disabled = !usable;
@@ -182,12 +185,12 @@
     if (s.status === 'bot') text = '';
     else if (s.status === 'queued') {
       text = s.queue_position
-        ? '正在为您转接人工，前面还有 ' + (s.queue_position - 1) + ' 人 · In the queue, position ' + s.queue_position
-        : '正在为您转接人工… · Waiting for an agent…';
+        ? fmt(_('Connecting you to an agent: %(ahead)s ahead of you'), { ahead: s.queue_position - 1 }, true)
+        : _('Connecting you to an agent…');
     } else if (s.status === 'agent') {
-      text = '人工客服' + (s.agent_name ? ' ' + s.agent_name : '') + ' 为您服务 · ' + (s.agent_name || 'An agent') + ' is helping you';
+      text = s.agent_name ? fmt(_('%(name)s is helping you'), { name: s.agent_name }, true) : _('An agent is helping you');
     } else if (s.status === 'closed') {
-      text = '会话已结束 · Conversation closed';
+      text = _('Conversation closed');
     }
     el.status.hidden = !text;
     el.status.textContent = text;
@@ -225,7 +228,7 @@
     client.rate(ratingScore, el.comment.value.trim(), conv).then(function () {
       ratedConversation = conv;
       el.rating.hidden = true;
-      systemNote('感谢您的评价 · Thanks for your rating');
+      systemNote(_('Thanks for your rating'));
     }, function () {
       el.rateSubmit.disabled = false;
     });
@@ -248,7 +251,7 @@
     try {
       client.send(text);
     } catch (err) {
-      systemNote('消息过长 · Message too long');
+      systemNote(_('Message too long'));
     }
   }
 
@@ -294,8 +297,8 @@
     var chip = document.createElement('button');
     chip.type = 'button';
     chip.className = 'chip';
-    chip.textContent = q[1];
-    chip.addEventListener('click', function () { sendText(q[0]); });
+    chip.textContent = q;
+    chip.addEventListener('click', function () { sendText(q); });
     el.chips.appendChild(chip);
   });
 
@@ -322,7 +325,7 @@
     Object.keys(bubbles).forEach(function (k) {
       var li = bubbles[k];
       if (li.classList.contains('mine') && Number(li.getAttribute('data-seq')) <= r.seq) {
-        li.querySelector('.meta').textContent = '已读 · Read';
+        li.querySelector('.meta').textContent = _('Read');
       }
     });
   });
@@ -331,14 +334,15 @@
     if (li) {
       li.classList.remove('pending');
       li.classList.add('failed');
-      li.querySelector('.meta').textContent = '发送失败 · Not sent (' + r.code + ')';
+      li.querySelector('.meta').textContent = _('Not sent');
+      li.setAttribute('title', r.code);
     }
   });
   client.on('kick', function () {
-    showBanner('您已在其他设备登录 · Signed in on another device', 'error', true);
+    showBanner(_('Signed in on another device'), 'error', true);
   });
   client.on('transport', function (t) {
-    if (t === 'poll') showBanner('兼容模式（轮询）· Fallback mode (polling)', 'info');
+    if (t === 'poll') showBanner(_('Fallback mode (polling)'), 'info');
   });
 
   // Messages still in the outbox from an earlier visit are shown as pending.
