@@ -283,6 +283,8 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
         elif kind == "status":
             await self.send_json(event["frame"])
             self.schedule_refresh()
-        elif kind in ("note", "typing", "stream", "rated"):
+        elif kind == "rated":
+            await self.send_json({**event["frame"], "conversation_id": str(conversation_id), "comment": event.get("comment", "")})
+        elif kind in ("note", "typing", "stream"):
             await self.send_json({**event["frame"], "conversation_id": str(conversation_id)} if kind != "note"
                                  else {**event["frame"], "type": "note", "seq": None})

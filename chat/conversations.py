@@ -321,7 +321,9 @@ def rate_conversation(*, customer, score, comment="", conversation_id=None):
     _record_event(conversation, Kind.RATED, actor=SenderKind.CUSTOMER, score=score)
     realtime.publish_on_commit(
         realtime.conversation_group(conversation.pk),
-        realtime.event("rated", conversation_id=conversation.pk, frame={"type": "rated", "conversation_id": str(conversation.pk), "score": score}),
+        # The comment rides beside the frame: consoles show it, the customer's frame stays as the contract has it.
+        realtime.event("rated", conversation_id=conversation.pk, comment=comment,
+                       frame={"type": "rated", "conversation_id": str(conversation.pk), "score": score}),
     )
     return conversation
 

@@ -102,7 +102,7 @@ class Conversation(models.Model):
         indexes = [models.Index(fields=["status", "waiting_since"], name="conversation_queue_idx")]
 
     def __str__(self):
-        return f"conversation {self.pk} ({self.status})"
+        return _("conversation %(id)s (%(status)s)") % {"id": self.pk, "status": self.get_status_display()}
 
     @property
     def is_open(self):

@@ -62,7 +62,7 @@
     typing: function (f) { if (f.conversation_id === state.open) showTyping(); },
     status: function (f) { if (f.conversation_id === state.open) { state.status = f.status; renderHead(); } },
     viewers: function (f) { if (f.conversation_id === state.open) renderViewers(f.viewers); },
-    rated: function (f) { if (f.conversation_id === state.open) addEntry({ sender: "system", text: fmt(_("Rated %(score)s / 5"), { score: f.score }, true) }); },
+    rated: function (f) { if (f.conversation_id === state.open) showRating(f.score, f.comment); },
     done: function () { $("composer-error").textContent = ""; },
     error: function (f) { $("composer-error").textContent = f.message || f.code; },
     pong: function () {}
@@ -97,6 +97,7 @@
       li.dataset.id = row.id;
       li.className = (row.id === state.open ? "selected " : "") + (row.awaiting_answer ? "fresh" : "");
       var title = document.createElement("strong");
+      title.translate = false;  // data, not words of the interface
       title.textContent = row.customer + " ";
       li.appendChild(title);
       var info = extra(row);
@@ -104,7 +105,7 @@
       if (row.unread && row.id !== state.open) {
         var badge = document.createElement("span"); badge.className = "badge"; badge.textContent = row.unread; li.appendChild(badge);
       }
-      var preview = document.createElement("span"); preview.className = "preview"; preview.textContent = row.preview;
+      var preview = document.createElement("span"); preview.className = "preview"; preview.translate = false; preview.textContent = row.preview;
       li.appendChild(preview);
       li.onclick = function () { open(row.id); };
       ul.appendChild(li);
@@ -134,6 +135,7 @@
     $("chat-title").textContent = f.customer.name + " · #" + c.id;
     $("entries").textContent = "";
     f.entries.forEach(addEntry);
+    if (c.rating) showRating(c.rating, c.rating_comment);
     note_seq(c.id, c.last_seq);
     if (c.last_seq) markRead(c.last_seq);
     renderViewers(f.viewers || []);
@@ -159,11 +161,22 @@
     if (f.msg_id) { if (document.querySelector('[data-msg="' + f.msg_id + '"]')) return; div.dataset.msg = f.msg_id; }
     var meta = document.createElement("div"); meta.className = "meta";
     meta.textContent = (f.type === "note" ? _("private note") + " · " : "") + (f.sender_name || SENDER[f.sender] || f.sender) + (f.ts ? " · " + new Date(f.ts).toLocaleTimeString() : "");
-    var text = document.createElement("div"); text.className = "text"; text.textContent = f.text;
+    var text = document.createElement("div"); text.className = "text"; text.translate = false; text.textContent = f.text;
     div.appendChild(meta); div.appendChild(text);
     $("entries").appendChild(div);
     $("entries").scrollTop = $("entries").scrollHeight;
     if (f.sender === "customer") $("typing").hidden = true;
+  }
+  function showRating(score, comment) {
+    var old = document.getElementById("rating-entry");
+    if (old) old.remove();
+    var div = document.createElement("div");
+    div.id = "rating-entry"; div.className = "entry system rating";
+    var head = document.createElement("div"); head.className = "meta"; head.textContent = fmt(_("Rated %(score)s / 5"), { score: score }, true);
+    div.appendChild(head);
+    if (comment) { var text = document.createElement("div"); text.className = "text"; text.translate = false; text.textContent = comment; div.appendChild(text); }
+    $("entries").appendChild(div);
+    $("entries").scrollTop = $("entries").scrollHeight;
   }
   function addDelta(f) {
     var entry = state.streams[f.stream_id];
@@ -190,7 +203,7 @@
     [[_("Name"), c.name], ["OpenID", c.openid], [_("Device"), c.device], [_("Platform"), c.platform], [_("App version"), c.app_version],
      [_("Customer since"), new Date(c.since).toLocaleDateString()]].forEach(function (pair) {
       var dt = document.createElement("dt"); dt.textContent = pair[0];
-      var dd = document.createElement("dd"); dd.textContent = pair[1] || "–";
+      var dd = document.createElement("dd"); dd.translate = false; dd.textContent = pair[1] || "–";
       dl.appendChild(dt); dl.appendChild(dd);
     });
     var ul = $("earlier"); ul.textContent = "";

@@ -70,6 +70,7 @@
     }
     var b = document.createElement('div');
     b.className = 'bubble';
+    b.translate = false;  // what people wrote, not words of the page
     li.appendChild(b);
     var meta = document.createElement('div');
     meta.className = 'meta';
