@@ -9,4 +9,5 @@ urlpatterns = [
     path("api/auth/dev-login", views.dev_login, name="dev-login"),
     path("api/chat/messages", views.post_message, name="chat-post-message"),
     path("api/chat/poll", views.poll, name="chat-poll"),
+    path("api/chat/welcome", views.welcome, name="chat-welcome"),
 ]

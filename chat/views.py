@@ -203,6 +203,43 @@ def favicon(request):
     return HttpResponsePermanentRedirect(static("chat/page/favicon.svg"))
 
 
+def welcome_language(request) -> str | None:
+    """The language asked for by `lang`, else the browser's first choice we speak; None for a bad `lang`."""
+    asked = request.GET.get("lang")
+    if asked is not None:
+        return asked if asked in ("zh", "en") else None
+    for part in request.headers.get("Accept-Language", "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("zh"):
+            return "zh"
+        if tag.startswith("en"):
+            return "en"
+    return "en" if settings.LANGUAGE_CODE.lower().startswith("en") else "zh"
+
+
+@require_GET
+async def welcome(request):
+    """The greeting and the suggested questions for an empty chat, in the customer's language."""
+    from .bot import welcome as bot_welcome
+    from .bot.embedding import batcher
+    from .bot.service import knowledge as current_knowledge
+    from .bot.store import popular_articles
+
+    language = welcome_language(request)
+    if language is None:
+        return error(ErrorCode.INVALID_REQUEST, 400, "lang must be zh or en")
+    current = None
+    popular = ()
+    if settings.CSBOT_BOT_ENABLED:
+        current = await current_knowledge.current()
+        popular = await db.read(popular_articles)
+    result = await bot_welcome.welcome(language, knowledge=current, embed=batcher.embed, popular=popular)
+    response = JsonResponse(result.as_dict(), json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "public, max-age=60"
+    response["Vary"] = "Accept-Language"
+    return response
+
+
 def index(request):
     """Serve the web chat page."""
     return render(request, "chat/index.html", {"dev_login": settings.CSBOT_DEV_LOGIN})

@@ -14,7 +14,7 @@ from .retrieval import Article
 
 __all__ = [
     "ImportResult", "kb_version", "indexed_articles", "import_entries", "export_entries", "stored_vectors",
-    "save_vectors", "stored_calibration", "latest_calibration", "save_calibration",
+    "save_vectors", "stored_calibration", "latest_calibration", "save_calibration", "popular_articles",
 ]
 
 FIELDS = ("title", "questions", "answer", "tags", "language", "enabled")
@@ -121,3 +121,19 @@ def save_calibration(fingerprint: str, encoder: str, data: dict) -> None:
     KnowledgeCalibration.objects.update_or_create(fingerprint=fingerprint, encoder=encoder, defaults={"data": data})
     old = KnowledgeCalibration.objects.order_by("-created_at", "-pk").values_list("pk", flat=True)[KEEP_CALIBRATIONS:]
     KnowledgeCalibration.objects.filter(pk__in=list(old)).delete()
+
+
+def popular_articles(*, days: int = 30, limit: int = 50) -> list[str]:
+    """Return the slugs the bot answered with most over the last `days`, most answered first."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ..models import BotTurn
+
+    since = timezone.now() - timedelta(days=days)
+    rows = (
+        BotTurn.objects.filter(created_at__gte=since).exclude(article="")
+        .values("article").annotate(n=Count("id")).order_by("-n", "article")[:limit]
+    )
+    return [r["article"] for r in rows]

@@ -90,3 +90,35 @@ async def test_streamed_answer_grows_banner_shows_offline_and_nothing_is_lost_or
             await browser.close()
     finally:
         server.kill()
+
+
+@pytest.mark.parametrize("locale,language", [("en-US", "en"), ("zh-CN", "zh")])
+async def test_suggested_questions_are_in_the_readers_language_and_each_gets_its_answer(
+    chromium, llm, database, locale, language
+):
+    from playwright.async_api import async_playwright, expect
+
+    from chat.bot.intents import detect_language
+
+    answers = {row[0] for row in database.query("SELECT answer FROM chat_article")}
+    server = start(database, llm)
+    try:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=chromium, args=ARGS)
+            page = await browser.new_page(base_url=server.http, locale=locale, viewport={"width": 420, "height": 820})
+            await page.goto("/")
+            await expect(page.locator("#conn")).to_have_attribute("data-state", "open", timeout=15000)
+            chips = page.locator("#chips button.chip")
+            await expect(chips.first).to_be_visible(timeout=15000)
+            labels = await chips.all_text_contents()
+            assert labels and all(detect_language(label) == language for label in labels), labels
+
+            await chips.first.click()
+            await expect(page.locator("li.msg.mine .bubble")).to_have_text([labels[0]], timeout=10000)
+            reply = page.locator("li.msg.theirs:not(.streaming) .bubble")
+            await expect(reply).to_have_count(1, timeout=15000)
+            assert (await reply.text_content()) in answers
+            await page.screenshot(path=str(ARTIFACTS / f"chat-suggestions-{language}.png"))
+            await browser.close()
+    finally:
+        server.kill()

@@ -19,13 +19,6 @@
     offline: _('No connection'),
     stopped: _('Disconnected'),
   };
-  // Shown until the knowledge base offers its own; each chip sends exactly its text.
-  var SUGGESTIONS = [
-    _('When will my order ship?'),
-    _('How do I get a refund?'),
-    _('How do I change my delivery address?'),
-    _('How do I get an invoice?'),
-  ];
   var TYPING_SHOW_MS = 3000;
 
   var $ = function (id) { return document.getElementById(id); };
@@ -294,14 +287,41 @@
     client.start();
   });
 
-  SUGGESTIONS.forEach(function (q) {
-    var chip = document.createElement('button');
-    chip.type = 'button';
-    chip.className = 'chip';
-    chip.textContent = q;
-    chip.addEventListener('click', function () { sendText(q); });
-    el.chips.appendChild(chip);
-  });
+  // Suggested questions come from the knowledge base, in the reader's
+  // language; each chip sends exactly the question it shows.
+  function pageLanguage() {
+    var tag = (document.body.getAttribute('data-language') || navigator.language || 'zh').toLowerCase();
+    return tag.indexOf('zh') === 0 ? 'zh' : 'en';
+  }
+
+  // The greeting stands alone on an empty chat; the first message takes its place.
+  var welcome = null;
+  function showGreeting() {
+    var empty = !el.list.querySelector('li.msg:not(.greeting)');
+    var shown = el.list.querySelector('li.greeting');
+    if (!empty || !welcome || !welcome.greeting) { if (shown) shown.parentNode.removeChild(shown); return; }
+    if (shown) return;
+    var li = makeBubble('bot', SENDER_NAMES.bot);
+    li.classList.add('greeting');
+    li.querySelector('.bubble').textContent = welcome.greeting;
+    el.list.insertBefore(li, el.list.firstChild);
+  }
+
+  function showSuggestions(questions) {
+    el.chips.textContent = '';
+    questions.forEach(function (question) {
+      var chip = document.createElement('button');
+      chip.type = 'button';
+      chip.className = 'chip';
+      chip.textContent = question;
+      chip.addEventListener('click', function () { sendText(question); });
+      el.chips.appendChild(chip);
+    });
+  }
+
+  fetch('/api/chat/welcome?lang=' + pageLanguage(), { credentials: 'same-origin' })
+    .then(function (r) { return r.ok ? r.json() : { questions: [] }; })
+    .then(function (w) { welcome = w; showSuggestions(w.questions || []); showGreeting(); }, function () {});
 
   // ---------------------------------------------------------- SDK events
 
