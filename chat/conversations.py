@@ -92,7 +92,10 @@ def _queued():
 
 def queue_position(conversation):
     """Return the 1-based place of a queued conversation, first come first served."""
+    # Without a customer message nobody serves it yet (see _queued): a place in line would mislead.
     if conversation.status != Status.QUEUED or conversation.waiting_since is None:
+        return None
+    if conversation.first_customer_message_at is None:
         return None
     waiting = conversation.waiting_since
     ahead = _queued().filter(Q(waiting_since__lt=waiting) | Q(waiting_since=waiting, pk__lt=conversation.pk))

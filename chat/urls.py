@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/auth/dev-login", views.dev_login, name="dev-login"),
     path("api/chat/messages", views.post_message, name="chat-post-message"),
     path("api/chat/poll", views.poll, name="chat-poll"),
+    path("api/chat/earlier", views.earlier, name="chat-earlier"),
     path("api/chat/welcome", views.welcome, name="chat-welcome"),
 ]
