@@ -33,10 +33,12 @@
     if (state.ws && state.ws.readyState === WebSocket.OPEN) { state.ws.send(JSON.stringify(frame)); return true; }
     return false;
   }
+  /** Send a command about the open conversation; return its ref, or null when it could not go out. */
   function command(name, fields) {
+    if (!state.open) return null;
     var frame = { type: "command", command: name, conversation_id: state.open, ref: "c" + (++state.refs) };
     Object.keys(fields || {}).forEach(function (k) { frame[k] = fields[k]; });
-    return send(frame);
+    return send(frame) ? frame.ref : null;
   }
   setInterval(function () { send({ type: "ping", ts: Date.now() }); }, 20000);
 
@@ -60,11 +62,22 @@
     note: function (f) { if (f.conversation_id === state.open) addEntry(f); },
     stream: function (f) { if (f.conversation_id === state.open) addDelta(f); },
     typing: function (f) { if (f.conversation_id === state.open) showTyping(); },
-    status: function (f) { if (f.conversation_id === state.open) { state.status = f.status; renderHead(); } },
+    // A status frame is newer than the lists already on screen: it decides until the next lists arrive.
+    status: function (f) { if (f.conversation_id === state.open) { state.status = f.status; renderHead(false); } },
     viewers: function (f) { if (f.conversation_id === state.open) renderViewers(f.viewers); },
     rated: function (f) { if (f.conversation_id === state.open) showRating(f.score, f.comment); },
-    done: function () { $("composer-error").textContent = ""; },
-    error: function (f) { $("composer-error").textContent = f.message || f.code; },
+    done: function (f) {
+      $("composer-error").textContent = "";
+      if (state.sending && state.sending.ref === f.ref) state.sending = null;
+    },
+    error: function (f) {
+      $("composer-error").textContent = f.message || f.code;
+      // A refused reply goes back into the box: nothing the agent wrote is lost.
+      if (state.sending && state.sending.ref === f.ref) {
+        if (!reply.value.trim()) reply.value = state.sending.text;
+        state.sending = null;
+      }
+    },
     pong: function () {}
   };
   function handle(frame) { var h = handlers[frame.type]; if (h) h(frame); }
@@ -87,8 +100,17 @@
       if (state.me && a.id === state.me.id) return;
       select.add(new Option(a.name + " (" + (PRESENCE[a.status] || a.status) + ", " + a.load + "/" + a.capacity + ")", a.id));
     });
-    renderHead();
+    renderHead(true);
+    renderTitle();
   }
+  var baseTitle = document.title;
+  /** Put the number of customer messages waiting for me in the tab's title. */
+  function renderTitle() {
+    var waiting = 0;
+    state.lists.mine.forEach(function (row) { if (row.id !== state.open || document.hidden) waiting += row.unread || 0; });
+    document.title = waiting ? "(" + waiting + ") " + baseTitle : baseTitle;
+  }
+  document.addEventListener("visibilitychange", function () { if (state.lists) renderTitle(); });
   function fill(id, rows, extra) {
     var ul = $(id);
     ul.textContent = "";
@@ -140,21 +162,29 @@
     if (c.last_seq) markRead(c.last_seq);
     renderViewers(f.viewers || []);
     renderCustomer(f.customer);
-    renderHead();
+    state.agentName = c.agent_name;
+    renderHead(false);
     renderLists && state.lists && renderLists();
     $("reply").focus();
   }
-  function renderHead() {
+  /** Draw the open conversation's header and what may be done; `fromLists` when fresh lists just arrived. */
+  function renderHead(fromLists) {
     if (!state.open) return;
-    var row = findRow(state.open);
-    if (row) { state.status = row.status; state.agentId = row.agent_id; }
+    var row = fromLists ? findRow(state.open) : null;
+    if (row) { state.status = row.status; state.agentId = row.agent_id; state.agentName = row.agent_name; }
+    var closed = state.status === "closed";
     var mine = state.me && state.agentId === state.me.id && state.status === "agent";
-    $("chat-status").textContent = (STATUS[state.status] || state.status) + (row && row.agent_name && state.status === "agent" ? " · " + row.agent_name : "");
-    $("act-take-over").disabled = mine || state.status === "closed";
-    $("act-return").disabled = !mine; $("act-close").disabled = state.status === "closed";
+    $("chat-status").textContent = (STATUS[state.status] || state.status) + (state.agentName && state.status === "agent" ? " · " + state.agentName : "");
+    $("act-take-over").disabled = mine || closed;
+    $("act-return").disabled = !mine; $("act-close").disabled = closed;
     $("transfer-to").disabled = !mine;
-    $("reply").disabled = false; $("send").disabled = false;
+    $("as-note").disabled = closed;
+    $("reply").disabled = closed;
+    $("send").disabled = closed || !(mine || $("as-note").checked);
+    $("reply").placeholder = closed ? _("This conversation is closed.")
+      : mine || $("as-note").checked ? replyHint : _("Take over to reply, or tick Private note to write to colleagues.");
   }
+  var replyHint = $("reply").placeholder;
   function addEntry(f) {
     var div = document.createElement("div");
     div.className = "entry " + f.sender + (f.type === "note" ? " note" : "");
@@ -281,8 +311,14 @@
   $("composer").addEventListener("submit", function (e) { e.preventDefault(); submit(); });
   function submit() {
     var text = reply.value.trim();
-    if (!text || !state.open) return;
-    if (command($("as-note").checked ? "note" : "reply", { text: text })) reply.value = "";
+    if (!text || !state.open || $("send").disabled) return;
+    var note = $("as-note").checked;
+    var ref = command(note ? "note" : "reply", { text: text });
+    if (!ref) return;
+    state.sending = { ref: ref, text: text };
+    reply.value = "";
+    // A note is the exception: the next words go to the customer again.
+    if (note) { $("as-note").checked = false; renderHead(false); }
   }
 
   // --- actions ------------------------------------------------------------------
@@ -294,6 +330,7 @@
     if (to) command("transfer", { agent_id: to });
   };
   $("my-status").onchange = function () { send({ type: "status", status: this.value }); };
+  $("as-note").onchange = function () { renderHead(false); };
 
   connect();
 })();
