@@ -50,7 +50,7 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
         if not await db.read(is_agent, self.user):
             return await self.refuse(FORBIDDEN, "forbidden", gettext_lazy("Only staff allowed to handle conversations may use the console."))
         self.seqs, self.viewers, self.viewing, self.mine = SeqTracker(), Viewers(), None, set()
-        self.last_lists, self.refresh_task, self.last_typing = None, None, 0.0
+        self.last_lists, self.refresh_task, self.refresh_wanted, self.last_typing = None, None, False, 0.0
         self.profile = await db.read(presence.touch, user=self.user)
         await self.channel_layer.group_add(realtime.QUEUE_GROUP, self.channel_name)
         runner.register(self)
@@ -134,7 +134,8 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
     async def on_open(self, frame):
         """Show one conversation: its transcript, then live messages, typing and viewers."""
         conversation_id = _id(frame["conversation_id"])
-        transcript = await db.read(commands.open_transcript, user=self.user, conversation_id=conversation_id)
+        with translation.override(self.language):
+            transcript = await db.read(commands.open_transcript, user=self.user, conversation_id=conversation_id)
         if self.viewing not in (None, conversation_id):
             await self.on_leave({"conversation_id": self.viewing})
         self.viewing, self.viewing_customer = conversation_id, transcript["customer"]["id"]
@@ -203,19 +204,24 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
             self.seqs.shown(conversation_id, message["seq"])
 
     def schedule_refresh(self):
+        """Read the lists again soon; a change during a read already under way gets a read of its own."""
+        self.refresh_wanted = True
         if self.refresh_task is None or self.refresh_task.done():
             self.refresh_task = asyncio.get_running_loop().create_task(self._refresh_soon())
 
     async def _refresh_soon(self):
-        await asyncio.sleep(0.1)  # coalesce a burst of queue events into one read
-        try:
-            await self.refresh()
-        except Exception:
-            log.exception("console refresh failed")
+        while self.refresh_wanted:
+            await asyncio.sleep(0.1)  # coalesce a burst of queue events into one read
+            self.refresh_wanted = False
+            try:
+                await self.refresh()
+            except Exception:
+                log.exception("console refresh failed")
 
     async def refresh(self):
         """Send the lists if they changed, follow my conversations, and announce new assignments."""
-        lists = await db.read(console.snapshot, self.user)
+        with translation.override(self.language):  # customer names are words too ("customer 12")
+            lists = await db.read(console.snapshot, self.user)
         mine = {int(row["id"]): row for row in lists["mine"]}
         for conversation_id in set(mine) - self.mine:
             await self.follow(conversation_id, mine[conversation_id]["last_seq"])

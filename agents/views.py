@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
-from . import charts, reports
+from . import charts, presence, reports
 from .console import canned_responses
 from .models import AgentProfile
 from .permissions import REPORTS, is_agent
@@ -19,6 +19,9 @@ def console(request):
         **admin.site.each_context(request),
         "title": _("Console"),
         "canned": canned_responses(),
+        # The status the agent chose last time: opening or reloading the console keeps it.
+        "my_status": presence.profile_for(request.user).status,
+        "statuses": AgentProfile.Status.choices,
     }
     return TemplateResponse(request, "agents/console.html", context)
 
