@@ -83,7 +83,10 @@ def snapshot(user):
         "id": user.pk, "name": profile.name, "status": presence.effective_status(profile),
         "load": len(mine), "capacity": profile.max_concurrent_chats,
     }
-    return {"type": "lists", "me": me, "queue": queue, "mine": mine, "bot": bot, "others": others, "agents": agent_rows()}
+    return {
+        "type": "lists", "me": me, "queue": queue, "mine": mine, "bot": bot, "others": others, "agents": agent_rows(),
+        "canned": canned_responses(),
+    }
 
 
 def canned_responses():

@@ -104,6 +104,7 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
         """Answer with welcome, the lists, then what was missed per conversation, then synced."""
         if frame.get("status") in presence.Status.values:
             self.profile = await db.read(presence.touch, user=self.user, status=frame["status"])
+        await self.tell_colleagues()
         await self.send_json({
             "type": "welcome", "me": {"id": self.user.pk, "name": self.profile.name},
             "canned": await db.read(console.canned_responses), "server_time": int(time.time() * 1000),
@@ -129,7 +130,12 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
             raise ValueError("status must be online, away or offline")
         self.profile = await db.read(presence.touch, user=self.user, status=frame["status"])
         await self.refresh()
+        await self.tell_colleagues()
         runner.nudge()
+
+    async def tell_colleagues(self):
+        """Have every console read its lists again: who may take a transfer just changed."""
+        await realtime.publish_many([(realtime.QUEUE_GROUP, realtime.event("queue"))])
 
     async def on_open(self, frame):
         """Show one conversation: its transcript, then live messages, typing and viewers."""

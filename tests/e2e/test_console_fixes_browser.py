@@ -35,6 +35,7 @@ def server():
     subprocess.run([sys.executable, "manage.py", "shell", "-c", PEOPLE], cwd=ROOT, env=database.env, check=True,
                    capture_output=True)
     daphne = Daphne(database)
+    daphne.database = database
     yield daphne
     daphne.kill()
     database.drop()
@@ -196,3 +197,30 @@ async def test_transcripts_leave_out_visits_and_the_admin_home_says_where_to_go(
     finally:
         await spoke.close()
         await visitor.close()
+
+
+async def test_lists_stay_live_a_colleague_online_and_new_canned_answers_appear_without_a_reload(browser, server):
+    from playwright.async_api import expect
+
+    alice = await signed_in(browser, server, "alice", status="online")
+    customer = await customer_waiting(server, "o-live", "please help")
+    try:
+        await alice.locator("#mine li[data-id='1']").click(timeout=20000)  # assigned to her, the only one online
+        await expect(alice.locator("#transfer-to")).to_be_enabled(timeout=10000)
+        await alice.fill("#reply", "/")
+        await expect(alice.locator("#canned-menu li.empty")).to_be_visible()  # says where canned answers come from
+        await alice.fill("#reply", "")
+
+        bob = await signed_in(browser, server, "bob", status="online")
+        await expect(alice.locator("#transfer-to option", has_text="Bob")).to_have_count(1, timeout=4000)
+        await bob.select_option("#my-status", "offline")
+        await expect(alice.locator("#transfer-to option", has_text="Bob")).to_have_count(0, timeout=4000)
+
+        subprocess.run([sys.executable, "manage.py", "shell", "-c",
+                        "from agents.models import CannedResponse; CannedResponse.objects.create(shortcut='hours', "
+                        "title='Opening hours', text='We answer from 9:00 to 21:00.')"],
+                       cwd=ROOT, env=server.database.env, check=True, capture_output=True)
+        await alice.fill("#reply", "/ho")
+        await expect(alice.locator("#canned-menu li", has_text="Opening hours")).to_be_visible(timeout=15000)
+    finally:
+        await customer.close()

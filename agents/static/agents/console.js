@@ -52,7 +52,17 @@
   var handlers = {
     welcome: function (f) { state.me = f.me; if (f.canned) canned = f.canned; },
     synced: function () { setConnection(_("live"), true); if (state.open) send({ type: "open", conversation_id: state.open }); },
-    lists: function (f) { state.lists = f; renderLists(); },
+    lists: function (f) {
+      // Away without choosing it: a chat assigned to this agent went unanswered and was given to someone else.
+      if (state.lists && state.lists.me.status === "online" && f.me.status === "away" && !state.choseStatus) {
+        $("status-notice").textContent = _("A chat went unanswered, so your status is now Away. Choose Online to receive chats again.");
+        $("status-notice").hidden = false;
+      }
+      state.choseStatus = false;
+      state.lists = f;
+      if (f.canned) { canned = f.canned; if (/^\/[\w-]*$/.test(reply.value)) renderMenu(); }
+      renderLists();
+    },
     assigned: function (f) { notify(f.conversation); },
     transcript: showTranscript,
     message: function (f) {
@@ -285,6 +295,11 @@
   function renderMenu() {
     var found = matches();
     menu.textContent = ""; menu.hidden = !found.length; active = Math.min(active, Math.max(0, found.length - 1));
+    if (!canned.length && /^\/[\w-]*$/.test(reply.value)) {
+      var empty = document.createElement("li"); empty.className = "empty";
+      empty.textContent = _("No canned answers yet: managers add them in the admin under Canned answers.");
+      menu.appendChild(empty); menu.hidden = false;
+    }
     found.forEach(function (c, i) {
       var li = document.createElement("li"); li.textContent = "/" + c.shortcut + " — " + (c.title || c.text.slice(0, 40));
       if (i === active) li.className = "active";
@@ -329,7 +344,11 @@
     var to = this.value; this.value = "";
     if (to) command("transfer", { agent_id: to });
   };
-  $("my-status").onchange = function () { send({ type: "status", status: this.value }); };
+  $("my-status").onchange = function () {
+    state.choseStatus = true;
+    $("status-notice").hidden = true;
+    send({ type: "status", status: this.value });
+  };
   $("as-note").onchange = function () { renderHead(false); };
 
   connect();
