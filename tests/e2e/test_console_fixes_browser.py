@@ -207,6 +207,14 @@ async def test_lists_stay_live_a_colleague_online_and_new_canned_answers_appear_
     try:
         await alice.locator("#mine li[data-id='1']").click(timeout=20000)  # assigned to her, the only one online
         await expect(alice.locator("#transfer-to")).to_be_enabled(timeout=10000)
+        # At 1280 px the actions stay on one line, and the lists can be searched.
+        first, last = await alice.locator("#act-take-over").bounding_box(), await alice.locator("#act-close").bounding_box()
+        assert first["y"] == last["y"], (first, last)
+        await alice.fill("#list-filter", "nothing like this")
+        await expect(alice.locator("#mine li")).to_have_count(0)
+        await alice.fill("#list-filter", "please")
+        await expect(alice.locator("#mine li")).to_have_count(1)
+        await alice.fill("#list-filter", "")
         await alice.fill("#reply", "/")
         await expect(alice.locator("#canned-menu li.empty")).to_be_visible()  # says where canned answers come from
         await alice.fill("#reply", "")

@@ -121,10 +121,17 @@
     document.title = waiting ? "(" + waiting + ") " + baseTitle : baseTitle;
   }
   document.addEventListener("visibilitychange", function () { if (state.lists) renderTitle(); });
+  /** True when a row matches the words typed in the filter box (customer name or last message). */
+  function matchesFilter(row) {
+    var words = $("list-filter").value.trim().toLowerCase();
+    if (!words) return true;
+    return (row.customer + " " + row.preview + " #" + row.id).toLowerCase().indexOf(words) >= 0;
+  }
+  $("list-filter").addEventListener("input", function () { if (state.lists) renderLists(); });
   function fill(id, rows, extra) {
     var ul = $(id);
     ul.textContent = "";
-    rows.forEach(function (row) {
+    rows.filter(matchesFilter).forEach(function (row) {
       var li = document.createElement("li");
       li.dataset.id = row.id;
       li.className = (row.id === state.open ? "selected " : "") + (row.awaiting_answer ? "fresh" : "");
