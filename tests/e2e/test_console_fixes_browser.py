@@ -206,8 +206,10 @@ async def test_lists_stay_live_a_colleague_online_and_new_canned_answers_appear_
     customer = await customer_waiting(server, "o-live", "please help")
     try:
         await alice.locator("#mine li[data-id='1']").click(timeout=20000)  # assigned to her, the only one online
+        await expect(alice.locator("#entries")).to_contain_text("please help", timeout=10000)
         await expect(alice.locator("#transfer-to")).to_be_enabled(timeout=10000)
         # At 1280 px the actions stay on one line, and the lists can be searched.
+        await alice.screenshot(path=str(ARTIFACTS / "console-1280.png"))
         first, last = await alice.locator("#act-take-over").bounding_box(), await alice.locator("#act-close").bounding_box()
         assert first["y"] == last["y"], (first, last)
         await alice.fill("#list-filter", "nothing like this")
