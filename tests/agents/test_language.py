@@ -35,10 +35,10 @@ def page(user, accept_language=None):
 
 def test_admin_pages_follow_the_profile_then_the_browser():
     agent = make_user("alice", role="Agents")
-    assert "打开工作台" in page(agent) and 'lang="zh-hans"' in page(agent)
+    assert "打开客服工作台" in page(agent) and 'lang="zh-hans"' in page(agent)
     assert "Open the console" in page(agent, "en-GB,en;q=0.8")
     AgentProfile.objects.filter(user=agent).update(language="zh-hans")
-    assert "打开工作台" in page(agent, "en-GB,en;q=0.8")
+    assert "打开客服工作台" in page(agent, "en-GB,en;q=0.8")
 
 
 def test_the_javascript_catalogue_speaks_the_requests_language():
