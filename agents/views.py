@@ -2,10 +2,12 @@
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET
 from django.utils.translation import gettext as _
 
-from . import charts, presence, reports
+from . import availability, charts, presence, reports
 from .console import canned_responses
 from .models import AgentProfile
 from .permissions import REPORTS, is_agent
@@ -35,3 +37,11 @@ def dashboard_context(request):
             agent["status_label"] = AgentProfile.Status(agent["status"]).label
         context.update(dashboard=figures, chart=charts.hourly_svg(figures["hourly"]))
     return context
+
+
+@require_GET
+def chat_availability(request):
+    """Tell the chat page whether an agent can answer now, so a waiting customer knows to leave a message."""
+    response = JsonResponse(availability.availability())
+    response["Cache-Control"] = "max-age=15"
+    return response

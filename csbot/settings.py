@@ -256,3 +256,6 @@ CSBOT_GC_THRESHOLDS = os.environ.get("CSBOT_GC_THRESHOLDS", "10000,20,100")
 # /metrics answers these networks, or anyone with `Authorization: Bearer <token>` when a token is set.
 CSBOT_METRICS_ALLOW = env_list("CSBOT_METRICS_ALLOW", ["127.0.0.1/32", "::1/128"])
 CSBOT_METRICS_TOKEN = os.environ.get("CSBOT_METRICS_TOKEN", "")
+# When agents are at work, local time (TIME_ZONE), "HH:MM-HH:MM"; empty means always.
+# Outside them, or with nobody online, the chat page asks customers to leave a message.
+CSBOT_BUSINESS_HOURS = os.environ.get("CSBOT_BUSINESS_HOURS", "")

@@ -219,3 +219,22 @@ async def test_a_page_that_went_offline_comes_back_by_itself_once_the_server_doe
         await page.wait_for_timeout(300)
     await expect(page.locator("#conn")).to_have_attribute("data-state", "open", timeout=10000)
     await expect(page.locator("#banner")).to_be_hidden()
+
+
+async def test_with_no_agent_online_a_waiting_customer_is_asked_to_leave_a_message(browser, site):
+    from playwright.async_api import expect
+
+    page = await chat_page(browser, site)
+    await say(page, "Can someone call me back?")
+    await page.click("#handoff")
+    await expect(page.locator("#status-line")).to_have_text(
+        "No agent is online right now. Leave your message here: an agent will answer it, "
+        "and you will see the answer when you come back.", timeout=10000
+    )
+    # An agent answers later; the customer comes back and finds it.
+    await page.goto("about:blank")  # the customer leaves
+    site.run(TAKE_OVER)
+    site.run(reply("We called the courier: it arrives on Friday."))
+    await page.goto(site.server.http + "/")
+    await expect(page.locator("#conn")).to_have_attribute("data-state", "open", timeout=15000)
+    await expect(page.locator("#list .bubble", has_text="arrives on Friday")).to_be_visible(timeout=10000)

@@ -259,12 +259,29 @@
     } else if (s.status === 'closed') {
       text = _('Conversation closed');
     }
+    if (s.status === 'queued' && awayNotice && awayNotice.conv === s.conversation_id) text = awayNotice.text;
     el.status.hidden = !text;
     el.status.textContent = text;
+    if (s.status === 'queued' && lastStatus !== 'queued') checkAvailability(s.conversation_id);
     lastStatus = s.status;
     lastConversation = s.conversation_id;
     updateHandoff();
     if (s.status === 'closed' && ratedConversation !== s.conversation_id) openRating(s.conversation_id);
+  }
+
+  // Nobody to answer now (no agent online, or outside business hours): say
+  // so, and that a message left here is answered and waits for the customer.
+  var awayNotice = null;
+  function checkAvailability(conversationId) {
+    fetch('/api/chat/availability').then(function (r) { return r.ok ? r.json() : null; }).then(function (a) {
+      if (!a || lastStatus !== 'queued' || lastConversation !== conversationId) return;
+      if (a.open_now && a.agents_online > 0) return;
+      var later = _('Leave your message here: an agent will answer it, and you will see the answer when you come back.');
+      var why = a.open_now ? _('No agent is online right now.')
+        : fmt(_('Our agents work %(hours)s.'), { hours: a.hours }, true);
+      awayNotice = { conv: conversationId, text: why + ' ' + later };
+      el.status.textContent = awayNotice.text;
+    }, function () {});
   }
 
   // --------------------------------------------------------------- rating
