@@ -145,6 +145,7 @@ async def test_after_a_close_the_next_message_follows_a_separator_and_a_reload_k
 async def test_handoff_before_typing_asks_for_the_question_instead_of_a_place_no_agent_sees(browser, site):
     from playwright.async_api import expect
 
+    site.run(AGENT + "from agents.presence import touch\ntouch(user=agent, status='online')\n")  # someone is there
     page = await chat_page(browser, site)
     await page.click("#handoff")
     await expect(page.locator("#status-line")).to_have_text(
