@@ -279,7 +279,8 @@
       var later = _('Leave your message here: an agent will answer it, and you will see the answer when you come back.');
       var why = a.open_now ? _('No agent is online right now.')
         : fmt(_('Our agents work %(hours)s.'), { hours: a.hours }, true);
-      awayNotice = { conv: conversationId, text: why + ' ' + later };
+      // One pattern, so each language joins the two sentences its own way.
+      awayNotice = { conv: conversationId, text: fmt(_('%(why)s %(then)s'), { why: why, then: later }, true) };
       el.status.textContent = awayNotice.text;
     }, function () {});
   }
