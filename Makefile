@@ -8,7 +8,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-fast test-js browser nginx prod-like proto bench-core clean miniprogram-sdk
+.PHONY: run test test-fast test-js browser nginx prod-like proto bench-core clean miniprogram-sdk messages messages-update
+
+# Translation catalogues: the .po files are the source (committed); the .mo
+# files Django reads are built here, by `run` and `test`, never committed.
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+MAKEMESSAGES_SKIP := --ignore='.venv/*' --ignore='js/*' --ignore='bench/*' --ignore='tests/*' --ignore='docs/*' \
+	--ignore='scripts/*' --ignore='staticfiles/*' --ignore='chat/static/chat/src/*' --ignore='chat/static/chat/csbot-sdk.js'
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -18,7 +25,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 # The embedded demo: SQLite, in-memory channel layer, one process.
-run: $(STAMP)
+run: $(STAMP) messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py ensure_dev_admin
 	$(PY) manage.py load_demo_kb
@@ -31,7 +38,7 @@ run: $(STAMP)
 # with each test's event loop, and a pool would keep their connections open
 # past the test database's teardown. The daphne processes of the end-to-end
 # tests run with the pool, as in production.
-test: $(STAMP) browser nginx
+test: $(STAMP) browser nginx messages
 	$(PY) -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== database tests on PostgreSQL"; \
@@ -69,6 +76,17 @@ prod-like: $(STAMP) nginx
 miniprogram-sdk:
 	mkdir -p docs/miniprogram/utils
 	cp chat/static/chat/csbot-sdk.js docs/miniprogram/utils/csbot-sdk.js
+
+messages: $(MO_FILES)
+
+locale/%.mo: locale/%.po
+	@command -v msgfmt >/dev/null || { echo "msgfmt is needed to build translations (apt-get install gettext)"; exit 1; }
+	msgfmt --check-format -o $@ $<
+
+# After changing strings: collect them into the .po files, translate, then `make messages`.
+messages-update: $(STAMP)
+	$(PY) manage.py makemessages -l zh_Hans -l en --no-location $(MAKEMESSAGES_SKIP)
+	$(PY) manage.py makemessages -d djangojs -l zh_Hans -l en --no-location $(MAKEMESSAGES_SKIP)
 
 proto: $(STAMP)
 	PYTHON=$(PY) scripts/gen_proto.sh

@@ -1,6 +1,7 @@
 """What the console asks for, checked against the agent's rights and done through the domain actions."""
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from chat import conversations as actions
 from chat.conversations import ConversationStateError
@@ -11,24 +12,36 @@ from .permissions import may_manage, may_take_over, may_view
 
 
 class Refused(Exception):
-    """The agent may not do this; `code` is shown to the console."""
+    """The agent may not do this; `code` is stable, `message` is shown in the agent's language."""
 
     def __init__(self, code, message):
-        super().__init__(message)
+        super().__init__(code)
         self.code = code
+        self.message = message
+
+
+NO_CONVERSATION = _("Choose a conversation first.")
+EMPTY = _("Nothing to send.")
+# What the console shows for an action refused by the conversation's state, by the action's error code.
+STATE_MESSAGES = {
+    "conversation_closed": _("This conversation is closed."),
+    "not_assigned": _("Only the agent serving this conversation can do this: take it over first."),
+    "not_queued": _("This conversation is no longer waiting in the queue."),
+    "bot_not_in_charge": _("The bot no longer serves this conversation."),
+}
 
 
 def _conversation(user, conversation_id):
     conversation = Conversation.objects.filter(pk=conversation_id).select_related("customer").first()
     if conversation is None or not may_view(user, conversation):
-        raise Refused("not_found", "no such conversation")
+        raise Refused("not_found", _("This conversation does not exist or is not yours to see."))
     return conversation
 
 
 def _managed(user, conversation_id):
     conversation = _conversation(user, conversation_id)
     if not may_manage(user, conversation):
-        raise Refused("forbidden", "only the assigned agent or a manager can do this")
+        raise Refused("forbidden", _("Only the agent serving this conversation or a manager can do this."))
     return conversation
 
 
@@ -39,7 +52,7 @@ def _state(fn):
         try:
             return fn(*args, **kwargs)
         except ConversationStateError as exc:
-            raise Refused(exc.code, str(exc)) from exc
+            raise Refused(exc.code, STATE_MESSAGES.get(exc.code, str(exc))) from exc
 
     run.__name__ = fn.__name__
     return run
@@ -100,7 +113,7 @@ def transfer(*, user, conversation_id, agent_id):
     conversation = _managed(user, conversation_id)
     target = console.load_user(agent_id)
     if target is None:
-        raise Refused("unknown_agent", "no such agent")
+        raise Refused("unknown_agent", _("This agent is not available."))
     actions.transfer_conversation(conversation=conversation, by=user, agent=target.user, agent_name=target.name)
 
 

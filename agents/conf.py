@@ -13,6 +13,8 @@ DEFAULTS = {
     "CSBOT_AGENT_PRESENCE_S": 60,
     # A customer with activity this recent counts as online on the dashboard.
     "CSBOT_CUSTOMER_ONLINE_S": 300,
+    # When agents are at work, local time, "HH:MM-HH:MM"; empty means always.
+    "CSBOT_BUSINESS_HOURS": "",
 }
 
 

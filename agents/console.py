@@ -1,8 +1,8 @@
 """What the console shows: the lists, a conversation's transcript, and the customer beside it."""
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 
-from chat.models import Conversation, ConversationEvent, Message
+from chat.models import Conversation, ConversationEvent, Message, SenderKind
 from chat.presenters import message_frame, ms
 from chat.sync import messages_after
 
@@ -12,6 +12,8 @@ from .permissions import is_agent
 
 Status = Conversation.Status
 LIST_LIMIT = 100
+# Events that hand a conversation to an agent who has not answered in it yet.
+HANDED_TO_AGENT = {ConversationEvent.Kind.ASSIGNED, ConversationEvent.Kind.TRANSFERRED}
 
 
 def _with_preview(queryset):
@@ -33,6 +35,17 @@ def _row(conversation, **extra):
     }
 
 
+def _with_answer_state(queryset):
+    """Annotate the last event's kind, and whether an agent replied since it (a new chat waits until then)."""
+    last_event = ConversationEvent.objects.filter(conversation=OuterRef("pk")).order_by("-pk")
+    replied = Message.objects.filter(
+        conversation=OuterRef("pk"), sender=SenderKind.AGENT, is_note=False, created_at__gte=OuterRef("last_at")
+    )
+    return queryset.annotate(
+        last_kind=Subquery(last_event.values("kind")[:1]), last_at=Subquery(last_event.values("created_at")[:1])
+    ).annotate(replied=Exists(replied))
+
+
 def agent_rows(now=None):
     """Return the agents with a live console, their status and load."""
     rows = assignment.with_load(presence.connected_profiles(now)).select_related("user")
@@ -48,11 +61,9 @@ def snapshot(user):
         _row(c, position=i, waiting_since=ms(c.waiting_since))
         for i, c in enumerate(_with_preview(assignment.waiting())[:LIST_LIMIT], start=1)
     ]
-    last_event = ConversationEvent.objects.filter(conversation=OuterRef("pk")).order_by("-pk").values("kind")[:1]
     mine = [
-        _row(c, unread=max(0, c.last_seq - c.agent_read_seq), awaiting_answer=c.last_kind == "assigned")
-        for c in _with_preview(Conversation.objects.filter(status=Status.AGENT, assigned_agent=user))
-        .annotate(last_kind=Subquery(last_event))
+        _row(c, unread=max(0, c.last_seq - c.agent_read_seq), awaiting_answer=c.last_kind in HANDED_TO_AGENT and not c.replied)
+        for c in _with_answer_state(_with_preview(Conversation.objects.filter(status=Status.AGENT, assigned_agent=user)))
         .order_by("pk")
     ]
     bot = [
@@ -72,7 +83,10 @@ def snapshot(user):
         "id": user.pk, "name": profile.name, "status": presence.effective_status(profile),
         "load": len(mine), "capacity": profile.max_concurrent_chats,
     }
-    return {"type": "lists", "me": me, "queue": queue, "mine": mine, "bot": bot, "others": others, "agents": agent_rows()}
+    return {
+        "type": "lists", "me": me, "queue": queue, "mine": mine, "bot": bot, "others": others, "agents": agent_rows(),
+        "canned": canned_responses(),
+    }
 
 
 def canned_responses():

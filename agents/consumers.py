@@ -6,12 +6,15 @@ import logging
 import time
 
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chat import db, metrics, realtime
 from chat.dispatching import LeanDispatch
 from chat.http_input import clean_text
 
-from . import access, commands, console, presence, runner
+from . import access, commands, console, language, presence, runner
 from .permissions import is_agent
 from .tracking import SeqTracker, Viewers
 
@@ -45,6 +48,13 @@ def _text(value):
     return value.strip()[:MAX_TEXT]
 
 
+def _accept_language(scope):
+    for name, value in scope.get("headers", []):
+        if name == b"accept-language":
+            return value.decode("latin-1")
+    return ""
+
+
 class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
     """One agent console."""
 
@@ -53,20 +63,23 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
     async def connect(self):
         """Accept signed-in agents only; others get an error frame and 4401 or 4403."""
         self.user = self.scope.get("user")
+        self.language = await db.read(language.language_for, self.user, _accept_language(self.scope))
         await self.accept()
         if not (self.user and self.user.is_authenticated):
-            return await self.refuse(UNAUTHORIZED, "unauthorized", "log in again")
+            return await self.refuse(UNAUTHORIZED, "unauthorized", gettext_lazy("Sign in again."))
         if not await db.read(is_agent, self.user):
-            return await self.refuse(FORBIDDEN, "forbidden", "staff with the console permission only")
+            return await self.refuse(FORBIDDEN, "forbidden", gettext_lazy("Only staff allowed to handle conversations may use the console."))
         session = self.scope.get("session")
         self.session_key = getattr(session, "session_key", None)
         self.seqs, self.viewers, self.viewing, self.mine = SeqTracker(), Viewers(), None, set()
-        self.last_lists, self.refresh_task, self.last_typing = None, None, 0.0
+        self.last_lists, self.refresh_task, self.refresh_wanted, self.last_typing = None, None, False, 0.0
         self.profile = await db.read(presence.touch, user=self.user)
         await self.channel_layer.group_add(realtime.QUEUE_GROUP, self.channel_name)
         runner.register(self)
 
     async def refuse(self, code, error, message):
+        with translation.override(self.language):
+            message = str(message)
         await self.send_json({"type": "error", "code": error, "message": message})
         await self.close(code=code)
 
@@ -114,11 +127,15 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
                 return
             await handler(frame)
         except commands.Refused as exc:
-            await self.send_json({"type": "error", "code": exc.code, "message": str(exc), "ref": frame.get("ref")})
+            with translation.override(self.language):
+                message = str(exc.message)
+            await self.send_json({"type": "error", "code": exc.code, "message": message, "ref": frame.get("ref")})
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError) as exc:
-            # Only this module's own ValueErrors say what was wrong; the others (JSON nested thousands
-            # deep, a number too big for int) would describe or echo the input.
-            message = str(exc)[:200] if type(exc) is ValueError else "malformed frame"
+            # The detail is for the log (never the input itself: JSON nested thousands deep, a number
+            # too big for int); the agent gets a sentence in their language, not a Python error.
+            log.info("bad console frame: %s", type(exc).__name__)
+            with translation.override(self.language):
+                message = _("The console sent something the server does not understand. Reload the page.")
             await self.send_json({"type": "error", "code": "bad_frame", "message": message})
             await self.close(code=BAD_FRAME)
         except Exception:
@@ -132,6 +149,7 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
         """Answer with welcome, the lists, then what was missed per conversation, then synced."""
         if frame.get("status") in presence.Status.values:
             self.profile = await db.read(presence.touch, user=self.user, status=frame["status"])
+        await self.tell_colleagues()
         await self.send_json({
             "type": "welcome", "me": {"id": self.user.pk, "name": self.profile.name},
             "canned": await db.read(console.canned_responses), "server_time": int(time.time() * 1000),
@@ -159,12 +177,18 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
             raise ValueError("status must be online, away or offline")
         self.profile = await db.read(presence.touch, user=self.user, status=frame["status"])
         await self.refresh()
+        await self.tell_colleagues()
         runner.nudge()
+
+    async def tell_colleagues(self):
+        """Have every console read its lists again: who may take a transfer just changed."""
+        await realtime.publish_many([(realtime.QUEUE_GROUP, realtime.event("queue"))])
 
     async def on_open(self, frame):
         """Show one conversation: its transcript, then live messages, typing and viewers."""
         conversation_id = _id(frame["conversation_id"])
-        transcript = await db.read(commands.open_transcript, user=self.user, conversation_id=conversation_id)
+        with translation.override(self.language):
+            transcript = await db.read(commands.open_transcript, user=self.user, conversation_id=conversation_id)
         if self.viewing not in (None, conversation_id):
             await self.on_leave({"conversation_id": self.viewing})
         self.viewing, self.viewing_customer = conversation_id, transcript["customer"]["id"]
@@ -198,11 +222,13 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
         name = frame["command"]
         if name not in COMMANDS:
             raise ValueError(f"unknown command {name!r}")
+        if frame.get("conversation_id") in (None, ""):
+            raise commands.Refused("no_conversation", commands.NO_CONVERSATION)
         args = {"conversation_id": _id(frame["conversation_id"])}
         if name in ("reply", "note"):
             args["text"] = _text(frame["text"])
             if not args["text"]:
-                raise commands.Refused("empty", "nothing to send")
+                raise commands.Refused("empty", commands.EMPTY)
         if name == "transfer":
             args["agent_id"] = _id(frame["agent_id"])
         if name == "read":
@@ -234,19 +260,24 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
             self.seqs.shown(conversation_id, message["seq"])
 
     def schedule_refresh(self):
+        """Read the lists again soon; a change during a read already under way gets a read of its own."""
+        self.refresh_wanted = True
         if self.refresh_task is None or self.refresh_task.done():
             self.refresh_task = asyncio.get_running_loop().create_task(self._refresh_soon())
 
     async def _refresh_soon(self):
-        await asyncio.sleep(0.1)  # coalesce a burst of queue events into one read
-        try:
-            await self.refresh()
-        except Exception:
-            log.exception("console refresh failed")
+        while self.refresh_wanted:
+            await asyncio.sleep(0.1)  # coalesce a burst of queue events into one read
+            self.refresh_wanted = False
+            try:
+                await self.refresh()
+            except Exception:
+                log.exception("console refresh failed")
 
     async def refresh(self):
         """Send the lists if they changed, follow my conversations, and announce new assignments."""
-        lists = await db.read(console.snapshot, self.user)
+        with translation.override(self.language):  # customer names are words too ("customer 12")
+            lists = await db.read(console.snapshot, self.user)
         mine = {int(row["id"]): row for row in lists["mine"]}
         for conversation_id in set(mine) - self.mine:
             await self.follow(conversation_id, mine[conversation_id]["last_seq"])
@@ -314,6 +345,8 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
         elif kind == "status":
             await self.send_json(event["frame"])
             self.schedule_refresh()
-        elif kind in ("note", "typing", "stream", "rated"):
+        elif kind == "rated":
+            await self.send_json({**event["frame"], "conversation_id": str(conversation_id), "comment": event.get("comment", "")})
+        elif kind in ("note", "typing", "stream"):
             await self.send_json({**event["frame"], "conversation_id": str(conversation_id)} if kind != "note"
                                  else {**event["frame"], "type": "note", "seq": None})

@@ -75,6 +75,10 @@ async def _run():
                 for console in list(_consoles.values()):
                     await console.still_viewing()
             await db.call(assignment.tick)
+            # What no event announces (the bot's chats and their previews, canned
+            # answers added in the admin) still reaches every console within a pass.
+            for console in list(_consoles.values()):
+                console.schedule_refresh()
         except Exception:
             log.exception("agent runner step failed")
             await asyncio.sleep(1)

@@ -2,12 +2,16 @@
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
 
 from csbot.csp import content_security_policy
 
-from . import charts, reports
+from . import availability, charts, presence, reports
 from .console import canned_responses
+from .models import AgentProfile
 from .permissions import REPORTS, is_agent
 
 
@@ -18,8 +22,11 @@ def console(request):
         raise PermissionDenied
     context = {
         **admin.site.each_context(request),
-        "title": "Console",
+        "title": _("Console"),
         "canned": canned_responses(),
+        # The status the agent chose last time: opening or reloading the console keeps it.
+        "my_status": presence.profile_for(request.user).status,
+        "statuses": AgentProfile.Status.choices,
     }
     return TemplateResponse(request, "agents/console.html", context)
 
@@ -29,5 +36,15 @@ def dashboard_context(request):
     context = {"show_console": is_agent(request.user)}
     if request.user.has_perm(REPORTS):
         figures = reports.dashboard()
+        for agent in figures["agents"]:
+            agent["status_label"] = AgentProfile.Status(agent["status"]).label
         context.update(dashboard=figures, chart=charts.hourly_svg(figures["hourly"]))
     return context
+
+
+@require_GET
+def chat_availability(request):
+    """Tell the chat page whether an agent can answer now, so a waiting customer knows to leave a message."""
+    response = JsonResponse(availability.availability())
+    response["Cache-Control"] = "max-age=15"
+    return response

@@ -1,6 +1,7 @@
 """Read-only admin for the chat tables; the agent workspace lives in the agents app."""
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from .accounts import set_blocked
 from .models import Conversation, ConversationEvent, Customer, Device, Message, Notification
@@ -53,27 +54,34 @@ class CustomerAdmin(ReadOnlyAdmin):
         self.message_user(request, f"{changed} customer(s) unblocked.", messages.SUCCESS)
 
 
+class RawTableAdmin(ReadOnlyAdmin):
+    """A raw table kept for links and debugging, left off the admin home: staff read conversations as transcripts."""
+
+    def has_module_permission(self, request):
+        return False
+
+
 @admin.register(Conversation)
-class ConversationAdmin(ReadOnlyAdmin):
+class ConversationAdmin(RawTableAdmin):
     list_display = ("id", "customer", "status", "assigned_agent", "last_seq", "opened_at", "closed_at", "rating")
     list_filter = ("status", "opened_at")
     list_select_related = ("customer", "assigned_agent")
 
 
 @admin.register(Message)
-class MessageAdmin(ReadOnlyAdmin):
+class MessageAdmin(RawTableAdmin):
     list_display = ("id", "conversation", "seq", "sender", "short_text", "refused", "created_at")
     list_filter = ("sender", "is_note", "refused")
     search_fields = ("text",)
     list_select_related = ("conversation",)
 
-    @admin.display(description="text")
+    @admin.display(description=_("text"))
     def short_text(self, obj):
         return obj.text[:80]
 
 
 @admin.register(ConversationEvent)
-class ConversationEventAdmin(ReadOnlyAdmin):
+class ConversationEventAdmin(RawTableAdmin):
     list_display = ("id", "conversation", "kind", "actor", "actor_user", "from_status", "to_status", "created_at")
     list_filter = ("kind", "actor")
 

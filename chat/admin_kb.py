@@ -3,6 +3,7 @@
 import json
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .bot.calibration import NEVER, Calibration
 from .bot.store import latest_calibration
@@ -10,7 +11,7 @@ from .models import Article, KnowledgeCalibration
 
 
 class TagFilter(admin.SimpleListFilter):
-    title = "tag"
+    title = _("tag")
     parameter_name = "tag"
 
     def lookups(self, request, model_admin):
@@ -47,11 +48,11 @@ class ArticleAdmin(admin.ModelAdmin):
             results = results | queryset.filter(questions__icontains=json.dumps(term)[1:-1])
         return results, duplicates
 
-    @admin.action(description="Enable the selected articles")
+    @admin.action(description=_("Enable the selected articles"))
     def enable(self, request, queryset):
         self._set_enabled(queryset, True)
 
-    @admin.action(description="Disable the selected articles")
+    @admin.action(description=_("Disable the selected articles"))
     def disable(self, request, queryset):
         self._set_enabled(queryset, False)
 

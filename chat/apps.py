@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ChatConfig(AppConfig):
     name = "chat"
-    verbose_name = "Customer chat"
+    verbose_name = _("Customers and the bot")
 
     def ready(self):
         # Every process that uses the Redis channel layer (servers, workers, tests) subscribes in batches.

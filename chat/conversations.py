@@ -94,7 +94,10 @@ def _queued():
 
 def queue_position(conversation):
     """Return the 1-based place of a queued conversation, first come first served."""
+    # Without a customer message nobody serves it yet (see _queued): a place in line would mislead.
     if conversation.status != Status.QUEUED or conversation.waiting_since is None:
+        return None
+    if conversation.first_customer_message_at is None:
         return None
     waiting = conversation.waiting_since
     ahead = _queued().filter(Q(waiting_since__lt=waiting) | Q(waiting_since=waiting, pk__lt=conversation.pk))
@@ -349,7 +352,9 @@ def rate_conversation(*, customer, score, comment="", conversation_id=None):
     _record_event(conversation, Kind.RATED, actor=SenderKind.CUSTOMER, score=score)
     realtime.publish_on_commit(
         realtime.conversation_group(conversation.pk),
-        realtime.event("rated", conversation_id=conversation.pk, frame={"type": "rated", "conversation_id": str(conversation.pk), "score": score}),
+        # The comment rides beside the frame: consoles show it, the customer's frame stays as the contract has it.
+        realtime.event("rated", conversation_id=conversation.pk, comment=comment,
+                       frame={"type": "rated", "conversation_id": str(conversation.pk), "score": score}),
     )
     return conversation
 

@@ -3,13 +3,14 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class SenderKind(models.TextChoices):
-    CUSTOMER = "customer", "Customer"
-    BOT = "bot", "Bot"
-    AGENT = "agent", "Agent"
-    SYSTEM = "system", "System"
+    CUSTOMER = "customer", _("Customer")
+    BOT = "bot", _("Bot")
+    AGENT = "agent", _("Agent")
+    SYSTEM = "system", _("System")
 
 
 def mask_identifier(value):
@@ -20,25 +21,27 @@ def mask_identifier(value):
 
 
 class Customer(models.Model):
-    openid = models.CharField(max_length=128, unique=True)
-    unionid = models.CharField(max_length=128, blank=True, default="")
-    nickname = models.CharField(max_length=100, blank=True, default="")
+    openid = models.CharField(_("OpenID"), max_length=128, unique=True)
+    unionid = models.CharField(_("UnionID"), max_length=128, blank=True, default="")
+    nickname = models.CharField(_("nickname"), max_length=100, blank=True, default="")
     # WeChat's session key signs user data; it never leaves the server.
-    session_key = models.CharField(max_length=128, blank=True, default="", editable=False)
-    blocked = models.BooleanField(default=False)
+    session_key = models.CharField(_("session key"), max_length=128, blank=True, default="", editable=False)
+    blocked = models.BooleanField(_("blocked"), default=False)
     # The device whose socket said hello last: under the `single` policy the
     # only one allowed a socket. Checked at reconcile, so a lost kick still lands.
-    current_device = models.CharField(max_length=128, blank=True, default="", editable=False)
+    current_device = models.CharField(_("current device"), max_length=128, blank=True, default="", editable=False)
     # Part of every token; raising it revokes every token issued before (chat.accounts).
-    token_generation = models.PositiveIntegerField(default=0, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    token_generation = models.PositiveIntegerField(_("token generation"), default=0, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
         ordering = ["-created_at"]
         permissions = [("block_customer", "Can block customers and revoke their tokens")]
 
     def __str__(self):
-        return self.nickname or f"customer {self.pk}"
+        return self.nickname or _("customer %(id)s") % {"id": self.pk}
 
     @property
     def masked_openid(self):
@@ -52,17 +55,19 @@ class Customer(models.Model):
 
 
 class Device(models.Model):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="devices")
-    device_id = models.CharField(max_length=128)
-    platform = models.CharField(max_length=20, blank=True, default="")
-    app_version = models.CharField(max_length=40, blank=True, default="")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="devices", verbose_name=_("customer"))
+    device_id = models.CharField(_("device id"), max_length=128)
+    platform = models.CharField(_("platform"), max_length=20, blank=True, default="")
+    app_version = models.CharField(_("app version"), max_length=40, blank=True, default="")
     # Counts this device's accepted hellos: the socket holding the highest is
     # the device's one socket. A counter, not a clock, so two sockets opened in
     # the same millisecond still have a winner.
-    generation = models.PositiveBigIntegerField(default=0, editable=False)
-    last_seen = models.DateTimeField(auto_now=True)
+    generation = models.PositiveBigIntegerField(_("generation"), default=0, editable=False)
+    last_seen = models.DateTimeField(_("last seen"), auto_now=True)
 
     class Meta:
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
         constraints = [
             models.UniqueConstraint(fields=["customer", "device_id"], name="unique_device_per_customer"),
         ]
@@ -73,31 +78,34 @@ class Device(models.Model):
 
 class Conversation(models.Model):
     class Status(models.TextChoices):
-        BOT = "bot", "With the bot"
-        QUEUED = "queued", "Waiting for an agent"
-        AGENT = "agent", "With an agent"
-        CLOSED = "closed", "Closed"
+        BOT = "bot", _("With the bot")
+        QUEUED = "queued", _("Waiting for an agent")
+        AGENT = "agent", _("With an agent")
+        CLOSED = "closed", _("Closed")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="conversations")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOT)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="conversations", verbose_name=_("customer"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.BOT)
     assigned_agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("assigned agent"),
     )
     # Shown to the customer; kept here so chat never needs the agents app.
-    agent_name = models.CharField(max_length=100, blank=True, default="")
+    agent_name = models.CharField(_("agent name"), max_length=100, blank=True, default="")
     # The highest seq handed out; the next visible message gets last_seq + 1.
-    last_seq = models.PositiveIntegerField(default=0)
-    opened_at = models.DateTimeField(auto_now_add=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    waiting_since = models.DateTimeField(null=True, blank=True)
-    first_customer_message_at = models.DateTimeField(null=True, blank=True)
-    first_agent_reply_at = models.DateTimeField(null=True, blank=True)
-    customer_read_seq = models.PositiveIntegerField(default=0)
-    agent_read_seq = models.PositiveIntegerField(default=0)
-    rating = models.PositiveSmallIntegerField(null=True, blank=True)
-    rating_comment = models.CharField(max_length=500, blank=True, default="")
+    last_seq = models.PositiveIntegerField(_("last seq"), default=0)
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    waiting_since = models.DateTimeField(_("waiting since"), null=True, blank=True)
+    first_customer_message_at = models.DateTimeField(_("first customer message at"), null=True, blank=True)
+    first_agent_reply_at = models.DateTimeField(_("first agent reply at"), null=True, blank=True)
+    customer_read_seq = models.PositiveIntegerField(_("customer read seq"), default=0)
+    agent_read_seq = models.PositiveIntegerField(_("agent read seq"), default=0)
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    rating_comment = models.CharField(_("rating comment"), max_length=500, blank=True, default="")
 
     class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
         ordering = ["-opened_at"]
         constraints = [
             models.UniqueConstraint(
@@ -113,7 +121,7 @@ class Conversation(models.Model):
         indexes = [models.Index(fields=["status", "waiting_since"], name="conversation_queue_idx")]
 
     def __str__(self):
-        return f"conversation {self.pk} ({self.status})"
+        return _("conversation %(id)s (%(status)s)") % {"id": self.pk, "status": self.get_status_display()}
 
     @property
     def is_open(self):
@@ -121,24 +129,27 @@ class Conversation(models.Model):
 
 
 class Message(models.Model):
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages", verbose_name=_("conversation"))
     # Null only for private notes, which the customer never sees.
-    seq = models.PositiveIntegerField(null=True, blank=True)
-    sender = models.CharField(max_length=10, choices=SenderKind.choices)
+    seq = models.PositiveIntegerField(_("seq"), null=True, blank=True)
+    sender = models.CharField(_("sender"), max_length=10, choices=SenderKind.choices)
     sender_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("sender user"),
     )
-    sender_name = models.CharField(max_length=100, blank=True, default="")
-    is_note = models.BooleanField(default=False)
+    sender_name = models.CharField(_("sender name"), max_length=100, blank=True, default="")
+    is_note = models.BooleanField(_("private note"), default=False)
     # A customer text the content check refused: kept for staff, with no seq,
     # never delivered to the customer's counterpart nor answered by the bot.
-    refused = models.BooleanField(default=False, db_default=False)
-    client_msg_id = models.CharField(max_length=64, null=True, blank=True)
-    text = models.TextField()
-    stream_id = models.CharField(max_length=64, null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    refused = models.BooleanField(_("refused"), default=False, db_default=False)
+    client_msg_id = models.CharField(_("client message id"), max_length=64, null=True, blank=True)
+    text = models.TextField(_("text"))
+    stream_id = models.CharField(_("stream id"), max_length=64, null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         ordering = ["conversation", "seq", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -168,28 +179,31 @@ class ConversationEvent(models.Model):
     """One audit row per state change, naming who caused it."""
 
     class Kind(models.TextChoices):
-        OPENED = "opened", "Opened"
-        HANDOFF_REQUESTED = "handoff_requested", "Handoff requested"
-        ASSIGNED = "assigned", "Assigned"
-        UNASSIGNED = "unassigned", "Unassigned"
-        TAKEN_OVER = "taken_over", "Taken over"
-        TRANSFERRED = "transferred", "Transferred"
-        RETURNED_TO_BOT = "returned_to_bot", "Returned to the bot"
-        CLOSED = "closed", "Closed"
-        RATED = "rated", "Rated"
+        OPENED = "opened", _("Opened")
+        HANDOFF_REQUESTED = "handoff_requested", _("Handoff requested")
+        ASSIGNED = "assigned", _("Assigned")
+        UNASSIGNED = "unassigned", _("Unassigned")
+        TAKEN_OVER = "taken_over", _("Taken over")
+        TRANSFERRED = "transferred", _("Transferred")
+        RETURNED_TO_BOT = "returned_to_bot", _("Returned to the bot")
+        CLOSED = "closed", _("Closed")
+        RATED = "rated", _("Rated")
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    actor = models.CharField(max_length=10, choices=SenderKind.choices)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events", verbose_name=_("conversation"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    actor = models.CharField(_("actor"), max_length=10, choices=SenderKind.choices)
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("actor user"),
     )
-    from_status = models.CharField(max_length=10, blank=True, default="")
-    to_status = models.CharField(max_length=10, blank=True, default="")
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    from_status = models.CharField(_("from status"), max_length=10, blank=True, default="")
+    to_status = models.CharField(_("to status"), max_length=10, blank=True, default="")
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("conversation event")
+        verbose_name_plural = _("conversation events")
         ordering = ["conversation", "id"]
 
     def __str__(self):
@@ -202,22 +216,24 @@ class ConversationEvent(models.Model):
 class Article(models.Model):
     """One knowledge-base entry the bot answers from; `slug` is its stable id in imports."""
 
-    slug = models.SlugField(max_length=100, unique=True)
-    title = models.CharField(max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=200)
     # The ways customers phrase the question; retrieval matches these most.
-    questions = models.JSONField(default=list, blank=True)
-    answer = models.TextField()
-    tags = models.JSONField(default=list, blank=True)
-    language = models.CharField(max_length=8, blank=True, default="")
-    enabled = models.BooleanField(default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    questions = models.JSONField(_("questions"), default=list, blank=True)
+    answer = models.TextField(_("answer"))
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True, default="")
+    enabled = models.BooleanField(_("enabled"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Sentence vectors of the answer's sentences, the title and the questions
     # (float16 rows), and the encoder and texts they were made from: written
     # with a queryset update, so storing them does not move `updated_at`.
-    vectors = models.BinaryField(null=True, blank=True, editable=False)
-    vectors_key = models.CharField(max_length=64, blank=True, default="", editable=False)
+    vectors = models.BinaryField(_("vectors"), null=True, blank=True, editable=False)
+    vectors_key = models.CharField(_("vectors key"), max_length=64, blank=True, default="", editable=False)
 
     class Meta:
+        verbose_name = _("knowledge-base article")
+        verbose_name_plural = _("knowledge base")
         ordering = ["slug"]
 
     def __str__(self):
@@ -227,12 +243,14 @@ class Article(models.Model):
 class KnowledgeCalibration(models.Model):
     """The decision floors computed from one version of the knowledge base and one encoder."""
 
-    fingerprint = models.CharField(max_length=32)
-    encoder = models.CharField(max_length=120, blank=True, default="")
-    data = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
+    fingerprint = models.CharField(_("fingerprint"), max_length=32)
+    encoder = models.CharField(_("encoder"), max_length=120, blank=True, default="")
+    data = models.JSONField(_("data"), default=dict)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("knowledge-base calibration")
+        verbose_name_plural = _("knowledge-base calibrations")
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["fingerprint", "encoder"], name="calibration_per_kb_encoder")]
 
@@ -244,31 +262,33 @@ class BotTurn(models.Model):
     """The bot's job of answering one customer message: claimed, leased, done once."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        CANCELLED = "cancelled", "Cancelled"
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="bot_turns")
-    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="bot_turn")
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    claimed_by = models.CharField(max_length=100, blank=True, default="")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="bot_turns", verbose_name=_("conversation"))
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="bot_turn", verbose_name=_("message"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
+    claimed_by = models.CharField(_("claimed by"), max_length=100, blank=True, default="")
     # Set when a stream began while the bot owned the conversation: its final
     # message may still be stored after an agent took over.
-    stream_id = models.CharField(max_length=64, blank=True, default="")
+    stream_id = models.CharField(_("stream id"), max_length=64, blank=True, default="")
     # The decision kind (answer, llm, suggest ...); consecutive misses are read from here.
-    outcome = models.CharField(max_length=20, blank=True, default="")
+    outcome = models.CharField(_("outcome"), max_length=20, blank=True, default="")
     # The article answered (the topic a follow-up refers to) and the articles offered.
     # Database defaults, so the batch statements that queue turns need not name them.
-    article = models.CharField(max_length=100, blank=True, default="", db_default="")
-    suggestions = models.JSONField(default=list, blank=True, db_default=[])
-    reply = models.OneToOneField(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    article = models.CharField(_("article"), max_length=100, blank=True, default="", db_default="")
+    suggestions = models.JSONField(_("suggestions"), default=list, blank=True, db_default=[])
+    reply = models.OneToOneField(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("reply"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("bot turn")
+        verbose_name_plural = _("bot turns")
         ordering = ["id"]
         indexes = [models.Index(fields=["state", "lease_until"], name="bot_turn_ready_idx")]
 

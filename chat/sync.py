@@ -159,3 +159,27 @@ def conversation_heads(conversation_ids):
     """Return {id: (last_seq, status frame)} for the given conversations."""
     rows = Conversation.objects.filter(pk__in=conversation_ids)
     return {c.pk: (c.last_seq, status_frame(c, queue_position(c) if c.status == "queued" else None)) for c in rows}
+
+
+def earlier_page(customer_id, conversation_id, before_seq, limit):
+    """Return the page before a point of a customer's record, reaching back into earlier conversations.
+
+    Before `before_seq` in `conversation_id` when there is anything; else the
+    last page of the customer's previous conversation that has messages. A
+    conversation of another customer reads as nothing.
+    """
+    mine = Conversation.objects.filter(customer_id=customer_id)
+    if conversation_id is not None and before_seq > 1 and mine.filter(pk=conversation_id).exists():
+        target = conversation_id
+    else:
+        older = mine.filter(last_seq__gt=0)
+        if conversation_id is not None:
+            older = older.filter(pk__lt=conversation_id)
+        target = older.order_by("-pk").values_list("pk", flat=True).first()
+        before_seq = 0
+    if target is None:
+        return {"conversation_id": None, "messages": [], "more": False}
+    messages = page_before(target, before_seq, limit)
+    first = messages[0]["seq"] if messages else 1
+    more = first > 1 or mine.filter(pk__lt=target, last_seq__gt=0).exists()
+    return {"conversation_id": str(target), "messages": messages, "more": more}

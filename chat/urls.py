@@ -4,10 +4,12 @@ from . import views
 
 urlpatterns = [
     path("", views.index, name="chat-index"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("api/auth/wx-login", views.wx_login, name="wx-login"),
     path("api/auth/dev-login", views.dev_login, name="dev-login"),
     path("api/wx/subscriptions", views.wx_subscriptions, name="wx-subscriptions"),
     path("api/chat/messages", views.post_message, name="chat-post-message"),
     path("api/chat/poll", views.poll, name="chat-poll"),
+    path("api/chat/earlier", views.earlier, name="chat-earlier"),
     path("api/chat/welcome", views.welcome, name="chat-welcome"),
 ]

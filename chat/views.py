@@ -4,7 +4,8 @@ import asyncio
 
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -19,7 +20,7 @@ from .conversations import latest_conversation, open_conversation, queue_positio
 from .presenters import ack_frame, status_frame
 from .protocol.errors import ErrorCode, ProtocolError
 from .protocol.frames import validate_client_frame
-from .sync import messages_after
+from .sync import earlier_page, messages_after
 
 POLL_PAGE = 100
 RETRY_AFTER_S = 2
@@ -246,6 +247,40 @@ async def _woken(layer, channel, timeout):
         return True
     except TimeoutError:
         return False
+
+
+EARLIER_LIMIT = 100
+
+
+def earlier_args(request):
+    """Return (conversation_id or None, before_seq, limit), or None when malformed."""
+    try:
+        raw = request.GET.get("conversation_id")
+        conversation_id = int(raw) if raw not in (None, "") else None
+        before_seq = int(request.GET.get("before_seq", "0"))
+        limit = int(request.GET.get("limit", "30"))
+    except ValueError:
+        return None
+    if before_seq < 0 or not 1 <= limit <= EARLIER_LIMIT or (conversation_id is not None and conversation_id < 1):
+        return None
+    return conversation_id, before_seq, limit
+
+
+@require_GET
+async def earlier(request):
+    """Answer the page before a point of the customer's record, reaching into their earlier conversations."""
+    customer_id = await authenticated_customer(request)
+    if customer_id is None:
+        return error(ErrorCode.UNAUTHORIZED, 401)
+    args = earlier_args(request)
+    if args is None:
+        return error(ErrorCode.INVALID_FIELD, 400, "conversation_id, before_seq and limit (1-100) must be numbers")
+    return JsonResponse(await db.read(earlier_page, customer_id, *args), json_dumps_params={"ensure_ascii": False})
+
+
+def favicon(request):
+    """Send browsers that ask for /favicon.ico to the page's icon."""
+    return HttpResponsePermanentRedirect(static("chat/page/favicon.svg"))
 
 
 def welcome_language(request) -> str | None:

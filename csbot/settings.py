@@ -122,6 +122,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: a signed-in agent's profile names their language.
+    "agents.language.ProfileLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -212,7 +214,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# Chinese first: a new install speaks Simplified Chinese to anyone whose
+# browser and profile name no other language the site has.
+LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "zh-hans")
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -349,3 +355,6 @@ CSBOT_GC_THRESHOLDS = os.environ.get("CSBOT_GC_THRESHOLDS", "10000,20,100")
 # /metrics answers these networks, or anyone with `Authorization: Bearer <token>` when a token is set.
 CSBOT_METRICS_ALLOW = env_list("CSBOT_METRICS_ALLOW", ["127.0.0.1/32", "::1/128"])
 CSBOT_METRICS_TOKEN = os.environ.get("CSBOT_METRICS_TOKEN", "")
+# When agents are at work, local time (TIME_ZONE), "HH:MM-HH:MM"; empty means always.
+# Outside them, or with nobody online, the chat page asks customers to leave a message.
+CSBOT_BUSINESS_HOURS = os.environ.get("CSBOT_BUSINESS_HOURS", "")

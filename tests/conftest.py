@@ -1,10 +1,24 @@
 """Shared fixtures: in-process tests use the in-memory layer; end-to-end tests real services."""
 
+import subprocess
+from pathlib import Path
+
 import pytest
 from channels.layers import channel_layers
 
 from tests.support import services
 from tests.support.servers import Database, RedisServer
+
+
+LOCALE = Path(__file__).resolve().parents[1] / "locale"
+
+
+def pytest_sessionstart(session):
+    """Build the translation catalogues a plain `pytest` run needs, as `make messages` does."""
+    for po in LOCALE.glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            subprocess.run(["msgfmt", "--check-format", "-o", str(mo), str(po)], check=True)
 
 
 @pytest.fixture(autouse=True)

@@ -22,8 +22,10 @@ OPEN = []
 class Console(JsonSocket):
     """The console's socket, signed in by a session cookie."""
 
-    def __init__(self, cookie=None, origin="http://127.0.0.1:8000"):
+    def __init__(self, cookie=None, origin="http://127.0.0.1:8000", language=None):
         headers = [(b"host", b"127.0.0.1:8000")]
+        if language:
+            headers.append((b"accept-language", language.encode()))
         if origin:
             headers.append((b"origin", origin.encode()))
         if cookie:

@@ -16,8 +16,8 @@ from .helpers import make_user, queued_conversation
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def client_for(user):
-    client = Client()
+def client_for(user, language="en"):
+    client = Client(headers={"accept-language": language})
     client.force_login(user)
     return client
 
@@ -177,3 +177,13 @@ def test_dashboard_figures_count_bot_solved_and_queue(people):
     assert figures["closed_today"] == 2 and figures["bot_solved_share"] == 50
     assert figures["queue_length"] == 1 and figures["today"] == 3 and figures["avg_rating"] == 4
     assert figures["customers_online"] == 3 and sum(opened for _, opened, _ in figures["hourly"]) == 3
+
+
+def test_the_transcript_timeline_interleaves_messages_and_events_in_the_readers_language(people):
+    conversation = handled_conversation(people["agent"])
+    page = client_for(people["manager"]).get(f"/admin/agents/transcript/{conversation.pk}/change/").content.decode()
+    assert page.index("my order is late") < page.index("took over") < page.index("Sorry, checking now")
+    assert page.index("Sorry, checking now") < page.index("Closed by") < page.index("Rated 4 / 5")
+    assert f"<h1>Conversation #{conversation.pk}</h1>" in page
+    chinese = client_for(people["manager"], language="zh-CN").get(f"/admin/agents/transcript/{conversation.pk}/change/")
+    assert "评分 4 / 5" in chinese.content.decode() and "已接入" in chinese.content.decode()

@@ -19,8 +19,8 @@ def agent():
     return make_user("alice", role="Agents", capacity=2)
 
 
-async def signed_in(user, **kwargs):
-    console = Console(await db(session_cookie)(user), **kwargs)
+async def signed_in(user, language=None, **kwargs):
+    console = Console(await db(session_cookie)(user), language=language, **kwargs)
     connected, _ = await console.open()
     assert connected
     return console
@@ -155,3 +155,29 @@ async def test_lost_wake_up_is_repaired_on_refresh(agent):
     await console.command("read", conversation.pk, seq=1)  # any command refreshes the lists
     repaired = await console.expect("message", text="silent")
     assert repaired["seq"] == (await db(Message.objects.filter(conversation=conversation).count)())
+
+
+async def test_a_command_with_nothing_selected_gets_a_sentence_in_the_agents_language_not_a_python_error(agent):
+    chinese = await signed_in(agent)  # no Accept-Language: the site's default, Chinese
+    await chinese.hello(status="away")
+    await chinese.send({"type": "command", "command": "take_over", "conversation_id": None, "ref": "r1"})
+    assert await chinese.expect("error") == {"type": "error", "code": "no_conversation", "message": "请先选择一个会话。", "ref": "r1"}
+    await chinese.send({"type": "ping", "ts": 1})
+    assert (await chinese.expect("pong"))["ts"] == 1  # still open
+    english = await signed_in(agent, language="en-US,en;q=0.9")
+    await english.hello(status="away")
+    await english.send({"type": "command", "command": "take_over", "ref": "r2"})
+    assert (await english.expect("error"))["message"] == "Choose a conversation first."
+    await chinese.close()
+    await english.close()
+
+
+async def test_the_profile_language_wins_over_the_browser(agent):
+    from agents.models import AgentProfile
+
+    await db(AgentProfile.objects.filter(user=agent).update)(language="en")
+    console = await signed_in(agent, language="zh-CN")
+    await console.hello(status="away")
+    await console.send({"type": "command", "command": "close", "ref": "r1"})
+    assert (await console.expect("error"))["message"] == "Choose a conversation first."
+    await console.close()

@@ -75,6 +75,16 @@ def test_handoff_queues_with_position_and_audit_event(customer):
     assert {"type": "status", "conversation_id": str(conversation.pk), "status": "queued", "queue_position": 1} in statuses
 
 
+def test_handoff_before_any_message_promises_no_place_until_the_customer_writes(customer):
+    conversation = actions.open_conversation(customer=customer)
+    result, items = run(actions.request_handoff, conversation=conversation, actor=SenderKind.CUSTOMER, reason="customer_request")
+    assert result.status == "queued" and actions.queue_position(result) is None
+    statuses = [m["frame"] for _, m in items if m["kind"] == "status"]
+    assert statuses and all("queue_position" not in frame for frame in statuses)
+    actions.record_customer_message(customer=customer, client_msg_id="c1", text="my refund")
+    assert actions.queue_position(Conversation.objects.get(pk=conversation.pk)) == 1
+
+
 def test_next_message_after_close_opens_a_new_conversation(customer, agent):
     first = actions.record_customer_message(customer=customer, client_msg_id="c1", text="hi").message.conversation
     actions.close_conversation(conversation=first, actor=SenderKind.SYSTEM)

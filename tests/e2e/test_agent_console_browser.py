@@ -56,7 +56,7 @@ async def test_customer_hands_off_agent_takes_over_replies_closes_and_rating_sho
             await page.fill("#id_username", "alice")
             await page.fill("#id_password", "console-pass-1")
             await page.click("input[type=submit]")
-            await expect(page.locator("#connection")).to_have_text("live", timeout=10000)
+            await expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=10000)
             # Away: the chat waits in the queue for a manual take-over instead of being assigned.
             await page.select_option("#my-status", "away")
 

@@ -2,6 +2,12 @@
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
+  // Django's JavaScript catalogue defines gettext; without it the console speaks its source language.
+  var _ = window.gettext || function (s) { return s; };
+  var fmt = window.interpolate || function (s) { return s; };
+  var STATUS = { bot: _("With the bot"), queued: _("Waiting for an agent"), agent: _("With an agent"), closed: _("Closed") };
+  var PRESENCE = { online: _("Online"), away: _("Away"), offline: _("Offline") };
+  var SENDER = { customer: _("Customer"), bot: _("Bot"), agent: _("Agent"), system: _("System") };
   var root = $("console");
   var canned = JSON.parse($("canned-data").textContent || "[]");
   var state = { me: null, lists: null, open: null, seqs: {}, streams: {}, ws: null, retry: 0, refs: 0, seen: {} };
@@ -17,8 +23,8 @@
     };
     ws.onmessage = function (event) { handle(JSON.parse(event.data)); };
     ws.onclose = function (event) {
-      setConnection("disconnected", false);
-      if (event.code === 4401 || event.code === 4403) { setConnection("signed out: reload the page", false); return; }
+      setConnection(_("disconnected"), false);
+      if (event.code === 4401 || event.code === 4403) { setConnection(_("signed out: reload the page"), false); return; }
       var delay = Math.min(30000, 500 * Math.pow(2, state.retry++));
       setTimeout(connect, delay);
     };
@@ -27,23 +33,36 @@
     if (state.ws && state.ws.readyState === WebSocket.OPEN) { state.ws.send(JSON.stringify(frame)); return true; }
     return false;
   }
+  /** Send a command about the open conversation; return its ref, or null when it could not go out. */
   function command(name, fields) {
+    if (!state.open) return null;
     var frame = { type: "command", command: name, conversation_id: state.open, ref: "c" + (++state.refs) };
     Object.keys(fields || {}).forEach(function (k) { frame[k] = fields[k]; });
-    return send(frame);
+    return send(frame) ? frame.ref : null;
   }
   setInterval(function () { send({ type: "ping", ts: Date.now() }); }, 20000);
 
   function setConnection(text, live) {
     $("connection").textContent = text;
+    $("connection").dataset.state = live ? "live" : "down";
     $("connection").classList.toggle("live", live);
   }
 
   // --- frames from the server ------------------------------------------------
   var handlers = {
     welcome: function (f) { state.me = f.me; if (f.canned) canned = f.canned; },
-    synced: function () { setConnection("live", true); if (state.open) send({ type: "open", conversation_id: state.open }); },
-    lists: function (f) { state.lists = f; renderLists(); },
+    synced: function () { setConnection(_("live"), true); if (state.open) send({ type: "open", conversation_id: state.open }); },
+    lists: function (f) {
+      // Away without choosing it: a chat assigned to this agent went unanswered and was given to someone else.
+      if (state.lists && state.lists.me.status === "online" && f.me.status === "away" && !state.choseStatus) {
+        $("status-notice").textContent = _("A chat went unanswered, so your status is now Away. Choose Online to receive chats again.");
+        $("status-notice").hidden = false;
+      }
+      state.choseStatus = false;
+      state.lists = f;
+      if (f.canned) { canned = f.canned; if (/^\/[\w-]*$/.test(reply.value)) renderMenu(); }
+      renderLists();
+    },
     assigned: function (f) { notify(f.conversation); },
     transcript: showTranscript,
     message: function (f) {
@@ -53,11 +72,22 @@
     note: function (f) { if (f.conversation_id === state.open) addEntry(f); },
     stream: function (f) { if (f.conversation_id === state.open) addDelta(f); },
     typing: function (f) { if (f.conversation_id === state.open) showTyping(); },
-    status: function (f) { if (f.conversation_id === state.open) { state.status = f.status; renderHead(); } },
+    // A status frame is newer than the lists already on screen: it decides until the next lists arrive.
+    status: function (f) { if (f.conversation_id === state.open) { state.status = f.status; renderHead(false); } },
     viewers: function (f) { if (f.conversation_id === state.open) renderViewers(f.viewers); },
-    rated: function (f) { if (f.conversation_id === state.open) addEntry({ sender: "system", text: "Rated " + f.score + " / 5" }); },
-    done: function () { $("composer-error").textContent = ""; },
-    error: function (f) { $("composer-error").textContent = f.message || f.code; },
+    rated: function (f) { if (f.conversation_id === state.open) showRating(f.score, f.comment); },
+    done: function (f) {
+      $("composer-error").textContent = "";
+      if (state.sending && state.sending.ref === f.ref) state.sending = null;
+    },
+    error: function (f) {
+      $("composer-error").textContent = f.message || f.code;
+      // A refused reply goes back into the box: nothing the agent wrote is lost.
+      if (state.sending && state.sending.ref === f.ref) {
+        if (!reply.value.trim()) reply.value = state.sending.text;
+        state.sending = null;
+      }
+    },
     pong: function () {}
   };
   function handle(frame) { var h = handlers[frame.type]; if (h) h(frame); }
@@ -70,26 +100,43 @@
     if (document.activeElement !== $("my-status")) $("my-status").value = l.me.status === "offline" ? $("my-status").value : l.me.status;
     $("queue-count").textContent = l.queue.length;
     $("mine-count").textContent = l.mine.length;
-    fill("queue", l.queue, function (row) { return "#" + row.position + " · waiting " + since(row.waiting_since); });
-    fill("mine", l.mine, function (row) { return row.awaiting_answer ? "new: answer now" : ""; });
+    fill("queue", l.queue, function (row) { return fmt(_("#%(position)s · waiting %(time)s"), { position: row.position, time: since(row.waiting_since) }, true); });
+    fill("mine", l.mine, function (row) { return row.awaiting_answer ? _("new: answer now") : ""; });
     fill("bot", l.bot, function () { return ""; });
     fill("others", l.others, function (row) { return row.agent_name; });
     var select = $("transfer-to");
     select.length = 1;
     l.agents.forEach(function (a) {
       if (state.me && a.id === state.me.id) return;
-      select.add(new Option(a.name + " (" + a.status + ", " + a.load + "/" + a.capacity + ")", a.id));
+      select.add(new Option(a.name + " (" + (PRESENCE[a.status] || a.status) + ", " + a.load + "/" + a.capacity + ")", a.id));
     });
-    renderHead();
+    renderHead(true);
+    renderTitle();
   }
+  var baseTitle = document.title;
+  /** Put the number of customer messages waiting for me in the tab's title. */
+  function renderTitle() {
+    var waiting = 0;
+    state.lists.mine.forEach(function (row) { if (row.id !== state.open || document.hidden) waiting += row.unread || 0; });
+    document.title = waiting ? "(" + waiting + ") " + baseTitle : baseTitle;
+  }
+  document.addEventListener("visibilitychange", function () { if (state.lists) renderTitle(); });
+  /** True when a row matches the words typed in the filter box (customer name or last message). */
+  function matchesFilter(row) {
+    var words = $("list-filter").value.trim().toLowerCase();
+    if (!words) return true;
+    return (row.customer + " " + row.preview + " #" + row.id).toLowerCase().indexOf(words) >= 0;
+  }
+  $("list-filter").addEventListener("input", function () { if (state.lists) renderLists(); });
   function fill(id, rows, extra) {
     var ul = $(id);
     ul.textContent = "";
-    rows.forEach(function (row) {
+    rows.filter(matchesFilter).forEach(function (row) {
       var li = document.createElement("li");
       li.dataset.id = row.id;
       li.className = (row.id === state.open ? "selected " : "") + (row.awaiting_answer ? "fresh" : "");
       var title = document.createElement("strong");
+      title.translate = false;  // data, not words of the interface
       title.textContent = row.customer + " ";
       li.appendChild(title);
       var info = extra(row);
@@ -97,13 +144,16 @@
       if (row.unread && row.id !== state.open) {
         var badge = document.createElement("span"); badge.className = "badge"; badge.textContent = row.unread; li.appendChild(badge);
       }
-      var preview = document.createElement("span"); preview.className = "preview"; preview.textContent = row.preview;
+      var preview = document.createElement("span"); preview.className = "preview"; preview.translate = false; preview.textContent = row.preview;
       li.appendChild(preview);
       li.onclick = function () { open(row.id); };
       ul.appendChild(li);
     });
   }
-  function since(ms) { var s = Math.max(0, Math.round((Date.now() - ms) / 1000)); return s < 60 ? s + " s" : Math.floor(s / 60) + " min"; }
+  function since(ms) {
+    var s = Math.max(0, Math.round((Date.now() - ms) / 1000));
+    return s < 60 ? fmt(_("%(n)s s"), { n: s }, true) : fmt(_("%(n)s min"), { n: Math.floor(s / 60) }, true);
+  }
   function findRow(id) {
     if (!state.lists) return null;
     var all = state.lists.queue.concat(state.lists.mine, state.lists.bot, state.lists.others);
@@ -124,44 +174,65 @@
     $("chat-title").textContent = f.customer.name + " · #" + c.id;
     $("entries").textContent = "";
     f.entries.forEach(addEntry);
+    if (c.rating) showRating(c.rating, c.rating_comment);
     note_seq(c.id, c.last_seq);
     if (c.last_seq) markRead(c.last_seq);
     renderViewers(f.viewers || []);
     renderCustomer(f.customer);
-    renderHead();
+    state.agentName = c.agent_name;
+    renderHead(false);
     renderLists && state.lists && renderLists();
     $("reply").focus();
   }
-  function renderHead() {
+  /** Draw the open conversation's header and what may be done; `fromLists` when fresh lists just arrived. */
+  function renderHead(fromLists) {
     if (!state.open) return;
-    var row = findRow(state.open);
-    if (row) { state.status = row.status; state.agentId = row.agent_id; }
+    var row = fromLists ? findRow(state.open) : null;
+    if (row) { state.status = row.status; state.agentId = row.agent_id; state.agentName = row.agent_name; }
+    var closed = state.status === "closed";
     var mine = state.me && state.agentId === state.me.id && state.status === "agent";
-    $("chat-status").textContent = state.status + (row && row.agent_name && state.status === "agent" ? " · " + row.agent_name : "");
-    $("act-take-over").disabled = mine || state.status === "closed";
-    $("act-return").disabled = !mine; $("act-close").disabled = state.status === "closed";
+    $("chat-status").textContent = (STATUS[state.status] || state.status) + (state.agentName && state.status === "agent" ? " · " + state.agentName : "");
+    $("act-take-over").disabled = mine || closed;
+    $("act-return").disabled = !mine; $("act-close").disabled = closed;
     $("transfer-to").disabled = !mine;
-    $("reply").disabled = false; $("send").disabled = false;
+    $("as-note").disabled = closed;
+    $("reply").disabled = closed;
+    $("send").disabled = closed || !(mine || $("as-note").checked);
+    $("reply").placeholder = closed ? _("This conversation is closed.")
+      : mine || $("as-note").checked ? replyHint : _("Take over to reply, or tick Private note to write to colleagues.");
   }
+  var replyHint = $("reply").placeholder;
   function addEntry(f) {
     var div = document.createElement("div");
     div.className = "entry " + f.sender + (f.refused ? " refused" : f.type === "note" ? " note" : "");
     if (f.msg_id) { if (document.querySelector('[data-msg="' + f.msg_id + '"]')) return; div.dataset.msg = f.msg_id; }
     var meta = document.createElement("div"); meta.className = "meta";
     // A refused customer text is shown to staff only, marked, never sent on.
-    meta.textContent = (f.refused ? "refused by the content check · " : f.type === "note" ? "private note · " : "") + (f.sender_name || f.sender) + (f.ts ? " · " + new Date(f.ts).toLocaleTimeString() : "");
-    var text = document.createElement("div"); text.className = "text"; text.textContent = f.text;
+    meta.textContent = (f.refused ? _("refused by the content check") + " · " : f.type === "note" ? _("private note") + " · " : "") + (f.sender_name || SENDER[f.sender] || f.sender) + (f.ts ? " · " + new Date(f.ts).toLocaleTimeString() : "");
+    var text = document.createElement("div"); text.className = "text"; text.translate = false; text.textContent = f.text;
     div.appendChild(meta); div.appendChild(text);
     $("entries").appendChild(div);
     $("entries").scrollTop = $("entries").scrollHeight;
     if (f.sender === "customer") $("typing").hidden = true;
+  }
+  function showRating(score, comment) {
+    var old = document.getElementById("rating-entry");
+    if (old) old.remove();
+    var div = document.createElement("div");
+    div.id = "rating-entry"; div.className = "entry system rating";
+    var head = document.createElement("div"); head.className = "meta"; head.textContent = fmt(_("Rated %(score)s / 5"), { score: score }, true);
+    div.appendChild(head);
+    if (comment) { var text = document.createElement("div"); text.className = "text"; text.translate = false; text.textContent = comment; div.appendChild(text); }
+    $("entries").appendChild(div);
+    $("entries").scrollTop = $("entries").scrollHeight;
   }
   function addDelta(f) {
     var entry = state.streams[f.stream_id];
     if (!entry) {
       entry = state.streams[f.stream_id] = document.createElement("div");
       entry.className = "entry bot streaming";
-      entry.innerHTML = '<div class="meta">bot · typing</div><div class="text"></div>';
+      entry.innerHTML = '<div class="meta"></div><div class="text"></div>';
+      entry.querySelector(".meta").textContent = _("bot · typing");
       $("entries").appendChild(entry);
     }
     entry.querySelector(".text").textContent += f.delta;
@@ -174,23 +245,23 @@
     clearTimeout(typingTimer);
     typingTimer = setTimeout(function () { $("typing").hidden = true; }, 4000);
   }
-  function renderViewers(names) { $("viewers").textContent = names.length ? "Also viewing: " + names.join(", ") : ""; }
+  function renderViewers(names) { $("viewers").textContent = names.length ? fmt(_("Also viewing: %(names)s"), { names: names.join(", ") }, true) : ""; }
   function renderCustomer(c) {
     var dl = $("customer"); dl.textContent = "";
-    [["Name", c.name], ["OpenID", c.openid], ["Device", c.device], ["Platform", c.platform], ["App", c.app_version],
-     ["Customer since", new Date(c.since).toLocaleDateString()]].forEach(function (pair) {
+    [[_("Name"), c.name], ["OpenID", c.openid], [_("Device"), c.device], [_("Platform"), c.platform], [_("App version"), c.app_version],
+     [_("Customer since"), new Date(c.since).toLocaleDateString()]].forEach(function (pair) {
       var dt = document.createElement("dt"); dt.textContent = pair[0];
-      var dd = document.createElement("dd"); dd.textContent = pair[1] || "–";
+      var dd = document.createElement("dd"); dd.translate = false; dd.textContent = pair[1] || "–";
       dl.appendChild(dt); dl.appendChild(dd);
     });
     var ul = $("earlier"); ul.textContent = "";
     c.earlier.forEach(function (e) {
       var li = document.createElement("li");
       var a = document.createElement("a"); a.href = "/admin/agents/transcript/" + e.id + "/change/"; a.target = "_blank";
-      a.textContent = "#" + e.id + " · " + e.status + " · " + new Date(e.opened_at).toLocaleDateString() + (e.rating ? " · " + e.rating + "★" : "");
+      a.textContent = "#" + e.id + " · " + (STATUS[e.status] || e.status) + " · " + new Date(e.opened_at).toLocaleDateString() + (e.rating ? " · " + e.rating + "★" : "");
       li.appendChild(a); ul.appendChild(li);
     });
-    if (!c.earlier.length) ul.innerHTML = "<li>None</li>";
+    if (!c.earlier.length) { var none = document.createElement("li"); none.textContent = _("None"); ul.appendChild(none); }
   }
   function markRead(seq) { if (state.me && state.agentId === state.me.id) command("read", { seq: seq }); }
 
@@ -200,7 +271,7 @@
     state.seen[row.id] = true;
     beep();
     if ("Notification" in window && Notification.permission === "granted") {
-      var n = new Notification("New conversation for you", { body: row.customer + ": " + row.preview, tag: "csbot-" + row.id });
+      var n = new Notification(_("New conversation for you"), { body: row.customer + ": " + row.preview, tag: "csbot-" + row.id });
       n.onclick = function () { window.focus(); open(row.id); };
     }
   }
@@ -232,6 +303,11 @@
   function renderMenu() {
     var found = matches();
     menu.textContent = ""; menu.hidden = !found.length; active = Math.min(active, Math.max(0, found.length - 1));
+    if (!canned.length && /^\/[\w-]*$/.test(reply.value)) {
+      var empty = document.createElement("li"); empty.className = "empty";
+      empty.textContent = _("No canned answers yet: managers add them in the admin under Canned answers.");
+      menu.appendChild(empty); menu.hidden = false;
+    }
     found.forEach(function (c, i) {
       var li = document.createElement("li"); li.textContent = "/" + c.shortcut + " — " + (c.title || c.text.slice(0, 40));
       if (i === active) li.className = "active";
@@ -258,19 +334,30 @@
   $("composer").addEventListener("submit", function (e) { e.preventDefault(); submit(); });
   function submit() {
     var text = reply.value.trim();
-    if (!text || !state.open) return;
-    if (command($("as-note").checked ? "note" : "reply", { text: text })) reply.value = "";
+    if (!text || !state.open || $("send").disabled) return;
+    var note = $("as-note").checked;
+    var ref = command(note ? "note" : "reply", { text: text });
+    if (!ref) return;
+    state.sending = { ref: ref, text: text };
+    reply.value = "";
+    // A note is the exception: the next words go to the customer again.
+    if (note) { $("as-note").checked = false; renderHead(false); }
   }
 
   // --- actions ------------------------------------------------------------------
   $("act-take-over").onclick = function () { command("take_over"); $("as-note").checked = false; };
   $("act-return").onclick = function () { command("return_to_bot"); };
-  $("act-close").onclick = function () { if (confirm("Close this conversation? The customer will be asked for a rating.")) command("close"); };
+  $("act-close").onclick = function () { if (confirm(_("Close this conversation? The customer will be asked for a rating."))) command("close"); };
   $("transfer-to").onchange = function () {
     var to = this.value; this.value = "";
     if (to) command("transfer", { agent_id: to });
   };
-  $("my-status").onchange = function () { send({ type: "status", status: this.value }); };
+  $("my-status").onchange = function () {
+    state.choseStatus = true;
+    $("status-notice").hidden = true;
+    send({ type: "status", status: this.value });
+  };
+  $("as-note").onchange = function () { renderHead(false); };
 
   connect();
 })();

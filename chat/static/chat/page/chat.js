@@ -3,18 +3,21 @@
 (function () {
   'use strict';
 
+  // Django's JavaScript catalogue (loaded before this file) defines gettext in the page's language.
+  var _ = window.gettext || function (s) { return s; };
+  var fmt = window.interpolate || function (s) { return s; };
   var SENDER_NAMES = {
-    bot: '智能客服 · Bot',
-    agent: '人工客服 · Agent',
-    system: '系统 · System',
+    bot: _('Virtual assistant'),
+    agent: _('Human agent'),
+    system: _('System'),
   };
   var STATE_TEXT = {
-    idle: '未连接 · Idle',
-    connecting: '连接中… · Connecting',
-    open: '已连接 · Online',
-    reconnecting: '重连中… · Reconnecting',
-    offline: '已离线 · Offline',
-    stopped: '已断开 · Disconnected',
+    idle: _('Not connected'),
+    connecting: _('Connecting…'),
+    open: _('Connected'),
+    reconnecting: _('Reconnecting…'),
+    offline: _('No connection'),
+    stopped: _('Disconnected'),
   };
   var TYPING_SHOW_MS = 3000;
 
@@ -29,7 +32,7 @@
   };
 
   if (document.body.getAttribute('data-dev-login') !== '1') {
-    showBanner('此演示页需要开发登录（CSBOT_DEV_LOGIN）· This demo needs dev login enabled', 'error');
+    showBanner(_('This demo page needs development sign-in (CSBOT_DEV_LOGIN).'), 'error');
     return;
   }
 
@@ -37,7 +40,11 @@
 
   // Bubbles by key: "seq:<conv>:<n>", "cm:<client_msg_id>" or "st:<stream_id>".
   var bubbles = {};
-  var firstSeq = null;
+  // The oldest message shown ({conv, seq}) and whether the record goes back further.
+  var oldest = null;
+  var moreEarlier = false;
+  var lastStatus = null;
+  var lastConversation = null;
   var ratingScore = 0;
   var ratedConversation = null;
   var typingTimer = null;
@@ -45,7 +52,7 @@
   // ------------------------------------------------------------- bubbles
 
   function senderName(m) {
-    if (m.sender === 'agent' && m.sender_name) return m.sender_name + ' · 人工客服';
+    if (m.sender === 'agent' && m.sender_name) return fmt(_('%(name)s · Human agent'), { name: m.sender_name }, true);
     return m.sender_name || SENDER_NAMES[m.sender] || m.sender;
   }
 
@@ -60,6 +67,7 @@
     }
     var b = document.createElement('div');
     b.className = 'bubble';
+    b.translate = false;  // what people wrote, not words of the page
     li.appendChild(b);
     var meta = document.createElement('div');
     meta.className = 'meta';
@@ -81,22 +89,49 @@
     return ('0' + d.getHours()).slice(-2) + ':' + ('0' + d.getMinutes()).slice(-2);
   }
 
-  /** Insert a bubble in seq order; pending and streaming ones stay at the end. */
-  function insertBySeq(li, seq) {
+  /** True when (conv, seq) comes before (conv2, seq2): conversations in order, then seq within one. */
+  function before(conv, seq, conv2, seq2) {
+    return conv !== conv2 ? conv < conv2 : seq < seq2;
+  }
+
+  /** Insert a bubble in (conversation, seq) order; pending and streaming ones stay at the end. */
+  function insertInOrder(li, conv, seq) {
+    li.setAttribute('data-conv', conv);
     li.setAttribute('data-seq', seq);
-    var items = el.list.children;
+    var items = el.list.querySelectorAll('li.msg');
     for (var i = 0; i < items.length; i++) {
-      var s = Number(items[i].getAttribute('data-seq'));
-      if (items[i].hasAttribute('data-seq') && s > seq) {
-        el.list.insertBefore(li, items[i]);
-        return;
-      }
-      if (!items[i].hasAttribute('data-seq')) {
-        el.list.insertBefore(li, items[i]);
+      var item = items[i];
+      if (!item.hasAttribute('data-seq') ||
+          before(conv, seq, Number(item.getAttribute('data-conv')), Number(item.getAttribute('data-seq')))) {
+        el.list.insertBefore(li, item);
         return;
       }
     }
     el.list.appendChild(li);
+  }
+
+  /** Put a separator, with its start time, before the first message of every conversation but the first shown. */
+  function markConversations() {
+    var seps = el.list.querySelectorAll('li.separator');
+    for (var i = 0; i < seps.length; i++) seps[i].parentNode.removeChild(seps[i]);
+    var items = el.list.querySelectorAll('li.msg[data-conv]');
+    var previous = null;
+    for (var j = 0; j < items.length; j++) {
+      var conv = items[j].getAttribute('data-conv');
+      if (previous !== null && conv !== previous) {
+        var sep = document.createElement('li');
+        sep.className = 'separator';
+        sep.setAttribute('role', 'separator');
+        sep.textContent = fmt(_('New conversation · %(time)s'), { time: items[j].getAttribute('data-when') || '' }, true);
+        el.list.insertBefore(sep, items[j]);
+      }
+      previous = conv;
+    }
+  }
+
+  function dayAndTime(ts) {
+    var d = new Date(ts || Date.now());
+    return d.toLocaleDateString() + ' ' + timeOf(ts);
   }
 
   function showMessage(m) {
@@ -114,11 +149,20 @@
     }
     li.querySelector('.bubble').textContent = m.text;
     li.querySelector('.meta').textContent = timeOf(m.ts);
-    insertBySeq(li, Number(m.seq));
+    li.setAttribute('data-when', dayAndTime(m.ts));
+    var conv = Number(m.conversation_id), seq = Number(m.seq);
+    insertInOrder(li, conv, seq);
     bubbles[key] = li;
-    if (firstSeq === null || m.seq < firstSeq) firstSeq = Number(m.seq);
-    el.earlier.hidden = !(firstSeq > 1);
+    if (oldest === null || before(conv, seq, oldest.conv, oldest.seq)) oldest = { conv: conv, seq: seq };
+    if (m.sender !== 'customer') hideTyping();
+    markConversations();
+    showGreeting();
+    showEarlierButton();
     scrollDown(stick || m.sender === 'customer');
+  }
+
+  function showEarlierButton() {
+    el.earlier.hidden = !(moreEarlier || (oldest !== null && oldest.seq > 1));
   }
 
   function showPending(item) {
@@ -127,6 +171,7 @@
     li.querySelector('.bubble').textContent = item.text;
     bubbles['cm:' + item.client_msg_id] = li;
     el.list.appendChild(li);
+    showGreeting();
     scrollDown(true);
   }
 
@@ -138,6 +183,8 @@
       li.classList.add('streaming');
       bubbles['st:' + s.stream_id] = li;
       el.list.appendChild(li);
+      hideTyping();
+      showGreeting();
     }
     li.querySelector('.bubble').textContent = s.text;
     scrollDown(stick);
@@ -152,40 +199,90 @@
 
   // ------------------------------------------------------- status & banner
 
-  function showBanner(text, kind, retry) {
+  /** Show a banner; `action` labels its button ("Retry" when true). */
+  function showBanner(text, kind, action) {
     el.banner.hidden = !text;
     el.banner.setAttribute('data-kind', kind || 'error');
     el.bannerText.textContent = text || '';
-    el.bannerRetry.hidden = !retry;
+    el.bannerRetry.hidden = !action;
+    el.bannerRetry.textContent = typeof action === 'string' ? action : _('Retry');
   }
 
-  function showState(state) {
+  // Offline is not final: the page keeps trying in the background, and at
+  // once when a long poll shows the server answers again.
+  var OFFLINE_RETRY_MS = 15000;
+  var offlineTimer = null;
+  var elsewhere = false;
+
+  function showState(state, detail) {
     el.conn.setAttribute('data-state', state);
     el.connText.textContent = STATE_TEXT[state] || state;
-    if (state === 'reconnecting') showBanner('网络不稳定，正在重连… · Connection lost, reconnecting…', 'info');
-    else if (state === 'offline') showBanner('无法连接服务器 · Cannot reach the server', 'error', true);
-    else if (state === 'open') showBanner('');
-    var usable = state !== 'stopped';
-    el.handoff.disabled = !usable;
+    clearTimeout(offlineTimer);
+    if (state === 'reconnecting') showBanner(_('Connection lost, reconnecting…'), 'info');
+    else if (state === 'offline') {
+      showBanner(_('Cannot reach the server: trying again in the background'), 'error', true);
+      offlineTimer = setTimeout(retryNow, OFFLINE_RETRY_MS);
+    } else if (state === 'open') {
+      showBanner('');
+      if (!loadedEarlier) loadEarlier(true);
+    } else if (state === 'stopped' && !elsewhere && !client.kicked && !(detail && detail.reason === 'closed_by_app')) {
+      showBanner(_('Disconnected'), 'error', true);
+    }
+    updateHandoff();
     updateSend();
+  }
+
+  function retryNow() {
+    if (client.state === 'offline' || client.state === 'stopped') client.start();
+  }
+
+  function updateHandoff() {
+    var serving = lastStatus === 'queued' || lastStatus === 'agent';
+    el.handoff.disabled = serving || client.state === 'stopped';
+  }
+
+  function hideTyping() {
+    clearTimeout(typingTimer);
+    el.typing.hidden = true;
   }
 
   function showStatus(s) {
     var text = '';
     if (s.status === 'bot') text = '';
     else if (s.status === 'queued') {
+      // No place in line until the customer has written: agents see a conversation by its first message.
       text = s.queue_position
-        ? '正在为您转接人工，前面还有 ' + (s.queue_position - 1) + ' 人 · In the queue, position ' + s.queue_position
-        : '正在为您转接人工… · Waiting for an agent…';
+        ? fmt(_('Connecting you to an agent: %(ahead)s ahead of you'), { ahead: s.queue_position - 1 }, true)
+        : _('Please type your question: an agent will see it and join you.');
     } else if (s.status === 'agent') {
-      text = '人工客服' + (s.agent_name ? ' ' + s.agent_name : '') + ' 为您服务 · ' + (s.agent_name || 'An agent') + ' is helping you';
+      text = s.agent_name ? fmt(_('%(name)s is helping you'), { name: s.agent_name }, true) : _('An agent is helping you');
     } else if (s.status === 'closed') {
-      text = '会话已结束 · Conversation closed';
+      text = _('Conversation closed');
     }
+    if (s.status === 'queued' && awayNotice && awayNotice.conv === s.conversation_id) text = awayNotice.text;
     el.status.hidden = !text;
     el.status.textContent = text;
-    el.handoff.disabled = s.status === 'queued' || s.status === 'agent' || client.state === 'stopped';
+    if (s.status === 'queued' && lastStatus !== 'queued') checkAvailability(s.conversation_id);
+    lastStatus = s.status;
+    lastConversation = s.conversation_id;
+    updateHandoff();
     if (s.status === 'closed' && ratedConversation !== s.conversation_id) openRating(s.conversation_id);
+  }
+
+  // Nobody to answer now (no agent online, or outside business hours): say
+  // so, and that a message left here is answered and waits for the customer.
+  var awayNotice = null;
+  function checkAvailability(conversationId) {
+    fetch('/api/chat/availability').then(function (r) { return r.ok ? r.json() : null; }).then(function (a) {
+      if (!a || lastStatus !== 'queued' || lastConversation !== conversationId) return;
+      if (a.open_now && a.agents_online > 0) return;
+      var later = _('Leave your message here: an agent will answer it, and you will see the answer when you come back.');
+      var why = a.open_now ? _('No agent is online right now.')
+        : fmt(_('Our agents work %(hours)s.'), { hours: a.hours }, true);
+      // One pattern, so each language joins the two sentences its own way.
+      awayNotice = { conv: conversationId, text: fmt(_('%(why)s %(then)s'), { why: why, then: later }, true) };
+      el.status.textContent = awayNotice.text;
+    }, function () {});
   }
 
   // --------------------------------------------------------------- rating
@@ -218,7 +315,7 @@
     client.rate(ratingScore, el.comment.value.trim(), conv).then(function () {
       ratedConversation = conv;
       el.rating.hidden = true;
-      systemNote('感谢您的评价 · Thanks for your rating');
+      systemNote(_('Thanks for your rating'));
     }, function () {
       el.rateSubmit.disabled = false;
     });
@@ -244,9 +341,9 @@
     var item = client.send(text);
     off();
     if (item) return;
-    if (refused === 'bad_text') systemNote('消息含有无法发送的字符 · The message holds a broken character');
-    else if (refused === 'storage_full' || refused === 'outbox_full') systemNote('待发送的消息太多 · Too many unsent messages');
-    else systemNote('消息过长 · Message too long');
+    if (refused === 'bad_text') systemNote(_('The message holds a broken character'));
+    else if (refused === 'storage_full' || refused === 'outbox_full') systemNote(_('Too many unsent messages'));
+    else systemNote(_('Message too long'));
   }
 
   el.send.addEventListener('click', function () {
@@ -274,24 +371,74 @@
     el.handoff.disabled = true;
   });
 
-  el.earlier.addEventListener('click', function () {
-    if (firstSeq === null) return;
+  // Earlier messages, reaching back into the customer's past conversations:
+  // after a reload the agent's last words are still on screen.
+  var loadedEarlier = false;
+  var loadingEarlier = false;
+  function loadEarlier(auto) {
+    if (loadingEarlier) return;
+    loadingEarlier = true;
+    loadedEarlier = true;
+    var query = 'limit=30' + (oldest ? '&conversation_id=' + oldest.conv + '&before_seq=' + oldest.seq : '');
     var top = el.messages.scrollHeight;
-    client.loadHistory(firstSeq, 20).then(function (messages) {
-      messages.forEach(showMessage);
-      el.messages.scrollTop = el.messages.scrollHeight - top;
-    }, function () {});
+    client.auth.token().then(function (token) {
+      return fetch('/api/chat/earlier?' + query, { headers: { Authorization: 'Bearer ' + token } });
+    }).then(function (r) { return r.ok ? r.json() : null; }).then(function (page) {
+      loadingEarlier = false;
+      if (!page) return;
+      moreEarlier = page.more;
+      page.messages.forEach(showMessage);
+      showEarlierButton();
+      el.messages.scrollTop = auto ? el.messages.scrollHeight : el.messages.scrollHeight - top;
+    }, function () { loadingEarlier = false; });
+  }
+
+  el.earlier.addEventListener('click', function () { loadEarlier(false); });
+  el.messages.addEventListener('scroll', function () {
+    if (el.messages.scrollTop < 20 && !el.earlier.hidden) loadEarlier(false);
   });
 
   el.bannerRetry.addEventListener('click', function () {
-    client.start();
+    if (elsewhere) takeThisTab();
+    else client.start();
   });
+
+  // One tab per browser: a tab that starts tells the others, which step
+  // aside and say so, instead of fighting over the same device's socket.
+  var tabs = window.BroadcastChannel ? new BroadcastChannel('csbot-chat') : null;
+  function takeThisTab() {
+    elsewhere = false;
+    showBanner('');
+    if (tabs) tabs.postMessage({ type: 'active' });
+    client.start();
+  }
+  if (tabs) {
+    tabs.onmessage = function (ev) {
+      if (!ev.data || ev.data.type !== 'active') return;
+      elsewhere = true;
+      client.close();
+      showBanner(_('This chat is open in another tab or window.'), 'info', _('Use here'));
+    };
+  }
 
   // Suggested questions come from the knowledge base, in the reader's
   // language; each chip sends exactly the question it shows.
   function pageLanguage() {
     var tag = (document.body.getAttribute('data-language') || navigator.language || 'zh').toLowerCase();
     return tag.indexOf('zh') === 0 ? 'zh' : 'en';
+  }
+
+  // The greeting stands alone on an empty chat; the first message takes its place.
+  var welcome = null;
+  function showGreeting() {
+    var empty = !el.list.querySelector('li.msg:not(.greeting)');
+    var shown = el.list.querySelector('li.greeting');
+    if (!empty || !welcome || !welcome.greeting) { if (shown) shown.parentNode.removeChild(shown); return; }
+    if (shown) return;
+    var li = makeBubble('bot', SENDER_NAMES.bot);
+    li.classList.add('greeting');
+    li.querySelector('.bubble').textContent = welcome.greeting;
+    el.list.insertBefore(li, el.list.firstChild);
   }
 
   function showSuggestions(questions) {
@@ -308,13 +455,14 @@
 
   fetch('/api/chat/welcome?lang=' + pageLanguage(), { credentials: 'same-origin' })
     .then(function (r) { return r.ok ? r.json() : { questions: [] }; })
-    .then(function (w) { showSuggestions(w.questions || []); }, function () {});
+    .then(function (w) { welcome = w; showSuggestions(w.questions || []); showGreeting(); }, function () {});
 
   // ---------------------------------------------------------- SDK events
 
   client.on('state', showState);
   client.on('pending', showPending);
   client.on('message', function (m) {
+    if (client.state === 'offline') retryNow();  // a long poll got through: the server is back
     showMessage(m);
     if (m.sender !== 'customer' && document.visibilityState === 'visible') client.markRead(m.seq);
   });
@@ -327,13 +475,14 @@
   client.on('typing', function () {
     el.typing.hidden = false;
     clearTimeout(typingTimer);
-    typingTimer = setTimeout(function () { el.typing.hidden = true; }, TYPING_SHOW_MS);
+    typingTimer = setTimeout(hideTyping, TYPING_SHOW_MS);
   });
   client.on('receipt', function (r) {
     Object.keys(bubbles).forEach(function (k) {
       var li = bubbles[k];
-      if (li.classList.contains('mine') && Number(li.getAttribute('data-seq')) <= r.seq) {
-        li.querySelector('.meta').textContent = '已读 · Read';
+      if (li.classList.contains('mine') && li.getAttribute('data-conv') === String(lastConversation) &&
+          Number(li.getAttribute('data-seq')) <= r.seq) {
+        li.querySelector('.meta').textContent = _('Read');
       }
     });
   });
@@ -342,18 +491,19 @@
     if (li) {
       li.classList.remove('pending');
       li.classList.add('failed');
-      li.querySelector('.meta').textContent = '发送失败 · Not sent (' + r.code + ')';
+      li.querySelector('.meta').textContent = _('Not sent');
+      li.setAttribute('title', r.code);
     }
   });
   client.on('kick', function () {
-    showBanner('您已在其他设备登录 · Signed in on another device', 'error', true);
+    showBanner(_('Signed in on another device'), 'error', true);
   });
   client.on('transport', function (t) {
-    if (t === 'poll') showBanner('兼容模式（轮询）· Fallback mode (polling)', 'info');
+    if (t === 'poll') showBanner(_('Fallback mode (polling)'), 'info');
   });
 
   // Messages still in the outbox from an earlier visit are shown as pending.
   client.outbox.list().forEach(showPending);
-  client.start();
+  takeThisTab();
   window.csbotClient = client; // handy in the browser console
 })();
