@@ -580,6 +580,45 @@ def complete_bot_turn(
     nothing stored ends cancelled.
     """
     conversation = _lock(turn.conversation_id)
+    return _finish_turn(conversation, turn, worker, attempt, outcome=outcome, replies=replies, stream_id=stream_id,
+                        handoff_reason=handoff_reason, article=article, suggestions=suggestions)
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """What the bot decided for one turn of a batch: the arguments of `complete_bot_turn`."""
+
+    turn: object
+    attempt: int
+    outcome: str
+    replies: tuple = ()
+    handoff_reason: str = ""
+    article: str = ""
+    suggestions: tuple = ()
+
+
+@transaction.atomic
+def complete_bot_turns(*, worker, results):
+    """Finish a batch of knowledge-base turns in one transaction: the same rules as `complete_bot_turn` for each.
+
+    The conversations are locked in id order, as the message batches lock
+    them, so the two never deadlock. Returns {turn id: the messages stored};
+    a turn this worker no longer owns (its lease went to another) stores nothing.
+    """
+    ids = sorted({r.turn.conversation_id for r in results})
+    conversations = {c.pk: c for c in Conversation.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    stored = {}
+    for r in results:
+        stored[r.turn.id] = _finish_turn(
+            conversations[r.turn.conversation_id], r.turn, worker, r.attempt, outcome=r.outcome, replies=r.replies,
+            handoff_reason=r.handoff_reason, article=r.article, suggestions=r.suggestions,
+        )
+    return stored
+
+
+def _finish_turn(conversation, turn, worker, attempt, *, outcome, replies=(), stream_id=None, handoff_reason="",
+                 article="", suggestions=()):
+    """Finish one turn of a locked conversation; return the messages stored ([] if the attempt lost the turn)."""
     locked = _owned_turn(turn, worker, attempt)
     if locked is None:
         return []  # finished already, or redelivered to another worker

@@ -102,6 +102,16 @@ def _claim_one(conversation_id, status, worker, now, lease_s):
     return Claimed(id=newest.pk, conversation_id=conversation_id, message_id=newest.message_id, attempt=attempt)
 
 
+def claim_with_context(*, worker, limit, lease_s, busy=()):
+    """Claim like `claim_turns` and read each claimed turn's context, in one trip to a database thread.
+
+    Returns [(Claimed, TurnContext)]. The contexts are read after the claim's
+    commit, so a turn this worker now owns is never read half-claimed.
+    """
+    claimed = claim_turns(worker=worker, limit=limit, lease_s=lease_s, busy=busy)
+    return [(turn, load_context(turn)) for turn in claimed]
+
+
 def renew_lease(turn, *, worker, lease_s):
     """Extend this worker's lease on a running turn; False if the turn is no longer its own."""
     return bool(
