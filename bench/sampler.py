@@ -68,6 +68,21 @@ def _name(frame) -> str:
     return f"{path}:{code.co_name}"
 
 
+def _dump(*_) -> None:
+    """Print every thread's stack and every task's (SIGUSR2): where a stalled server waits."""
+    import asyncio
+    import faulthandler
+
+    faulthandler.dump_traceback(all_threads=True)
+    try:
+        for task in asyncio.all_tasks(asyncio.get_event_loop()):
+            if "bot" in task.get_name():
+                print(task, file=sys.stderr)
+                task.print_stack(limit=8, file=sys.stderr)
+    except RuntimeError as exc:
+        print(f"no tasks: {exc}", file=sys.stderr)
+
+
 def main() -> None:
     out, rest = sys.argv[1], sys.argv[sys.argv.index("--") + 1:]
     sampler = Sampler()
@@ -78,6 +93,7 @@ def main() -> None:
         os._exit(0)
 
     signal.signal(signal.SIGUSR1, stop)
+    signal.signal(signal.SIGUSR2, _dump)
     from daphne.cli import CommandLineInterface
 
     sys.argv = ["daphne", *rest]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import uuid
 from contextlib import aclosing
@@ -104,6 +105,8 @@ class TurnJob:
     # --- streaming ----------------------------------------------------------
 
     async def _stream(self, context, articles, language) -> None:
+        if context.recent is None:
+            context = dataclasses.replace(context, recent=await db.read(turns.recent_messages, self.turn))
         stream_id = uuid.uuid4().hex
         started = await db.call(
             begin_bot_stream, turn=self.turn, worker=self.worker, attempt=self.turn.attempt, stream_id=stream_id

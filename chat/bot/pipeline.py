@@ -43,6 +43,26 @@ StartStream = Callable[[turns.Claimed, turns.TurnContext, list, str], None]
 
 async def answer_batch(claimed, *, worker: str, start_stream: StartStream) -> None:
     """Decide every (turn, context) pair, stream the LLM ones apart, store the rest in one transaction."""
+    keeper = asyncio.create_task(_keep_leases([turn for turn, _ in claimed], worker))
+    try:
+        await _answer(claimed, worker=worker, start_stream=start_stream)
+    finally:
+        keeper.cancel()
+        await asyncio.gather(keeper, return_exceptions=True)
+
+
+async def _keep_leases(claimed, worker) -> None:
+    """Renew the batch's leases while it waits (a saturated encoder), so no other process answers them meanwhile."""
+    lease = settings.CSBOT_BOT_LEASE_S
+    while True:
+        await asyncio.sleep(max(lease / 3, 0.2))
+        try:
+            await db.read(turns.renew_leases, claimed, worker=worker, lease_s=lease)
+        except Exception:
+            log.exception("renewing bot leases failed")
+
+
+async def _answer(claimed, *, worker, start_stream) -> None:
     live = [(turn, context) for turn, context in claimed
             if context.status == Conversation.Status.BOT and turn.attempt <= MAX_ATTEMPTS]
     if live:
