@@ -52,7 +52,9 @@ def main() -> None:
     server = subprocess.Popen(server_cmd, cwd=args.src, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_ready(args.port, server)
+        _close_open_conversations(database)
         started = _now(database)
+        cpu_before = _cpu_s(server.pid)
         report = os.path.join(tempfile.gettempdir(), f"bot_pipeline_{args.port}.json")
         load = [python, "manage.py", "loadtest", "--url", f"ws://127.0.0.1:{args.port}", "--users", str(args.users),
                 "--rate", str(args.rate), "--duration", str(args.duration), "--server-pid", str(server.pid),
@@ -60,6 +62,7 @@ def main() -> None:
         if not args.bot_off:
             load.append("--bot")
         out = subprocess.run(load, cwd=ROOT, env=env, capture_output=True, text=True, timeout=args.duration + 120)
+        cpu = _cpu_s(server.pid) - cpu_before
         print("\n".join(line for line in out.stdout.splitlines() if not line.startswith("t=")).split("\r")[-1])
         if out.returncode:
             print(out.stderr[-2000:], file=sys.stderr)
@@ -72,10 +75,13 @@ def main() -> None:
                 [started]).fetchone()[0]
         span = (last - first).total_seconds() if done > 1 else 0
         result = json.load(open(report))
-        acked = result["messages"]["acked_per_s"]
+        acked, acked_n = result["messages"]["acked_per_s"], result["messages"]["acked"]
         answered = round(done / span, 1) if span else 0
         print(f"server          bot turns answered {done} in {span:.1f} s = {answered} /s; still waiting {waiting}; "
               f"acked {acked} msg/s" + (f"; answered/acked {answered / acked:.2f}" if acked and done else ""))
+        # CPU time is what a busy shared machine leaves comparable between runs, unlike latency.
+        print(f"server CPU      {cpu:.1f} s: {1000 * cpu / max(acked_n, 1):.2f} ms per acked message"
+              + (f", {1000 * cpu / done:.2f} ms per answered turn" if done else ""))
     finally:
         if args.profile:
             server.send_signal(signal.SIGUSR1)
@@ -85,6 +91,19 @@ def main() -> None:
             server.wait(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def _cpu_s(pid):
+    """User + system CPU seconds of a process and its threads so far."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _close_open_conversations(database):
+    """Start every run with an empty queue: each handoff publishes every queued customer's place,
+    so conversations left queued by earlier runs would make later runs slower than earlier ones."""
+    with psycopg.connect(database) as conn:
+        conn.execute("UPDATE chat_conversation SET status = 'closed' WHERE status <> 'closed'")
 
 
 def _now(database):

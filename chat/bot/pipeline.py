@@ -121,22 +121,32 @@ def _texts(replies):
 
 
 async def _complete(results, *, worker, asked) -> None:
-    """Store the batch in one transaction; if that fails, turn by turn, so one bad turn fails alone."""
-    try:
-        stored = await db.call(complete_bot_turns, worker=worker, results=results)
-    except Exception:
-        log.warning("storing a batch of %d bot turns failed; storing them singly", len(results), exc_info=True)
-        stored = {}
-        for r in results:
-            try:
-                stored[r.turn.id] = await db.call(
-                    complete_bot_turn, turn=r.turn, worker=worker, attempt=r.attempt, outcome=r.outcome,
-                    replies=list(r.replies), handoff_reason=r.handoff_reason, article=r.article,
-                    suggestions=r.suggestions,
-                )
-            except Exception:
-                log.exception("bot turn failed", extra={"turn": r.turn.id, "attempt": r.attempt})
-                await _release(r.turn, worker)
+    """Store the answers in one transaction, then the handoffs one by one.
+
+    A handoff tells every queued customer their new place, which takes as
+    long as the queue is; kept out of the answers' transaction, it never
+    holds their conversation locks or their publishing. If the batch fails,
+    its turns are stored one by one, so one bad turn fails alone.
+    """
+    answers = [r for r in results if not r.handoff_reason]
+    singly = [r for r in results if r.handoff_reason]
+    stored = {}
+    if answers:
+        try:
+            stored = await db.call(complete_bot_turns, worker=worker, results=answers)
+        except Exception:
+            log.warning("storing a batch of %d bot turns failed; storing them singly", len(answers), exc_info=True)
+            singly = answers + singly
+    for r in singly:
+        try:
+            stored[r.turn.id] = await db.call(
+                complete_bot_turn, turn=r.turn, worker=worker, attempt=r.attempt, outcome=r.outcome,
+                replies=list(r.replies), handoff_reason=r.handoff_reason, article=r.article,
+                suggestions=r.suggestions,
+            )
+        except Exception:
+            log.exception("bot turn failed", extra={"turn": r.turn.id, "attempt": r.attempt})
+            await _release(r.turn, worker)
     for turn_id, messages in stored.items():
         if messages and asked.get(turn_id):
             metrics.observe_bot_first_delta(asked[turn_id])  # an instant answer is its own first word
