@@ -72,35 +72,38 @@ def claim_turns(*, worker, limit, lease_s, busy=()):
     wanted = list(dict.fromkeys(order))[:limit]
     if not wanted:
         return []  # the common case costs one indexed read and no write transaction
-    claimed = []
     with transaction.atomic():
         locked = Conversation.objects.select_for_update(skip_locked=True, of=("self",)).filter(pk__in=wanted)
         statuses = dict(locked.values_list("pk", "status"))
+        if not statuses:
+            return []
+        waiting: dict[int, list] = {}
+        for row in BotTurn.objects.filter(
+            conversation_id__in=list(statuses), state__in=[State.PENDING, State.RUNNING]
+        ).order_by("pk").values_list("pk", "conversation_id", "message_id", "state", "lease_until", "attempts"):
+            waiting.setdefault(row[1], []).append(row)
+        stale, taken = [], []
         for conversation_id in (pk for pk in wanted if pk in statuses):
-            turn = _claim_one(conversation_id, statuses[conversation_id], worker, now, lease_s)
-            if turn is not None:
-                claimed.append(turn)
-    return claimed
-
-
-def _claim_one(conversation_id, status, worker, now, lease_s):
-    turns = list(BotTurn.objects.filter(conversation_id=conversation_id, state__in=[State.PENDING, State.RUNNING]))
-    if not turns or any(t.state == State.RUNNING and t.lease_until and t.lease_until >= now for t in turns):
-        return None  # another process runs this conversation's turn
-    *older, newest = sorted(turns, key=lambda t: t.pk)
-    # The customer wrote again: only their latest message gets an answer.
-    stale = [t.pk for t in older]
-    if status != Conversation.Status.BOT:
-        stale.append(newest.pk)  # a person has the conversation now
-    if stale:
-        BotTurn.objects.filter(pk__in=stale).update(state=State.CANCELLED, finished_at=now, lease_until=None)
-    if status != Conversation.Status.BOT:
-        return None
-    attempt = newest.attempts + 1
-    BotTurn.objects.filter(pk=newest.pk).update(
-        state=State.RUNNING, attempts=attempt, claimed_by=worker, lease_until=now + timedelta(seconds=lease_s)
-    )
-    return Claimed(id=newest.pk, conversation_id=conversation_id, message_id=newest.message_id, attempt=attempt)
+            rows = waiting.get(conversation_id)
+            if not rows or any(state == State.RUNNING and lease and lease >= now for _, _, _, state, lease, _ in rows):
+                continue  # another process runs this conversation's turn
+            *older, newest = rows
+            # The customer wrote again: only their latest message gets an answer.
+            stale.extend(row[0] for row in older)
+            if statuses[conversation_id] != Conversation.Status.BOT:
+                stale.append(newest[0])  # a person has the conversation now
+            else:
+                taken.append(newest)
+        # Two statements for the whole claim, whatever its size.
+        if stale:
+            BotTurn.objects.filter(pk__in=stale).update(state=State.CANCELLED, finished_at=now, lease_until=None)
+        if taken:
+            BotTurn.objects.filter(pk__in=[row[0] for row in taken]).update(
+                state=State.RUNNING, attempts=F("attempts") + 1, claimed_by=worker,
+                lease_until=now + timedelta(seconds=lease_s),
+            )
+    return [Claimed(id=pk, conversation_id=conversation_id, message_id=message_id, attempt=attempts + 1)
+            for pk, conversation_id, message_id, _, _, attempts in taken]
 
 
 def claim_with_context(*, worker, limit, lease_s, busy=()):
