@@ -77,11 +77,12 @@ def main() -> None:
         result = json.load(open(report))
         acked, acked_n = result["messages"]["acked_per_s"], result["messages"]["acked"]
         answered = round(done / span, 1) if span else 0
-        print(f"server          bot turns answered {done} in {span:.1f} s = {answered} /s; still waiting {waiting}; "
-              f"acked {acked} msg/s" + (f"; answered/acked {answered / acked:.2f}" if acked and done else ""))
+        if not args.bot_off:
+            print(f"server          bot turns answered {done} in {span:.1f} s = {answered} /s; still waiting {waiting}; "
+                  f"acked {acked} msg/s" + (f"; answered/acked {answered / acked:.2f}" if acked and done else ""))
         # CPU time is what a busy shared machine leaves comparable between runs, unlike latency.
         print(f"server CPU      {cpu:.1f} s: {1000 * cpu / max(acked_n, 1):.2f} ms per acked message"
-              + (f", {1000 * cpu / done:.2f} ms per answered turn" if done else ""))
+              + (f", {1000 * cpu / done:.2f} ms per answered turn" if done and not args.bot_off else ""))
     finally:
         if args.profile:
             server.send_signal(signal.SIGUSR1)
