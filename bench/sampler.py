@@ -14,7 +14,6 @@ import os
 import signal
 import sys
 import threading
-import time
 
 IDLE = {"wait", "select", "poll", "_worker", "get", "acquire", "sleep", "epoll", "_wait_for_tstate_lock",
         "doPoll", "run_forever"}
