@@ -615,6 +615,80 @@ def complete_bot_turn(
     nothing stored ends cancelled.
     """
     conversation = _lock(turn.conversation_id)
+    return _finish_turn(conversation, turn, worker, attempt, outcome=outcome, replies=replies, stream_id=stream_id,
+                        handoff_reason=handoff_reason, article=article, suggestions=suggestions)
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """What the bot decided for one turn of a batch: the arguments of `complete_bot_turn`."""
+
+    turn: object
+    attempt: int
+    outcome: str
+    replies: tuple = ()
+    handoff_reason: str = ""
+    article: str = ""
+    suggestions: tuple = ()
+
+
+@transaction.atomic
+def complete_bot_turns(*, worker, results):
+    """Finish a batch of knowledge-base turns in one transaction, by the rules of `complete_bot_turn` for each.
+
+    Set-based, so the conversation locks are held for a handful of
+    statements whatever the batch size: the conversations are locked in id
+    order (as message batches lock them, so the two never deadlock), the
+    turns this worker's attempts still own are locked and checked, then the
+    replies go in one INSERT, the seqs in one UPDATE, the turns in one UPDATE.
+    A turn this worker no longer owns (its lease went to another) stores
+    nothing. Returns {turn id: the messages stored}.
+    """
+    ids = sorted({r.turn.conversation_id for r in results})
+    conversations = {c.pk: c for c in Conversation.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    rows = BotTurn.objects.select_for_update().filter(
+        pk__in=[r.turn.id for r in results], state=BotTurn.State.RUNNING, claimed_by=worker
+    ).order_by("pk")
+    owned = {t.pk: t for t in rows}
+    mine = [r for r in results if r.turn.id in owned and owned[r.turn.id].attempts == r.attempt]
+    replies = []
+    for r in mine:
+        conversation = conversations[r.turn.conversation_id]
+        if conversation.status != Status.BOT:
+            continue  # nothing was streamed in a batch: a person has the conversation, the bot says nothing
+        for text in r.replies:
+            conversation.last_seq += 1
+            replies.append((r, Message(conversation=conversation, seq=conversation.last_seq, sender=SenderKind.BOT,
+                                       text=text)))
+    Message.objects.bulk_create([message for _, message in replies])
+    moved = {message.conversation_id: message.conversation for _, message in replies}
+    Conversation.objects.bulk_update(list(moved.values()), ["last_seq"])
+    stored = {r.turn.id: [] for r in results}
+    for r, message in replies:
+        stored[r.turn.id].append(message)
+        _publish_message(message.conversation, message)
+    for r in mine:  # the notice is stored before the status change, as for one turn
+        if r.handoff_reason and conversations[r.turn.conversation_id].status == Status.BOT:
+            request_handoff(conversation=conversations[r.turn.conversation_id], actor=SenderKind.BOT,
+                            reason=r.handoff_reason)
+    now = timezone.now()
+    finished = []
+    for r in mine:
+        turn, messages = owned[r.turn.id], stored[r.turn.id]
+        turn.state = BotTurn.State.DONE if messages else BotTurn.State.CANCELLED
+        turn.outcome, turn.article, turn.suggestions = r.outcome, r.article, list(r.suggestions)
+        turn.reply = messages[0] if messages else None
+        turn.lease_until, turn.finished_at = None, now
+        finished.append(turn)
+    BotTurn.objects.bulk_update(
+        finished, ["state", "outcome", "article", "suggestions", "reply", "lease_until", "finished_at"]
+    )
+    return stored
+
+
+def _finish_turn(conversation, turn, worker, attempt, *, outcome, replies=(), stream_id=None, handoff_reason="",
+                 article="", suggestions=()):
+    """Finish one turn of a locked conversation; return the messages stored ([] if the attempt lost the turn)."""
     locked = _owned_turn(turn, worker, attempt)
     if locked is None:
         return []  # finished already, or redelivered to another worker

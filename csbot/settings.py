@@ -345,6 +345,8 @@ CSBOT_BOT_EMBED_QUEUE = env_int("CSBOT_BOT_EMBED_QUEUE", 1000)
 CSBOT_BOT_LEASE_S = env_float("CSBOT_BOT_LEASE_S", 30.0)
 # How often a process looks for turns whose wake-up was lost, and for expired leases.
 CSBOT_BOT_POLL_S = env_float("CSBOT_BOT_POLL_S", 2.0)
+# Turns claimed, decided and stored together (one claim, one encoder pass, one transaction).
+CSBOT_BOT_BATCH = env_int("CSBOT_BOT_BATCH", 32)
 # How often a process asks the database whether the knowledge base changed.
 CSBOT_BOT_KB_CHECK_S = env_float("CSBOT_BOT_KB_CHECK_S", 3.0)
 CSBOT_STREAM_COALESCE_MS = env_int("CSBOT_STREAM_COALESCE_MS", 50)

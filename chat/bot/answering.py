@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import uuid
 from contextlib import aclosing
@@ -32,9 +33,11 @@ TYPING = {"type": "typing", "sender": "bot"}
 class TurnJob:
     """One claimed turn, run as its own task, never inside a socket handler."""
 
-    def __init__(self, turn: turns.Claimed, *, worker: str) -> None:
+    def __init__(self, turn: turns.Claimed, *, worker: str, decided=None) -> None:
         self.turn = turn
         self.worker = worker
+        # (context, articles, language) when a batch already decided this turn needs the LLM.
+        self.decided = decided
         self.lost = False  # the lease went to another worker
         self.nudged = asyncio.Event()
 
@@ -46,7 +49,12 @@ class TurnJob:
         """Answer the turn; on an unexpected error let the lease lapse so it is retried."""
         keeper = asyncio.create_task(self._keep_lease())
         try:
-            await self._answer()
+            if self.decided is not None:
+                context, articles, language = self.decided
+                self.asked_ms = context.asked_ms
+                await self._stream(context, articles, language)
+            else:
+                await self._answer()
         except Exception:
             log.exception("bot turn failed", extra={"turn": self.turn.id, "attempt": self.turn.attempt})
             try:
@@ -97,6 +105,8 @@ class TurnJob:
     # --- streaming ----------------------------------------------------------
 
     async def _stream(self, context, articles, language) -> None:
+        if context.recent is None:
+            context = dataclasses.replace(context, recent=await db.read(turns.recent_messages, self.turn))
         stream_id = uuid.uuid4().hex
         started = await db.call(
             begin_bot_stream, turn=self.turn, worker=self.worker, attempt=self.turn.attempt, stream_id=stream_id

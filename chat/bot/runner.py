@@ -1,8 +1,13 @@
-"""One bot runner per process: claims turns from the database and runs each as its own task.
+"""One bot runner per process: claims ready turns in batches and answers each batch together.
 
 It wakes when a turn is committed (the `bot.turns` group) and also looks every
 CSBOT_BOT_POLL_S seconds, because a wake-up may be lost and a dead process's
-leases expire without anyone being told.
+leases expire without anyone being told. A claim takes up to
+CSBOT_BOT_BATCH conversations' newest turns with their contexts; the batch is
+decided and stored together (`pipeline.answer_batch`), and a turn the LLM must
+answer leaves it for a task of its own that streams under its lease. Two
+batches may be in flight, so the next one is claimed and read while the
+encoder works on the current one.
 """
 
 from __future__ import annotations
@@ -19,10 +24,12 @@ from django.conf import settings
 from .. import db, realtime
 from . import turns
 from .answering import TurnJob
+from .pipeline import answer_batch
 
 log = logging.getLogger(__name__)
 
-MAX_CONCURRENT = 32
+MAX_CONCURRENT = 32  # LLM streams per process
+MAX_BATCHES = 2  # batches in flight: one being stored while the next is decided
 # Group membership can expire in some layers; joining again is cheap.
 REJOIN_S = 600
 
@@ -56,7 +63,9 @@ class Runner:
         name = settings.CSBOT_INSTANCE or socket.gethostname()
         self.worker = f"{name}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.wake = asyncio.Event()
-        self.jobs: dict[int, TurnJob] = {}  # conversation id -> its running turn
+        self.jobs: dict[int, TurnJob] = {}  # conversation id -> its streaming turn
+        self.batching: set[int] = set()  # conversations with a turn in a batch in flight
+        self.batches = 0
         self.tasks: set[asyncio.Task] = set()
 
     async def run(self) -> None:
@@ -81,17 +90,37 @@ class Runner:
             await asyncio.gather(listener, *self.tasks, return_exceptions=True)
 
     async def _claim(self) -> None:
-        free = MAX_CONCURRENT - len(self.jobs)
-        if free <= 0:
-            return
+        if len(self.jobs) >= MAX_CONCURRENT or self.batches >= MAX_BATCHES:
+            return  # a finishing stream or batch wakes the loop again
         claimed = await db.read(
-            turns.claim_turns, worker=self.worker, limit=free, lease_s=settings.CSBOT_BOT_LEASE_S, busy=list(self.jobs)
+            turns.claim_with_context, worker=self.worker, limit=settings.CSBOT_BOT_BATCH,
+            lease_s=settings.CSBOT_BOT_LEASE_S, busy=[*self.jobs, *self.batching],
         )
-        for turn in claimed:
-            self._start(turn)
+        if not claimed:
+            return
+        conversations = {turn.conversation_id for turn, _ in claimed}
+        self.batching |= conversations
+        self.batches += 1
+        task = asyncio.create_task(answer_batch(claimed, worker=self.worker, start_stream=self._start),
+                                   name=f"bot-batch-{claimed[0][0].id}")
+        self.tasks.add(task)
 
-    def _start(self, turn: turns.Claimed) -> None:
-        job = TurnJob(turn, worker=self.worker)
+        def finished(_task):
+            self.tasks.discard(task)
+            self.batching -= conversations
+            self.batches -= 1
+            if not task.cancelled() and task.exception() is not None:
+                # Its turns keep their leases and are answered again when those expire.
+                log.error("bot batch failed", exc_info=task.exception())
+            self.wake.set()  # more turns may be waiting
+
+        task.add_done_callback(finished)
+        self.wake.set()  # claim the next batch while this one is decided
+
+    def _start(self, turn: turns.Claimed, context=None, articles=(), language="zh") -> None:
+        """Run a turn the LLM answers as its own task, under its lease."""
+        decided = (context, list(articles), language) if context is not None else None
+        job = TurnJob(turn, worker=self.worker, decided=decided)
         self.jobs[turn.conversation_id] = job
         task = asyncio.create_task(job.run(), name=f"bot-turn-{turn.id}")
         self.tasks.add(task)
