@@ -21,9 +21,11 @@ def admin_client(client):
     knowledge.reset()
 
 
-def test_before_any_import_the_list_says_it_is_not_calibrated(admin_client):
-    page = admin_client.get("/admin/chat/article/").content.decode()
+def test_before_any_import_the_list_says_it_is_not_calibrated_in_the_readers_language(admin_client):
+    page = admin_client.get("/admin/chat/article/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'id="kb-calibration"' in page and "Not calibrated yet" in page
+    page = admin_client.get("/admin/chat/article/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert 'id="kb-calibration"' in page and "尚未校准" in page
 
 
 def test_after_an_import_the_list_shows_the_stored_floors(admin_client, warm_demo_vectors):
@@ -31,7 +33,7 @@ def test_after_an_import_the_list_shows_the_stored_floors(admin_client, warm_dem
     call_command("kb", "import", str(DEMO_KB_PATH), verbosity=0)
     row = KnowledgeCalibration.objects.get()
     stored = Calibration.from_dict(row.data)
-    page = admin_client.get("/admin/chat/article/").content.decode()
+    page = admin_client.get("/admin/chat/article/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"{stored.answer_score:.3f}" in page and f"{stored.answer_margin:.3f}" in page
     assert f"{stored.covered} of {stored.positives} held-out" in page
     listing = admin_client.get("/admin/chat/knowledgecalibration/")
