@@ -263,7 +263,9 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
     # --- called by the process-wide watcher ------------------------------
 
     async def heartbeat_timeout(self):
-        if not self.closing:
+        # Two sweeps may find the same silent socket before its close completes: count it once.
+        if not self.closing and not getattr(self, "timed_out", False):
+            self.timed_out = True
             metrics.heartbeat_timeouts.inc()
             await self.send_frame(
                 {"type": "error", "code": str(ErrorCode.HEARTBEAT_TIMEOUT), "message": "no frame within 3 heartbeats"}
