@@ -1,0 +1,80 @@
+"""axe-core in Chromium: no serious or critical accessibility violation on the chat page, console and dashboard."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.support import services
+from tests.support.browser import ARGS
+from tests.support.servers import ROOT, Daphne, Database
+
+from .test_agent_console_browser import CREATE_AGENT
+
+pytestmark = pytest.mark.e2e
+
+AXE = ROOT / "js" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def axe_path():
+    """axe-core from the pinned npm packages (`make test-js` installs them)."""
+    if not AXE.exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=ROOT / "js", check=False, capture_output=True)
+    if not AXE.exists():
+        services.missing(f"{AXE} is missing (cd js && npm ci)")
+    return str(AXE)
+
+
+@pytest.fixture
+def server():
+    database = Database("sqlite")
+    subprocess.run([sys.executable, "manage.py", "shell", "-c", CREATE_AGENT], cwd=ROOT, env=database.env, check=True)
+    subprocess.run([sys.executable, "manage.py", "load_demo_kb", "-v0"], cwd=ROOT, env=database.env, check=True)
+    daphne = Daphne(database, CSBOT_BOT_ENABLED=1)
+    yield daphne
+    daphne.kill()
+    database.drop()
+
+
+async def serious_violations(page, axe_path):
+    await page.add_script_tag(path=axe_path)
+    result = await page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "targets": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"] if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+async def test_chat_page_console_and_dashboard_have_no_serious_violations(chromium, server, axe_path, locale):
+    from playwright.async_api import async_playwright, expect
+
+    found = {}
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, args=ARGS)
+        try:
+            # The pages' Content-Security-Policy would refuse the injected checker, not the page's own code.
+            context = await browser.new_context(base_url=server.http, locale=locale, bypass_csp=True,
+                                                viewport={"width": 1280, "height": 900})
+            page = await context.new_page()
+            await page.goto("/")
+            await expect(page.locator("#conn")).to_have_attribute("data-state", "open", timeout=20000)
+            await expect(page.locator("#chips button.chip").first).to_be_visible(timeout=20000)
+            found["chat page"] = await serious_violations(page, axe_path)
+
+            staff = await browser.new_context(base_url=server.http, locale=locale, bypass_csp=True,
+                                              viewport={"width": 1280, "height": 900})
+            page = await staff.new_page()
+            await page.goto("/admin/login/?next=/admin/console/")
+            await page.fill("#id_username", "alice")
+            await page.fill("#id_password", "console-pass-1")
+            await page.click("input[type=submit]")
+            await expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=15000)
+            found["console"] = await serious_violations(page, axe_path)
+            await page.goto("/admin/")
+            found["dashboard"] = await serious_violations(page, axe_path)
+        finally:
+            await browser.close()
+    assert found == {"chat page": [], "console": [], "dashboard": []}, json.dumps(found, ensure_ascii=False, indent=1)
