@@ -1,4 +1,4 @@
-"""axe-core in Chromium: no serious or critical accessibility violation on the chat page, console and dashboard."""
+"""axe-core in Chromium: no serious or critical violation on the chat page (desktop and phone), console and dashboard."""
 
 import json
 import subprocess
@@ -64,6 +64,16 @@ async def test_chat_page_console_and_dashboard_have_no_serious_violations(chromi
             await expect(page.locator("#chips button.chip").first).to_be_visible(timeout=20000)
             found["chat page"] = await serious_violations(page, axe_path)
 
+            # The phone-sized page customers mostly see.
+            phone = await browser.new_context(base_url=server.http, locale=locale, bypass_csp=True,
+                                              viewport={"width": 375, "height": 812}, is_mobile=True)
+            page = await phone.new_page()
+            await page.goto("/")
+            await expect(page.locator("#conn")).to_have_attribute("data-state", "open", timeout=20000)
+            found["chat page at 375 px"] = await serious_violations(page, axe_path)
+            overflow = await page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"the chat page scrolls sideways by {overflow} px at 375 px"
+
             staff = await browser.new_context(base_url=server.http, locale=locale, bypass_csp=True,
                                               viewport={"width": 1280, "height": 900})
             page = await staff.new_page()
@@ -77,4 +87,4 @@ async def test_chat_page_console_and_dashboard_have_no_serious_violations(chromi
             found["dashboard"] = await serious_violations(page, axe_path)
         finally:
             await browser.close()
-    assert found == {"chat page": [], "console": [], "dashboard": []}, json.dumps(found, ensure_ascii=False, indent=1)
+    assert found == {"chat page": [], "chat page at 375 px": [], "console": [], "dashboard": []}, json.dumps(found, ensure_ascii=False, indent=1)
