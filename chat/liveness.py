@@ -57,7 +57,13 @@ async def safely(coro):
     """Await a side task, logging instead of raising when it fails."""
     try:
         await coro
-    except Exception:
+    except (ConnectionError, OSError, TimeoutError) as exc:
+        # Redis or the database away for a moment: the next pass retries; no traceback for a known outage.
+        log.warning("socket watcher step failed: %s", type(exc).__name__)
+    except Exception as exc:
+        if type(exc).__module__.startswith("redis"):  # redis-py's ConnectionError is not the builtin one
+            log.warning("socket watcher step failed: %s", type(exc).__name__)
+            return
         log.exception("socket watcher step failed")
 
 
