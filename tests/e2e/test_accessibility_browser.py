@@ -8,9 +8,7 @@ import pytest
 
 from tests.support import services
 from tests.support.browser import ARGS
-from tests.support.servers import ROOT, Daphne, Database
-
-from .test_agent_console_browser import CREATE_AGENT
+from tests.support.servers import ROOT, Daphne, Database, create_console_agent
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +28,7 @@ def axe_path():
 @pytest.fixture
 def server():
     database = Database("sqlite")
-    subprocess.run([sys.executable, "manage.py", "shell", "-c", CREATE_AGENT], cwd=ROOT, env=database.env, check=True)
+    create_console_agent(database)
     subprocess.run([sys.executable, "manage.py", "load_demo_kb", "-v0"], cwd=ROOT, env=database.env, check=True)
     daphne = Daphne(database, CSBOT_BOT_ENABLED=1)
     yield daphne

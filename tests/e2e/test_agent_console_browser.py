@@ -1,33 +1,22 @@
 """A real browser against a real daphne: a customer asks for a human, an agent answers in the console."""
 
-import subprocess
-import sys
 
 import pytest
 
 from tests.support.browser import ARGS
 from tests.support.client import ChatClient
-from tests.support.servers import ROOT, Daphne, Database
+from tests.support.servers import ROOT, Daphne, Database, create_console_agent
 
 pytestmark = pytest.mark.e2e
 
 ARTIFACTS = ROOT / "artifacts"
-CREATE_AGENT = """
-from django.contrib.auth.models import Group, User
-from agents.presence import profile_for
-user = User.objects.create_user("alice", password="console-pass-1", is_staff=True)
-user.groups.add(Group.objects.get(name="Agents"), Group.objects.get(name="Managers"))
-profile = profile_for(user)
-profile.display_name = "Alice"
-profile.save()
-"""
 
 
 
 @pytest.fixture
 def server():
     database = Database("sqlite")
-    subprocess.run([sys.executable, "manage.py", "shell", "-c", CREATE_AGENT], cwd=ROOT, env=database.env, check=True)
+    create_console_agent(database)
     daphne = Daphne(database)
     yield daphne
     daphne.kill()

@@ -158,3 +158,21 @@ class RedisServer:
     def close(self):
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# The console's test agent: staff, in the Agents and Managers groups, shown as "Alice".
+_CREATE_CONSOLE_AGENT = """
+from django.contrib.auth.models import Group, User
+from agents.presence import profile_for
+user = User.objects.create_user("alice", password="console-pass-1", is_staff=True)
+user.groups.add(Group.objects.get(name="Agents"), Group.objects.get(name="Managers"))
+profile = profile_for(user)
+profile.display_name = "Alice"
+profile.save()
+"""
+
+
+def create_console_agent(database):
+    """Create the console's test agent in a test database, through the real management shell."""
+    subprocess.run([sys.executable, "manage.py", "shell", "-c", _CREATE_CONSOLE_AGENT], cwd=ROOT, env=database.env,
+                   check=True, capture_output=True)
