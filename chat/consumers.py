@@ -11,6 +11,7 @@ from csbot import socket_guard
 
 from . import db, limits, liveness, metrics, notifier, presence, realtime, takeover
 from .accounts import read_token
+from .admission import Overloaded
 from .bot import runner as bot_runner
 from .delivery import Delivery
 from .dispatching import LeanDispatch
@@ -170,7 +171,10 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
         if fields["device_id"] != self.session.device_id:
             raise ProtocolError(ErrorCode.UNAUTHORIZED, "token belongs to another device", close_code=CloseCode.UNAUTHORIZED)
         self.wire.peer_snappy = "snappy" in fields["compress"]
-        self.generation = await self.delivery.hello(fields)
+        try:
+            self.generation = await self.delivery.hello(fields)
+        except Overloaded:
+            return await self.close_with(CloseCode.TRY_AGAIN_LATER)  # the client backs off and comes back
         await realtime.announce_connection(
             self.session.customer_id, self.session.device_id, self.channel_name, self.generation
         )

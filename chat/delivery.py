@@ -11,6 +11,7 @@ import time
 from django.conf import settings
 
 from . import db, ingest, metrics
+from .admission import hello_gate
 from .conversations import ConversationStateError, mark_read, queue_position, rate_conversation, request_handoff
 from .models import SenderKind
 from .presenters import ack_frame, status_frame
@@ -77,10 +78,11 @@ class Delivery:
         """Claim the device, send welcome, the replay or the latest page, then synced; return the generation."""
         resume = fields.get("resume")
         async with self.lock:
-            welcome, generation = await db.call(
-                _hello, customer_id=self.customer_id, device_id=fields["device_id"], platform=fields["platform"],
-                app_version=fields["app_version"], resume=resume,
-            )
+            async with hello_gate().slot():  # raises Overloaded in a storm: nothing was read or changed
+                welcome, generation = await db.call(
+                    _hello, customer_id=self.customer_id, device_id=fields["device_id"], platform=fields["platform"],
+                    app_version=fields["app_version"], resume=resume,
+                )
             current = welcome.conversation
             await self.send(welcome_frame(
                 welcome, heartbeat_s=settings.CSBOT_HEARTBEAT_S, max_frame_bytes=settings.CSBOT_MAX_FRAME_BYTES,
