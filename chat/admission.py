@@ -1,16 +1,17 @@
-"""Admission for reconnect storms: how many hellos one process answers at once, and how long others may wait.
+"""Admission for reconnect storms: how many new sockets one process reads the database for at once.
 
-When an instance dies or restarts, all of its customers come back together,
-each with a `hello` that reads the database (the device claim, the welcome
-page or a resume's replay). Database work runs on a small thread pool shared
-with every message being stored, so a few thousand hellos at once would queue
-every customer's `ack` behind them and hold database connections until the
-pool's timeout. Here at most CSBOT_HELLO_AT_ONCE hellos run per process; the
-rest wait on the event loop, which costs nothing but a task. A hello that
-would be the CSBOT_HELLO_QUEUE-th in line, or that has waited CSBOT_HELLO_WAIT_S,
-is turned away with 1013 (contract section 6: try again later, with backoff,
-on any instance): the client's jittered backoff spreads the storm out, and the
-instance keeps serving the customers it has.
+When an instance dies or restarts, all of its customers come back together.
+Each new socket reads the database twice before it is served: its session
+at connect, then at `hello` the device claim and the welcome page or a
+resume's replay. Database work runs on a small thread pool (six threads on
+two cores) shared with every message being stored, and that pool's queue is
+first come, first served: a few thousand reconnects at once would queue every
+customer's `ack` behind them. Here at most CSBOT_ADMIT_AT_ONCE of those reads
+run per process; the others wait on the event loop, which costs a task and
+nothing else. A socket that would be the CSBOT_ADMIT_QUEUE-th in line, or that
+has waited CSBOT_ADMIT_WAIT_S, is closed with 1013 (contract section 6: try
+again later, with backoff, on any instance): the client's jittered backoff
+spreads the storm out, and the instance keeps serving the customers it has.
 """
 
 import asyncio
@@ -24,7 +25,7 @@ from . import metrics
 
 
 class Overloaded(Exception):
-    """This process cannot take another hello now; the client should retry later."""
+    """This process cannot take another socket now; the client should retry later."""
 
 
 class Gate:
@@ -40,14 +41,14 @@ class Gate:
     async def slot(self):
         if self.slots.locked() and self.waiting >= self.max_waiting:
             metrics.admission_refused.labels(reason="queue_full").inc()
-            raise Overloaded("too many hellos waiting")
+            raise Overloaded("too many sockets waiting")
         self.waiting += 1
         started = time.perf_counter()
         try:
             await asyncio.wait_for(self.slots.acquire(), self.max_wait_s)
         except TimeoutError:
             metrics.admission_refused.labels(reason="waited_too_long").inc()
-            raise Overloaded("waited too long for a hello slot") from None
+            raise Overloaded("waited too long for a turn") from None
         finally:
             self.waiting -= 1
         metrics.admission_wait.observe(time.perf_counter() - started)
@@ -60,10 +61,10 @@ class Gate:
 _gates = weakref.WeakKeyDictionary()  # event loop -> Gate (tests run several loops in one process)
 
 
-def hello_gate():
-    """Return this event loop's hello gate, sized from settings."""
+def admission_gate():
+    """Return this event loop's admission gate, sized from settings."""
     loop = asyncio.get_running_loop()
     gate = _gates.get(loop)
     if gate is None:
-        gate = _gates[loop] = Gate(settings.CSBOT_HELLO_AT_ONCE, settings.CSBOT_HELLO_QUEUE, settings.CSBOT_HELLO_WAIT_S)
+        gate = _gates[loop] = Gate(settings.CSBOT_ADMIT_AT_ONCE, settings.CSBOT_ADMIT_QUEUE, settings.CSBOT_ADMIT_WAIT_S)
     return gate

@@ -11,7 +11,7 @@ from csbot import socket_guard
 
 from . import db, limits, liveness, metrics, notifier, presence, realtime, takeover
 from .accounts import read_token
-from .admission import Overloaded
+from .admission import Overloaded, admission_gate
 from .bot import runner as bot_runner
 from .delivery import Delivery
 from .dispatching import LeanDispatch
@@ -81,7 +81,11 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
         self.opened_at = self.last_rx = time.monotonic()
         self.bucket = TokenBucket(rate=settings.CSBOT_RATE_LIMIT_PER_S, capacity=settings.CSBOT_RATE_LIMIT_BURST)
         claims = read_token(bearer_token(self.scope))
-        self.session = await db.read(CustomerSession.load, claims) if claims else None
+        try:
+            async with admission_gate().slot():
+                self.session = await db.read(CustomerSession.load, claims) if claims else None
+        except Overloaded:
+            return await self.close_with(CloseCode.TRY_AGAIN_LATER)  # a reconnect storm: back off, come back
         if self.session is None:
             return await self.fail(ProtocolError(ErrorCode.UNAUTHORIZED, "log in again", close_code=CloseCode.UNAUTHORIZED))
         if self.session.blocked:

@@ -11,7 +11,7 @@ import time
 from django.conf import settings
 
 from . import db, ingest, metrics
-from .admission import hello_gate
+from .admission import admission_gate
 from .conversations import ConversationStateError, mark_read, queue_position, rate_conversation, request_handoff
 from .models import SenderKind
 from .presenters import ack_frame, status_frame
@@ -78,7 +78,7 @@ class Delivery:
         """Claim the device, send welcome, the replay or the latest page, then synced; return the generation."""
         resume = fields.get("resume")
         async with self.lock:
-            async with hello_gate().slot():  # raises Overloaded in a storm: nothing was read or changed
+            async with admission_gate().slot():  # raises Overloaded in a storm: nothing was read or changed
                 welcome, generation = await db.call(
                     _hello, customer_id=self.customer_id, device_id=fields["device_id"], platform=fields["platform"],
                     app_version=fields["app_version"], resume=resume,

@@ -313,11 +313,11 @@ CSBOT_HISTORY_BYTES_PER_S = env_int("CSBOT_HISTORY_BYTES_PER_S", 128 * 1024)
 CSBOT_HISTORY_BURST_BYTES = env_int("CSBOT_HISTORY_BURST_BYTES", 512 * 1024)
 # History pages read at once per process; more wait their turn on the event loop, not in the thread pool.
 CSBOT_BULK_READS_AT_ONCE = env_int("CSBOT_BULK_READS_AT_ONCE", 2)
-# Reconnect storms (chat.admission): hellos answered at once per process, how many may wait, and for how long.
+# Reconnect storms (chat.admission): new sockets' database reads at once per process, how many may wait, how long.
 # At once stays below the database threads so messages being stored always find one.
-CSBOT_HELLO_AT_ONCE = env_int("CSBOT_HELLO_AT_ONCE", 3)
-CSBOT_HELLO_QUEUE = env_int("CSBOT_HELLO_QUEUE", 5000)
-CSBOT_HELLO_WAIT_S = env_float("CSBOT_HELLO_WAIT_S", 10.0)
+CSBOT_ADMIT_AT_ONCE = env_int("CSBOT_ADMIT_AT_ONCE", 3)
+CSBOT_ADMIT_QUEUE = env_int("CSBOT_ADMIT_QUEUE", 5000)
+CSBOT_ADMIT_WAIT_S = env_float("CSBOT_ADMIT_WAIT_S", 10.0)
 # The welcome page, and a resume's replay, in bytes; a longer replay is not honoured (the latest page instead).
 CSBOT_PAGE_MAX_BYTES = env_int("CSBOT_PAGE_MAX_BYTES", 256 * 1024)
 # How often each process checks its sockets against the database for a

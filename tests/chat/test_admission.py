@@ -49,29 +49,31 @@ async def test_a_full_line_is_refused_at_once_and_a_long_wait_is_refused_after_t
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_a_hello_beyond_the_line_closes_1013_and_changes_nothing(settings):
-    settings.CSBOT_HELLO_AT_ONCE, settings.CSBOT_HELLO_QUEUE, settings.CSBOT_HELLO_WAIT_S = 1, 0, 5
+async def test_a_connect_or_hello_beyond_the_line_closes_1013_and_changes_nothing(settings):
+    settings.CSBOT_ADMIT_AT_ONCE, settings.CSBOT_ADMIT_QUEUE, settings.CSBOT_ADMIT_WAIT_S = 1, 0, 5
     customer, _ = await database_sync_to_async(make_customer)()
     token = await database_sync_to_async(token_for)(customer, "phone")
     admission._gates.pop(asyncio.get_running_loop(), None)
-    gate = admission.hello_gate()
-
-    async with gate.slot():  # every slot taken, as in a storm
-        socket = Socket(token, device_id="phone")
-        await socket.open()
-        await socket.send({"type": "hello", "device_id": "phone", "platform": "web"})
-        assert await socket.recv() == {"type": "__closed__", "code": 1013}
+    gate = admission.admission_gate()
 
     @database_sync_to_async
     def generations():
         return list(Device.objects.filter(customer=customer, device_id="phone").values_list("generation", flat=True))
 
+    early = Socket(token, device_id="phone")
+    await early.open()  # connected before the storm
+    async with gate.slot():  # every turn taken, as in a storm
+        await early.send({"type": "hello", "device_id": "phone", "platform": "web"})
+        assert await early.recv() == {"type": "__closed__", "code": 1013}
+        late = Socket(token, device_id="phone")
+        await late.open()
+        assert await late.recv() == {"type": "__closed__", "code": 1013}
     before = await generations()
 
-    socket = Socket(token, device_id="phone")  # the client's retry, once the storm has passed
-    await socket.open()
-    welcome, _, _ = await socket.hello()
+    retry = Socket(token, device_id="phone")  # the client's retry, once the storm has passed
+    await retry.open()
+    welcome, _, _ = await retry.hello()
     assert welcome["recovered"] is False
     after = await generations()
     assert before in ([], [0]) and after == [1]  # only the accepted hello claimed the device
-    await socket.close()
+    await retry.close()
