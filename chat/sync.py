@@ -107,11 +107,14 @@ def replay_bytes(conversation_id, after_seq):
     return sql.rows(statement, [conversation_id, False, after_seq])[0][0]
 
 
-def _resume_point(customer, resume):
+def _resume_point(customer, resume, current):
     """Return the conversation a resume can be honoured in, or None."""
     if not resume or resume.get("conversation_id") is None:
         return None
-    conversation = Conversation.objects.filter(customer=customer, pk=resume["conversation_id"]).first()
+    if str(resume["conversation_id"]) == str(current.pk):
+        conversation = current  # the usual case: no second read of the same row
+    else:
+        conversation = Conversation.objects.filter(customer=customer, pk=resume["conversation_id"]).first()
     if conversation is None:
         return None
     last_seq = resume["last_seq"]
@@ -123,7 +126,7 @@ def _resume_point(customer, resume):
 def prepare_welcome(*, customer, resume=None):
     """Return what `hello` is answered with: the open conversation and the frames to send."""
     current = open_conversation(customer=customer)
-    resumed = _resume_point(customer, resume)
+    resumed = _resume_point(customer, resume, current)
     frames = None
     if resumed is not None and replay_bytes(resumed.pk, resume["last_seq"]) <= settings.CSBOT_PAGE_MAX_BYTES:
         # Checked before reading: a replay of a thousand long messages would be read only to be refused.
