@@ -137,10 +137,11 @@ def _stored(items, found, now, bot_enabled):
                 bot_turns.add(conversation_id)
         message = by_key[key] = Message.from_db(
             connection.alias,
-            ["id", "conversation_id", "seq", "sender", "sender_user_id", "sender_name", "is_note", "client_msg_id",
-             "text", "stream_id", "created_at", "refused", "media_id"],
-            [message_id, conversation_id, seq, SenderKind.CUSTOMER, None, "", False, item.client_msg_id, item.text,
-             None, now, False, item.media.pk if item.media is not None else None],
+            # Every field, in the model's field order (what from_db expects).
+            ["id", "conversation_id", "seq", "sender", "sender_user_id", "sender_name", "is_note", "refused",
+             "client_msg_id", "text", "media_id", "stream_id", "created_at"],
+            [message_id, conversation_id, seq, SenderKind.CUSTOMER, None, "", False, False, item.client_msg_id,
+             item.text, item.media.pk if item.media is not None else None, None, now],
         )
         if item.media is not None:
             message.media = item.media
