@@ -114,6 +114,8 @@ def _customer(conversation):
 def entry_frame(message):
     """Return a message or a private note as the console shows it."""
     frame = message_frame(message)
+    if message.media_id is not None and message.media.refused:
+        frame["media_refused"] = True  # staff see that a picture was there and refused
     if message.is_note or message.refused:
         frame.update(type="note", seq=None)
         frame.pop("client_msg_id", None)
@@ -122,7 +124,7 @@ def entry_frame(message):
 
 def transcript(conversation):
     """Return the full record of a conversation for the console: messages, notes and the customer."""
-    entries = Message.objects.filter(conversation=conversation).order_by("created_at", "pk")
+    entries = Message.objects.filter(conversation=conversation).select_related("media").order_by("created_at", "pk")
     return {
         "type": "transcript",
         "conversation": {

@@ -6,6 +6,7 @@ import json
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from chat.media_urls import signed_url
 from chat.models import Message
 
 from .metrics import with_timings
@@ -71,11 +72,26 @@ def csv_rows(queryset):
         )])
 
 
+# Signed links in an export stay valid this long: it is read later, away from the site.
+EXPORT_LINK_TTL_S = 7 * 86400
+
+
+def _picture(media):
+    """A picture in an export: its type and size, and a signed link (none once a check refused it)."""
+    picture = {"mime": media.mime, "width": media.width, "height": media.height, "refused": media.refused}
+    if not media.refused:
+        picture["url"] = signed_url(media.name, ttl=EXPORT_LINK_TTL_S)
+    return picture
+
+
 def _entry(message):
-    return {
+    entry = {
         "seq": message.seq, "sender": message.sender, "sender_name": message.sender_name, "note": message.is_note, "refused": message.refused,
         "text": message.text, "at": _iso(message.created_at),
     }
+    if message.media_id is not None:
+        entry["picture"] = _picture(message.media)
+    return entry
 
 
 def json_transcripts(queryset):
@@ -87,6 +103,7 @@ def json_transcripts(queryset):
     conversations = queryset.order_by("pk").select_related("customer").iterator(chunk_size=CHUNK)
     messages = iter(
         Message.objects.filter(conversation__in=queryset.order_by().values("pk"))
+        .select_related("media")
         .order_by("conversation_id", "created_at", "pk")
         .iterator(chunk_size=CHUNK)
     )
