@@ -115,7 +115,10 @@ class ApiHandler(ASGIHandler):
         """Django's `ASGIHandler.handle`, with the signals and the response's close called inline."""
         limit = body_limit(scope)
         try:
-            body_file = await (self.read_body(receive) if limit is None else self._read_bounded(scope, receive, limit))
+            if limit is None:
+                body_file = await self.read_body(receive)
+            else:
+                body_file, scope = await self._read_bounded(scope, receive, limit)
         except RequestAborted:
             return
         except BodyTooLarge:
@@ -146,7 +149,9 @@ class ApiHandler(ASGIHandler):
         Django reads any body whole (to disk past FILE_UPLOAD_MAX_MEMORY_SIZE)
         before a view can look at it; DATA_UPLOAD_MAX_MEMORY_SIZE leaves file
         parts out. A chunked body has no length to check, so it is counted as
-        it comes and dropped the moment it passes the limit.
+        it comes and dropped the moment it passes the limit. Returns the body
+        and the scope, which names the length of a chunked body once it is
+        known: Django's multipart parser reads nothing without one.
         """
         declared = declared_length(scope)
         if declared is not None and declared > limit:
@@ -173,7 +178,10 @@ class ApiHandler(ASGIHandler):
             body_file.close()
             raise
         body_file.seek(0)
-        return body_file
+        if declared is None:
+            headers = [(k, v) for k, v in scope.get("headers", ()) if k != b"content-length"]
+            scope = {**scope, "headers": headers + [(b"content-length", str(size).encode())]}
+        return body_file, scope
 
     async def _respond_unless_disconnected(self, request, receive, send):
         """Answer the request; None when the client left first (the view is then cancelled, as Django does)."""
