@@ -55,3 +55,14 @@ def multipart(data, filename="photo.jpg", content_type="image/jpeg", boundary="c
     head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n"
             f"Content-Type: {content_type}\r\n\r\n").encode()
     return head + data + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def photo(size=(1280, 960)):
+    """A JPEG with a photo's noise (hundreds of KiB), with a GPS position like a phone's."""
+    grey = Image.effect_noise(size, 48)
+    image = Image.merge("RGB", (grey, grey.rotate(90, expand=False), grey.transpose(Image.Transpose.FLIP_LEFT_RIGHT)))
+    exif = Image.Exif()
+    exif[GPS_IFD] = {1: "N", 2: (31.0, 14.0, 5.0), 3: "E", 4: (121.0, 28.0, 9.0)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90, exif=exif)
+    return out.getvalue()
