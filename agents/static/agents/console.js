@@ -357,7 +357,9 @@
 
   // --- pictures: picked or pasted, uploaded, then sent as a reply --------------
   function sendPicture(file) {
-    if (!file || !state.open || $("send").disabled || $("as-note").checked) return;
+    if (!file || !state.open) return;
+    // Pictures go to the customer only, from the agent serving the conversation: never as a private note.
+    if ($("send").disabled || $("as-note").checked) { $("composer-error").textContent = _("Take over to send a picture to the customer."); return; }
     var body = new FormData();
     body.append("file", file);
     var token = document.querySelector("#composer [name=csrfmiddlewaretoken]");
