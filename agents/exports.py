@@ -3,6 +3,8 @@
 import csv
 import json
 
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
@@ -20,7 +22,7 @@ BOM = "\ufeff"
 FORMULA_STARTS = tuple("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
 COLUMNS = [
     "id", "customer", "status", "agent", "opened_at", "closed_at", "wait_s", "first_response_s", "duration_s",
-    "rating", "rating_comment", "tags",
+    "rating", "rating_comment", "tags", "pictures",
 ]
 
 
@@ -63,12 +65,16 @@ def csv_rows(queryset):
     """Yield the CSV text of one row per conversation, after a byte order mark; every text cell is formula-safe."""
     writer = csv.writer(_Echo())
     yield BOM + writer.writerow(COLUMNS)
-    rows = with_timings(queryset.order_by("pk")).select_related("customer").prefetch_related("tags")
+    # How many pictures the conversation holds: a subquery, so no join multiplies the rows.
+    pictures = (Message.objects.filter(conversation=OuterRef("pk"), media__isnull=False).order_by()
+                .values("conversation").annotate(n=Count("pk")).values("n"))
+    rows = (with_timings(queryset.order_by("pk")).select_related("customer").prefetch_related("tags")
+            .annotate(pictures=Coalesce(Subquery(pictures), 0)))
     for c in rows.iterator(chunk_size=CHUNK):
         yield writer.writerow([safe_cell(cell) for cell in (
             c.pk, str(c.customer), c.status, c.agent_name, _iso(c.opened_at), _iso(c.closed_at), _secs(c.wait_time),
             _secs(c.first_response), _secs(c.duration), c.rating or "", c.rating_comment,
-            " ".join(t.name for t in c.tags.all()),
+            " ".join(t.name for t in c.tags.all()), c.pictures,
         )])
 
 

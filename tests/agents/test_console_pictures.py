@@ -1,5 +1,6 @@
 """Pictures on the staff side: the console's upload, a reply carrying one, transcripts and exports."""
 
+import csv
 import io
 import json
 
@@ -62,6 +63,8 @@ def test_transcripts_and_exports_carry_the_picture():
     pictured = [m for m in exported["conversations"][0]["messages"] if "picture" in m]
     assert len(pictured) == 1 and pictured[0]["picture"]["url"].startswith("/api/chat/media/file/")
     assert pictured[0]["picture"]["mime"] == "image/jpeg"
+    rows = list(csv.DictReader(io.StringIO("".join(exports.csv_rows(Conversation.objects.all())).lstrip("\ufeff"))))
+    assert [row["pictures"] for row in rows] == ["1"]
 
 
 @pytest.mark.django_db
