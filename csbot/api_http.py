@@ -25,7 +25,6 @@ import tempfile
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
@@ -122,7 +121,7 @@ class ApiHandler(ASGIHandler):
         except RequestAborted:
             return
         except BodyTooLarge:
-            # Answered before the rest arrives; with the body never held whole.
+            # Answered without reading the rest: the body is never held whole.
             response = JsonResponse({"error": "too_large", "message": "the upload is larger than allowed"}, status=413)
             await self.send_response(response, send)
             return
