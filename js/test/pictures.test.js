@@ -65,6 +65,23 @@ test('a picture the server refuses is reported once and nothing is queued', asyn
   assert.equal(client.outbox.list().length, 0);
 });
 
+test('a file larger than welcome.max_media_bytes is refused without uploading', async () => {
+  const { client, adapter } = withUploads([]);
+  client.start();
+  await waitFor(() => adapter.sockets.length === 1, 2000, 'socket');
+  const s = adapter.last();
+  s.open();
+  s.push({ type: 'welcome', conversation: { id: 'c1', status: 'bot' }, last_seq: 0, heartbeat_s: 10, max_frame_bytes: 65536,
+           max_media_bytes: 1000, compress: [], recovered: false, server_time: Date.now() });
+  s.push({ type: 'synced', last_seq: 0 });
+  const errors = [];
+  client.on('error', (e) => errors.push(e.code));
+  assert.equal(await client.sendImage({ name: 'big.jpg', size: 1001 }), null);
+  assert.deepEqual(errors, ['too_large']);
+  assert.equal(adapter.uploads.length, 0);
+  client.close();
+});
+
 test('an expired token logs in again and uploads once more', async () => {
   const { client, adapter } = withUploads([{ status: 401, data: { error: 'unauthorized' } }, { status: 200, data: UPLOADED }]);
   const answer = await client.uploadImage({ name: 'a.png' });

@@ -2912,6 +2912,10 @@ var CsbotSDK = (() => {
     async sendImage(file, text) {
       const words = typeof text === "string" ? text : "";
       if (words && textProblem(words)) return this._refuse(textProblem(words), TEXT_MESSAGES[textProblem(words)]);
+      const limit = this._welcome && this._welcome.max_media_bytes;
+      if (limit && file && typeof file.size === "number" && file.size > limit) {
+        return this._refuse("too_large", "the picture is larger than " + limit + " bytes");
+      }
       let uploaded;
       try {
         uploaded = await this.uploadImage(file);

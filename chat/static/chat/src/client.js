@@ -372,6 +372,11 @@ export class CsbotClient extends Emitter {
   async sendImage(file, text) {
     const words = typeof text === 'string' ? text : '';
     if (words && textProblem(words)) return this._refuse(textProblem(words), TEXT_MESSAGES[textProblem(words)]);
+    // A browser File knows its size: one the server announced it would refuse is not sent at all.
+    const limit = this._welcome && this._welcome.max_media_bytes;
+    if (limit && file && typeof file.size === 'number' && file.size > limit) {
+      return this._refuse('too_large', 'the picture is larger than ' + limit + ' bytes');
+    }
     let uploaded;
     try {
       uploaded = await this.uploadImage(file);
