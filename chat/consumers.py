@@ -189,7 +189,7 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
             metrics.rate_limit_closes.inc()
             raise ProtocolError(ErrorCode.RATE_LIMITED, "too many messages", close_code=CloseCode.RATE_LIMITED)
         started = time.perf_counter()
-        await self.delivery.record(fields["client_msg_id"], fields["text"])
+        await self.delivery.record(fields["client_msg_id"], fields["text"], fields.get("media_id"))
         metrics.ack_latency.observe(time.perf_counter() - started)
 
     async def on_ping(self, fields):

@@ -104,9 +104,11 @@ class Delivery:
                 await self.send(welcome.status)  # welcome has no field for the queue position
         return generation
 
-    async def record(self, client_msg_id, text):
+    async def record(self, client_msg_id, text, media_id=None):
         """Store a message (once per client_msg_id) and acknowledge it."""
-        result = await ingest.store_customer_message(customer_id=self.customer_id, client_msg_id=client_msg_id, text=text)
+        result = await ingest.store_customer_message(
+            customer_id=self.customer_id, client_msg_id=client_msg_id, text=text, media_id=media_id
+        )
         message = result.message
         async with self.lock:
             if result.opened is not None and result.opened.pk != self.conversation_id:
