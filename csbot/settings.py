@@ -189,7 +189,7 @@ if REDIS_URL:
     # redis-py caps it at 100 by default.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "csbot.channel_layer.ChannelLayer",
             "CONFIG": {
                 "hosts": [
                     {
