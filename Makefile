@@ -30,7 +30,7 @@ run: $(STAMP) messages
 	$(PY) manage.py ensure_dev_admin
 	$(PY) manage.py load_demo_kb
 	@echo "csbot: chat page http://$(HOST):$(PORT)/  admin http://$(HOST):$(PORT)/admin/ (admin / admin)"
-	$(PY) -m daphne -b $(HOST) -p $(PORT) csbot.asgi:application
+	$(PY) -m csbot.serve -b $(HOST) -p $(PORT) csbot.asgi:application
 
 # Everything: pure and SQLite tests (with end-to-end tests on real daphne,
 # Redis and PostgreSQL), the database tests again on PostgreSQL, the JS SDK.

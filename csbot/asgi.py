@@ -10,15 +10,9 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from chat import notifier  # noqa: E402
-from chat.observability.readiness import readiness  # noqa: E402
-from csbot import api_http, daphne_compat, forwarded, gcpolicy  # noqa: E402
+from csbot import api_http, forwarded, gcpolicy, workers  # noqa: E402
 from csbot.static_files import StaticFiles  # noqa: E402
 from csbot.routing import websocket_routes  # noqa: E402
-
-daphne_compat.install()
-readiness.start_when_serving()
-notifier.start_when_serving()
 
 # Static files are served from the apps' folders by an async-safe handler in
 # front of Django, so a fresh checkout serves the chat page without a
@@ -28,6 +22,9 @@ notifier.start_when_serving()
 application = forwarded.TrustedProxies(ProtocolTypeRouter({
     "http": api_http.route(api_http.ApiHandler(), StaticFiles(django_asgi_app)),
     "websocket": URLRouter(websocket_routes()),
+    # Servers that speak ASGI lifespan start the workers here; `python -m
+    # csbot.serve` starts them when its reactor runs (daphne has no lifespan).
+    "lifespan": workers.Lifespan(),
 }))
 
 # Last, so that everything loaded at start is frozen out of later collections.
