@@ -32,6 +32,11 @@ from django.middleware.common import CommonMiddleware
 from django.middleware.security import SecurityMiddleware
 from django_prometheus.middleware import PrometheusAfterMiddleware, PrometheusBeforeMiddleware
 
+from csbot.versions import require
+
+# `ApiHandler.handle` follows Django's `ASGIHandler.handle` of this series.
+require("django", "5.2", __name__)
+
 PREFIX = "/api/"
 
 
