@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_GET
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from csbot.csp import content_security_policy
 

@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 import weakref
+from typing import Any
 
 from django.conf import settings
 
@@ -45,9 +46,9 @@ return ok
 """
 LOCAL_MAX = 100_000
 
-_local = {}
+_local: dict[Any, Any] = {}
 _local_lock = threading.Lock()
-_batchers = weakref.WeakKeyDictionary()
+_batchers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batcher]" = weakref.WeakKeyDictionary()
 _sync_client = None
 
 

@@ -99,7 +99,7 @@ def _failed(exc):
     metrics.channel_layer_errors.inc()
 
 
-_outboxes = weakref.WeakKeyDictionary()
+_outboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict] = weakref.WeakKeyDictionary()
 
 
 def publish_in_order(items):

@@ -104,7 +104,7 @@ async def _post_check(token, body):
 
 
 _checker = None
-_gate = {}
+_gate: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
 
 
 def checker():

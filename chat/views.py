@@ -5,17 +5,17 @@ import asyncio
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
-from django.templatetags.static import static
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from csbot.csp import content_security_policy
 
 from . import db, ingest, limits, metrics, notifications, realtime, wechat
-from .http_input import BadInput, json_object, query_int, query_seconds
 from .accounts import PLATFORMS, check_allowed, read_token, recently_allowed, sign_in
 from .conversations import latest_conversation, open_conversation, queue_position
+from .http_input import BadInput, json_object, query_int, query_seconds
 from .presenters import ack_frame, status_frame
 from .protocol.errors import ErrorCode, ProtocolError
 from .protocol.frames import validate_client_frame

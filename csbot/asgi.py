@@ -11,8 +11,8 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from csbot import api_http, forwarded, gcpolicy, workers  # noqa: E402
-from csbot.static_files import StaticFiles  # noqa: E402
 from csbot.routing import websocket_routes  # noqa: E402
+from csbot.static_files import StaticFiles  # noqa: E402
 
 # Static files are served from the apps' folders by an async-safe handler in
 # front of Django, so a fresh checkout serves the chat page without a

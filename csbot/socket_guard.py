@@ -36,7 +36,7 @@ TOO_SLOW = 4413
 HEARTBEAT_TIMEOUT = 4408
 PING_PAYLOAD = b"csbot"
 SWEEP_S = 1.0
-_guarded = weakref.WeakSet()
+_guarded: "weakref.WeakSet[GuardedSocket]" = weakref.WeakSet()
 
 
 @implementer(IPushProducer)

@@ -97,8 +97,9 @@ def manage(env, *args):
 
 
 def ensure_database(url):
-    import psycopg
     from urllib.parse import urlparse, urlunparse
+
+    import psycopg
 
     parsed = urlparse(url)
     name = parsed.path.lstrip("/")

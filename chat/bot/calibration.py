@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .intents import detect_language
 from .hybrid import HybridIndex, answer_sentences
+from .intents import detect_language
 from .retrieval import Article
 
 __all__ = ["Calibration", "Sample", "calibrate", "samples", "out_of_scope_questions", "choose"]

@@ -71,7 +71,7 @@ class Readiness:
 async def _timed(awaitable) -> str:
     try:
         await asyncio.wait_for(awaitable, CHECK_TIMEOUT_S)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return "timeout"
     except Exception as exc:  # the kind only: connection strings and hosts stay out of the answer
         return f"failed: {type(exc).__name__}"

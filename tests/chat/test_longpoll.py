@@ -12,7 +12,6 @@ from django.test import AsyncClient
 
 from chat import conversations as actions
 from chat.models import Message
-
 from tests.support.services import free_port
 
 from .helpers import make_customer

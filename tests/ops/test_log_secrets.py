@@ -1,6 +1,5 @@
 """No credential in any log line of a real server, whichever library writes it."""
 
-import json
 import time
 
 import httpx
