@@ -182,14 +182,6 @@ def choose(
     return floor, margin, min(suggest, floor), covered
 
 
-def _trim_hard(negatives, share):
-    """Drop the top `share` of held-out-article negatives by score (neighbour topics)."""
-    hard = sorted((s for s in negatives if s.source == "held-out article"), key=lambda s: s.score + s.margin)
-    cut = int(len(hard) * share)
-    dropped = set(map(id, hard[len(hard) - cut:])) if cut else set()
-    return [s for s in negatives if id(s) not in dropped]
-
-
 def calibrate(index: HybridIndex, matrices: Sequence[np.ndarray] | None, encoder=None) -> Calibration:
     """Compute the decision floors for an index (and the vectors it was built from)."""
     found = samples(index.articles, matrices, encoder)
