@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-fast test-js browser nginx prod-like proto bench-core clean miniprogram-sdk messages messages-update
+.PHONY: run lint test test-fast test-js browser nginx prod-like proto bench-core clean miniprogram-sdk messages messages-update
 
 # Translation catalogues: the .po files are the source (committed); the .mo
 # files Django reads are built here, by `run` and `test`, never committed.
@@ -30,7 +30,7 @@ run: $(STAMP) messages
 	$(PY) manage.py ensure_dev_admin
 	$(PY) manage.py load_demo_kb
 	@echo "csbot: chat page http://$(HOST):$(PORT)/  admin http://$(HOST):$(PORT)/admin/ (admin / admin)"
-	$(PY) -m daphne -b $(HOST) -p $(PORT) csbot.asgi:application
+	$(PY) -m csbot.serve -b $(HOST) -p $(PORT) csbot.asgi:application
 
 # Everything: pure and SQLite tests (with end-to-end tests on real daphne,
 # Redis and PostgreSQL), the database tests again on PostgreSQL, the JS SDK.
@@ -38,7 +38,7 @@ run: $(STAMP) messages
 # with each test's event loop, and a pool would keep their connections open
 # past the test database's teardown. The daphne processes of the end-to-end
 # tests run with the pool, as in production.
-test: $(STAMP) browser nginx messages
+test: lint $(STAMP) browser nginx messages
 	$(PY) -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== database tests on PostgreSQL"; \
@@ -46,6 +46,11 @@ test: $(STAMP) browser nginx messages
 	elif [ "$$CI" = "true" ]; then echo "TEST_DATABASE_URL must be set under CI"; exit 1; \
 	else echo "== TEST_DATABASE_URL not set: PostgreSQL pass skipped"; fi
 	$(MAKE) test-js
+
+# Lint and types (settings in pyproject.toml); the formatter is not part of it.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	DJANGO_SETTINGS_MODULE=csbot.settings $(VENV)/bin/mypy
 
 test-fast: $(STAMP)
 	$(PY) -m pytest tests/protocol tests/bot tests/chat

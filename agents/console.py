@@ -31,7 +31,7 @@ def _row(conversation, **extra):
         "customer": str(conversation.customer),
         "last_seq": conversation.last_seq,
         # A picture sent without words still says what came last.
-        "preview": (conversation.preview or ("[%s]" % _("Picture") if conversation.preview_picture else ""))[:120],
+        "preview": (conversation.preview or ("[" + _("Picture") + "]" if conversation.preview_picture else ""))[:120],
         "agent_id": conversation.assigned_agent_id,
         "agent_name": conversation.agent_name,
         "opened_at": ms(conversation.opened_at),

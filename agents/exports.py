@@ -114,7 +114,7 @@ def json_transcripts(queryset):
         .iterator(chunk_size=CHUNK)
     )
     pending = next(messages, None)
-    yield '{"exported_at": %s, "conversations": [' % json.dumps(_iso(timezone.now()))
+    yield '{"exported_at": ' + json.dumps(_iso(timezone.now())) + ', "conversations": ['
     for index, c in enumerate(conversations):
         entries = []
         while pending is not None and pending.conversation_id <= c.pk:

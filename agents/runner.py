@@ -7,6 +7,7 @@ once (see assignment.py), so no leader is needed.
 import asyncio
 import logging
 import time
+from typing import Any
 
 from django.utils import timezone
 
@@ -18,7 +19,7 @@ from .models import AgentProfile
 log = logging.getLogger(__name__)
 TOUCH_EVERY_S = 15
 
-_consoles = {}
+_consoles: dict[str, Any] = {}
 _wake = None
 _task = None
 
@@ -62,7 +63,7 @@ async def _run():
         recheck_s = conf.get("CSBOT_AGENT_RECHECK_S")
         try:
             await asyncio.wait_for(_wake.wait(), timeout=min(conf.get("CSBOT_ASSIGN_INTERVAL_S"), recheck_s))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         _wake.clear()
         if time.monotonic() - last_recheck >= recheck_s:

@@ -2,25 +2,22 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFilesSent
-from django.http.multipartparser import MultiPartParserError
-from django.utils.translation import gettext_lazy
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation, TooManyFilesSent
 from django.http import JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_GET, require_POST
 from django.utils.translation import gettext as _
-
-from csbot.csp import content_security_policy
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
 
 from chat import media
 from chat.media_views import upload_answer
+from csbot.csp import content_security_policy
 
 from . import availability, charts, presence, reports
 from .console import canned_responses
 from .models import AgentProfile
 from .permissions import REPORTS, is_agent
-
 
 # What the console shows for a refused picture, in the agent's language.
 REFUSALS = {

@@ -47,7 +47,9 @@ def main() -> None:
     if args.profile:
         server_cmd = [python, "-m", "bench.sampler", args.profile, "--", "-p", str(args.port), "csbot.asgi:application"]
     else:
-        server_cmd = [python, "-m", "daphne", "-p", str(args.port), "csbot.asgi:application"]
+        # csbot's server entry point where the checkout has one (older checkouts patched daphne at import).
+        serve = "csbot.serve" if os.path.exists(os.path.join(args.src, "csbot", "serve.py")) else "daphne"
+        server_cmd = [python, "-m", serve, "-p", str(args.port), "csbot.asgi:application"]
     log = open(os.path.join(tempfile.gettempdir(), f"bot_pipeline_{args.port}.log"), "w")
     server = subprocess.Popen(server_cmd, cwd=args.src, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:

@@ -25,10 +25,10 @@ import django  # noqa: E402
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csbot.settings")
 django.setup()
 
-from chat.bot.encoder import LocalEncoder  # noqa: E402
-from chat.bot.embedding import CachingEncoder  # noqa: E402
-from chat.bot.knowledge import demo_articles  # noqa: E402
 from chat.bot.dialogue import respond  # noqa: E402
+from chat.bot.embedding import CachingEncoder  # noqa: E402
+from chat.bot.encoder import LocalEncoder  # noqa: E402
+from chat.bot.knowledge import demo_articles  # noqa: E402
 from chat.bot.retrieval import Article  # noqa: E402
 from chat.bot.service import Knowledge  # noqa: E402
 from chat.bot.vectors import calibrated, prepare  # noqa: E402

@@ -147,12 +147,12 @@ async def idle_memory(server, sockets=1000, heartbeat_s=None, rounds=3):
                 await ws.send(json.dumps({"type": "ping", "ts": int(time.time() * 1000)}))
                 while json.loads(await asyncio.wait_for(ws.recv(), heartbeat_s))["type"] != "pong":
                     pass
-            except (asyncio.TimeoutError, websockets.ConnectionClosed):
+            except (TimeoutError, websockets.ConnectionClosed):
                 missed += 1
                 return
             try:
                 await asyncio.wait_for(stop.wait(), max(0.0, heartbeat_s - (time.monotonic() - sent)))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     conns = []

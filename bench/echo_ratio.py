@@ -28,6 +28,7 @@ from bench.core_socket import database_from, drive, login_many, open_socket, ser
 from chat.loadtest.procstat import cpu_seconds  # noqa: E402
 from tests.support.servers import Daphne, free_port, wait_for_port  # noqa: E402
 
+
 async def echo_rate(port, sockets, seconds):
     connections = [await websockets.connect(f"ws://127.0.0.1:{port}/ws/echo/") for _ in range(sockets)]
 

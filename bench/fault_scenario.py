@@ -119,7 +119,7 @@ class Device:
             ws = await websockets.connect(f"ws://127.0.0.1:{port}/ws/chat/", open_timeout=10, max_queue=None,
                                           additional_headers={"Authorization": f"Bearer {self.token}"},
                                           subprotocols=["csbot.v1.json"])
-        except (OSError, asyncio.TimeoutError, websockets.WebSocketException):
+        except (TimeoutError, OSError, websockets.WebSocketException):
             return False
         hello = {"type": "hello", "device_id": self.device_id, "platform": "devtools"}
         if self.conversation_id:
@@ -131,7 +131,7 @@ class Device:
                 timeout = 1.0 if flap_at is None else max(0.05, min(1.0, flap_at - time.monotonic()))
                 try:
                     frame = json.loads(await asyncio.wait_for(ws.recv(), timeout))
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     if flap_at is not None and time.monotonic() >= flap_at:
                         ws.transport.abort()  # the network went away: no close frame
                         return True

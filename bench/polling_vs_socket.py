@@ -36,8 +36,8 @@ import websockets
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from chat.loadtest.procstat import cpu_seconds  # noqa: E402
-from chat.loadtest.wire import ClientWire  # noqa: E402
 from chat.loadtest.stats import percentile  # noqa: E402
+from chat.loadtest.wire import ClientWire  # noqa: E402
 from tests.support.servers import Daphne, Database  # noqa: E402
 from tests.support.services import reachable  # noqa: E402
 

@@ -65,7 +65,7 @@ def main():
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     asyncio.run(measure("in-process", args.draws, args.concurrency))
     if settings.REDIS_URL:
-        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer"}}
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "csbot.channel_layer.ChannelLayer"}}
         asyncio.run(measure("redis", args.draws, args.concurrency))
     else:
         print("REDIS_URL not set: Redis not measured")

@@ -96,12 +96,12 @@ async def idle_socket(token, ports, first, end_at, out):
                     try:
                         while True:
                             await asyncio.wait_for(ws.recv(), 10)
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         pass
         except websockets.ConnectionClosed as exc:
             code = exc.rcvd.code if exc.rcvd else 1006
             out.append({"close": code})
-        except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as exc:
+        except (TimeoutError, OSError, websockets.WebSocketException) as exc:
             out.append({"close": type(exc).__name__})
         if closed_at is None or attempt == 0:
             closed_at = time.time()

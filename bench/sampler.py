@@ -93,7 +93,10 @@ def main() -> None:
 
     signal.signal(signal.SIGUSR1, stop)
     signal.signal(signal.SIGUSR2, _dump)
-    from daphne.cli import CommandLineInterface
+    try:  # csbot's server class where the checkout has one
+        from csbot.serve import CommandLine as CommandLineInterface
+    except ImportError:
+        from daphne.cli import CommandLineInterface
 
     sys.argv = ["daphne", *rest]
     try:

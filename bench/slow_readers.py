@@ -62,7 +62,7 @@ async def slow_reader(port, token, stop, closes, reconnect):
             while not stop.is_set():
                 await ws.send(json.dumps({"type": "history", "before_seq": 0, "limit": 100}))
                 await asyncio.sleep(0.1)
-        except (websockets.ConnectionClosed, OSError, asyncio.TimeoutError):
+        except (TimeoutError, websockets.ConnectionClosed, OSError):
             closes.append(time.monotonic())
             if not reconnect:
                 await stop.wait()  # never read, never come back

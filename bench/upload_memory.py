@@ -53,8 +53,9 @@ class Peak:
 
 def big_jpeg(target_mib):
     """A noisy JPEG just under the limit: compressible pictures would be far smaller than their pixels."""
-    from PIL import Image
     import os
+
+    from PIL import Image
     side = 2600
     while True:
         image = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))

@@ -19,10 +19,10 @@ import cramjam
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.corpus import make_corpus  # noqa: E402
 from chat.protocol.codecs import JsonCodec  # noqa: E402
 from chat.protocol.proto_codec import ProtoCodec  # noqa: E402
 from chat.protocol.wire import Wire  # noqa: E402
-from bench.corpus import make_corpus  # noqa: E402
 
 CORPUS = ROOT / "bench" / "corpus" / "frames.jsonl"
 THRESHOLD = 1024

@@ -3,6 +3,7 @@
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -52,7 +53,7 @@ def read_token(token):
 # block reaches the HTTP API within CSBOT_ALLOWED_CACHE_S (sockets check at
 # connect). Bounded, so a flood of customers cannot grow it without limit.
 ALLOWED_CACHE_MAX = 100_000
-_allowed_until = {}
+_allowed_until: dict[Any, float] = {}
 
 
 def recently_allowed(customer_id, generation=0):

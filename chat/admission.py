@@ -58,7 +58,7 @@ class Gate:
             self.slots.release()
 
 
-_gates = weakref.WeakKeyDictionary()  # event loop -> Gate (tests run several loops in one process)
+_gates: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Gate]" = weakref.WeakKeyDictionary()  # per event loop (tests run several)
 
 
 def admission_gate():

@@ -7,8 +7,4 @@ class ChatConfig(AppConfig):
     verbose_name = _("Customers and the bot")
 
     def ready(self):
-        # Every process that uses the Redis channel layer (servers, workers, tests) subscribes in batches.
-        from csbot import pubsub_batching
-
-        pubsub_batching.install()
         from . import checks  # noqa: F401  (registers the deployment checks)

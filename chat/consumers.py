@@ -9,10 +9,9 @@ from django.conf import settings
 
 from csbot import socket_guard
 
-from . import db, limits, liveness, metrics, notifier, presence, realtime, takeover
+from . import db, limits, liveness, metrics, presence, realtime, takeover
 from .accounts import read_token
 from .admission import Overloaded, admission_gate
-from .bot import runner as bot_runner
 from .delivery import Delivery
 from .dispatching import LeanDispatch
 from .protocol.codecs import choose_codec
@@ -101,8 +100,6 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
         metrics.sockets_open.labels(role="customer").inc()
         liveness.register(self)
         await liveness.safely(presence.online([(self.session.customer_id, self.channel_name)]))
-        bot_runner.ensure_started()  # answers bot turns on this process
-        notifier.ensure_started()
         log.info("socket open", extra={"event": "connect", "customer": self.session.customer_id, "device": self.session.device_id})
 
     async def disconnect(self, code):

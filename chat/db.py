@@ -41,7 +41,7 @@ async def read(fn, /, *args, **kwargs):
     return await database_sync_to_async(fn, thread_sensitive=False)(*args, **kwargs)
 
 
-_bulk_slots = weakref.WeakKeyDictionary()  # event loop -> semaphore
+_bulk_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 
 
 async def read_bulk(fn, /, *args, **kwargs):

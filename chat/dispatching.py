@@ -15,6 +15,11 @@ import logging
 from channels.exceptions import StopConsumer
 from channels.layers import get_channel_layer
 
+from csbot.versions import require
+
+# `LeanDispatch.__call__` follows channels' `AsyncConsumer.__call__` of this series.
+require("channels", "4.3", __name__)
+
 log = logging.getLogger(__name__)
 # RFC 6455's "try again later": the contract's answer when a dependency is down.
 TRY_AGAIN_LATER = 1013

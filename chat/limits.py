@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 import weakref
+from typing import Any
 
 from django.conf import settings
 
@@ -45,16 +46,22 @@ return ok
 """
 LOCAL_MAX = 100_000
 
-_local = {}
+_local: dict[Any, Any] = {}
 _local_lock = threading.Lock()
-_batchers = weakref.WeakKeyDictionary()
+_batchers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batcher]" = weakref.WeakKeyDictionary()
 _sync_client = None
+# The channel layers that put the instances on one Redis (csbot's, and channels_redis's own).
+REDIS_LAYERS = frozenset({
+    "csbot.channel_layer.ChannelLayer",
+    "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "channels_redis.core.RedisChannelLayer",
+})
 
 
 def shared():
     """True when the instances share Redis (the Redis channel layer), so the buckets live there."""
     backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
-    return bool(settings.REDIS_URL) and backend.startswith("channels_redis")
+    return bool(settings.REDIS_URL) and backend in REDIS_LAYERS
 
 
 def _key(kind, who):

@@ -7,6 +7,7 @@ a dict costs a few microseconds per socket.
 import asyncio
 import logging
 import time
+from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -17,7 +18,7 @@ from .takeover import current_claims
 
 log = logging.getLogger(__name__)
 
-_sockets = {}
+_sockets: dict[str, Any] = {}
 _task = None
 CHUNK = 500
 

@@ -79,9 +79,9 @@ class Cleaned:
 def _open(fileobj, mime):
     """Open the file with Pillow as the sniffed format only; refuse bombs before decoding."""
     fileobj.seek(0)
-    # Pillow warns past MAX_IMAGE_PIXELS and raises past twice that, reading
-    # only the header; the exact limit is checked below, frames included.
-    Image.MAX_IMAGE_PIXELS = settings.CSBOT_MEDIA_MAX_PIXELS
+    # Opening reads only the header. Pillow's own bomb check (its process-wide
+    # MAX_IMAGE_PIXELS, left as it is) raises far past our limit; the exact
+    # limit is checked below, frames included, before anything is decoded.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:

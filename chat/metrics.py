@@ -5,6 +5,7 @@ instance as a separate target, so no multiprocess mode is involved.
 """
 
 import time
+from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -73,7 +74,7 @@ def child(metric, *values):
     return found
 
 
-_children = {}
+_children: dict[tuple, Any] = {}
 
 
 def count_in(wire, text=None, data=None):

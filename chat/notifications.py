@@ -256,8 +256,3 @@ def _fit(key, value):
     if limit is not None and len(value) > limit:
         return value[: limit - 1] + "…"
     return value
-
-
-def pending_count():
-    return Notification.objects.filter(state=State.PENDING).count()
-

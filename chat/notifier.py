@@ -37,15 +37,6 @@ def ensure_started():
     _task = loop.create_task(run(worker_name()), name="notifier")
 
 
-def start_when_serving():
-    """Start the sender once daphne's reactor runs, so an instance with no sockets still sends."""
-    try:
-        from twisted.internet import reactor
-    except ImportError:
-        return
-    reactor.callWhenRunning(lambda: asyncio.get_event_loop().call_soon(ensure_started))
-
-
 async def stop():
     global _task
     task, _task = _task, None

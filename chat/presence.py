@@ -12,7 +12,7 @@ from django.conf import settings
 
 from . import shared_redis
 
-_local = {}  # channel name -> customer id, for the embedded setup
+_local: dict[str, int] = {}  # channel name -> customer id, for the embedded setup
 
 
 def ttl():

@@ -78,9 +78,11 @@ async def publish_many(items):
     if not items:
         return
     layer = get_channel_layer()
-    if _pipelines(layer):
+    send_many = getattr(layer, "group_send_many", None)
+    if send_many is not None:
+        # csbot.channel_layer: one round trip per Redis shard for the whole batch.
         try:
-            await _publish_pipelined(layer, items)
+            await send_many(items)
         except Exception as exc:
             _failed(exc)
         return
@@ -97,38 +99,7 @@ def _failed(exc):
     metrics.channel_layer_errors.inc()
 
 
-def _pipelines(layer):
-    """True for the Redis pub/sub layer, whose group sends can share one round trip."""
-    return type(layer).__name__ == "RedisPubSubChannelLayer" and hasattr(layer, "_get_layer")
-
-
-async def _publish_pipelined(layer, items):
-    """PUBLISH every group message in one pipeline per Redis shard.
-
-    The layer's own group_send takes a round trip per message, and holds the
-    shard's lock while it waits: every subscribe of a connecting socket then
-    queues behind every publish in the process (connects took 300 ms each at
-    45/s). A pipeline per shard, on the layer's connection pool and without
-    that lock, cuts the round trips by the batch size and lets subscribes
-    through. It uses the layer's channel naming and serializer (channels_redis
-    4.3, pinned), so subscribers see the same bytes. Publishes from one
-    caller stay in order because the caller awaits each.
-    """
-    loop_layer = layer._get_layer()
-    by_shard = {}
-    for group, message in items:
-        channel = loop_layer._get_group_channel_name(group)
-        shard = loop_layer._get_shard(channel)
-        by_shard.setdefault(shard, []).append((channel, layer.serialize(message)))
-    for shard, pairs in by_shard.items():
-        shard._ensure_redis()
-        async with shard._redis.pipeline(transaction=False) as pipe:
-            for channel, data in pairs:
-                pipe.publish(channel, data)
-            await pipe.execute()
-
-
-_outboxes = weakref.WeakKeyDictionary()
+_outboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict] = weakref.WeakKeyDictionary()
 
 
 def publish_in_order(items):
@@ -185,7 +156,7 @@ async def open_listener(layer, group):
     For a request that waits on wake-ups (the long poll); `close_listener`
     undoes it. On failure nothing is left behind.
     """
-    known = set(_queues(layer))
+    known = _own_channels(layer)
     channel = None
     try:
         channel = await layer.new_channel()
@@ -196,7 +167,7 @@ async def open_listener(layer, group):
         metrics.channel_layer_errors.inc()
         # The pub/sub layer keeps a queue even for a channel whose subscribe
         # failed: without this, every poll during an outage would leave one.
-        for name in set(_queues(layer)) - known | {channel} - {None}:
+        for name in _own_channels(layer) - known | {channel} - {None}:
             await close_listener(layer, group if name == channel else None, name)
         raise LayerUnavailable from exc
 
@@ -210,21 +181,18 @@ async def close_listener(layer, group, channel):
     """
     if group is not None:
         await leave(layer, group, channel)
-    queues = _queues(layer)
-    if channel not in queues:
+    if channel is None or not hasattr(layer, "drop_channel"):
         return
-    del queues[channel]
-    if _pipelines(layer):
-        try:
-            await layer._get_layer()._get_shard(channel).unsubscribe(channel)
-        except Exception as exc:
-            log.warning("channel layer unsubscribe failed: %r", exc)
-            metrics.channel_layer_errors.inc()
+    try:
+        await layer.drop_channel(channel)
+    except Exception as exc:
+        log.warning("channel layer unsubscribe failed: %r", exc)
+        metrics.channel_layer_errors.inc()
 
 
-def _queues(layer):
-    """The per-channel queues the layer keeps for this process's own channels ({} when it keeps none)."""
-    return getattr(layer, "channels", None) if _pipelines(layer) else {}
+def _own_channels(layer):
+    """This process's channels that the layer keeps a queue for (none for layers that keep none)."""
+    return layer.own_channels() if hasattr(layer, "own_channels") else set()
 
 
 async def send_to_channel(channel_name, message):

@@ -135,7 +135,7 @@ async def _post_check(token, body, path="/wxa/msg_sec_check"):
 
 
 _checker = None
-_gate = {}
+_gate: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
 
 
 def checker():

@@ -2,10 +2,14 @@
 
 import asyncio
 import weakref
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-_by_loop = weakref.WeakKeyDictionary()
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
+_by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis]" = weakref.WeakKeyDictionary()
 
 
 def enabled():

@@ -10,6 +10,7 @@ pipeline bookkeeping cost more CPU than the round trips it saved.)
 """
 
 import functools
+from typing import Any
 
 from django.db import connection
 from django.db.models.sql import Query
@@ -61,7 +62,7 @@ def _columns(model, vendor, alias):
 # (model, vendor) pairs whose rows the ORM would not convert: most pairs on
 # PostgreSQL, where the driver already returns Python values. Which converters
 # apply depends only on the fields and the backend, so asking once is enough.
-_unconverted = set()
+_unconverted: set[Any] = set()
 
 
 def instances(model, rows):

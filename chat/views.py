@@ -5,18 +5,17 @@ import asyncio
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
-from django.templatetags.static import static
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from csbot.csp import content_security_policy
 
 from . import db, ingest, limits, metrics, notifications, realtime, wechat
-from .http_input import BadInput, json_object, query_int, query_seconds
-from .bot import runner as bot_runner
 from .accounts import PLATFORMS, check_allowed, read_token, recently_allowed, sign_in
 from .conversations import latest_conversation, open_conversation, queue_position
+from .http_input import BadInput, json_object, query_int, query_seconds
 from .presenters import ack_frame, status_frame
 from .protocol.errors import ErrorCode, ProtocolError
 from .protocol.frames import validate_client_frame
@@ -196,8 +195,6 @@ async def poll(request):
         after_seq, timeout = poll_args(request)
     except BadInput as exc:
         return bad_input(exc)
-    # A process serving only long-poll clients still answers their bot turns.
-    bot_runner.ensure_started()
     if timeout <= 0:
         return JsonResponse(await db.read(poll_snapshot, customer_id, after_seq))  # no subscription: short polls stay cheap
     try:

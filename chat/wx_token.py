@@ -15,6 +15,7 @@ import logging
 import time
 import uuid
 import weakref
+from typing import Any
 
 import httpx
 from django.conf import settings
@@ -109,8 +110,8 @@ class LocalTokens:
             self.token = None
 
 
-_by_loop = weakref.WeakKeyDictionary()
-_clients = weakref.WeakKeyDictionary()
+_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
 
 
 def http_client():

@@ -30,10 +30,15 @@ from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.exception import convert_exception_to_response
 from django.http import JsonResponse
-from django.urls import set_script_prefix
 from django.middleware.common import CommonMiddleware
 from django.middleware.security import SecurityMiddleware
+from django.urls import set_script_prefix
 from django_prometheus.middleware import PrometheusAfterMiddleware, PrometheusBeforeMiddleware
+
+from csbot.versions import require
+
+# `ApiHandler.handle` follows Django's `ASGIHandler.handle` of this series.
+require("django", "5.2", __name__)
 
 PREFIX = "/api/"
 # Upload paths, whose bodies are refused past a limit before they are read (see `_read_bounded`).

@@ -10,24 +10,19 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from chat import notifier  # noqa: E402
-from chat.observability.readiness import readiness  # noqa: E402
-from csbot import api_http, daphne_compat, forwarded, gcpolicy  # noqa: E402
-from csbot.static_files import StaticFiles  # noqa: E402
+from csbot import api_http, forwarded, gcpolicy, workers  # noqa: E402
 from csbot.routing import websocket_routes  # noqa: E402
 
-daphne_compat.install()
-readiness.start_when_serving()
-notifier.start_when_serving()
-
-# Static files are served from the apps' folders by an async-safe handler in
-# front of Django, so a fresh checkout serves the chat page without a
-# collectstatic step and every other request keeps a fully async stack. The
-# customer API has a lean stack of its own (`api_http`). Forwarded addresses
-# are read in front of everything, and only from the configured proxies.
+# The customer API has a lean stack of its own (`api_http`); static files are
+# answered by servestatic's middleware at the top of the site's stack.
+# Forwarded addresses are read in front of everything, and only from the
+# configured proxies.
 application = forwarded.TrustedProxies(ProtocolTypeRouter({
-    "http": api_http.route(api_http.ApiHandler(), StaticFiles(django_asgi_app)),
+    "http": api_http.route(api_http.ApiHandler(), django_asgi_app),
     "websocket": URLRouter(websocket_routes()),
+    # Servers that speak ASGI lifespan start the workers here; `python -m
+    # csbot.serve` starts them when its reactor runs (daphne has no lifespan).
+    "lifespan": workers.Lifespan(),
 }))
 
 # Last, so that everything loaded at start is frozen out of later collections.

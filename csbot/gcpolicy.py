@@ -26,7 +26,7 @@ from prometheus_client import Histogram
 PAUSE_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1)
 gc_pause = Histogram("csbot_gc_pause_seconds", "Garbage collection pauses", ["generation"], buckets=PAUSE_BUCKETS)
 
-_started = {}
+_started: dict[str, float] = {}
 
 
 def _record(phase, info):

@@ -118,6 +118,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files answer here, before sessions and the rest (servestatic).
+    "servestatic.middleware.ServeStaticMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -163,7 +165,7 @@ SQLITE_OPTIONS = {
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 else:
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(BASE_DIR / "db.sqlite3")}}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("CSBOT_DB_POOL", True):
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env_int("CSBOT_DB_POOL_MIN", 2),
@@ -190,7 +192,7 @@ if REDIS_URL:
     # redis-py caps it at 100 by default.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "csbot.channel_layer.ChannelLayer",
             "CONFIG": {
                 "hosts": [
                     {
@@ -226,7 +228,17 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 # Where collectstatic writes and the proxy serves /static/ from (docs/ops/nginx/).
-STATIC_ROOT = os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
+# servestatic serves collectstatic's output (with gzip variants and cache
+# headers) when a request reaches an instance. Under DEBUG, and until
+# collectstatic has run (a fresh checkout, the embedded demo, the tests'
+# servers), it finds the files in the apps' folders instead.
+SERVESTATIC_USE_FINDERS = DEBUG or not STATIC_ROOT.is_dir()
+SERVESTATIC_AUTOREFRESH = DEBUG
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "servestatic.storage.CompressedStaticFilesStorage"},
+}
 
 LOGIN_URL = "/admin/login/"
 

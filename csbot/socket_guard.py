@@ -36,7 +36,7 @@ TOO_SLOW = 4413
 HEARTBEAT_TIMEOUT = 4408
 PING_PAYLOAD = b"csbot"
 SWEEP_S = 1.0
-_guarded = weakref.WeakSet()
+_guarded: "weakref.WeakSet[GuardedSocket]" = weakref.WeakSet()
 
 
 @implementer(IPushProducer)
@@ -75,44 +75,35 @@ class Guard:
         return self.queued <= budget
 
 
-def install(protocol_class):
-    """Give every socket of daphne's protocol class a guard; harmless to call twice."""
-    if getattr(protocol_class, "_csbot_guarded", False):
-        return
-    protocol_class._csbot_guarded = True
-    on_open, on_pong, handle_reply = protocol_class.onOpen, protocol_class.onPong, protocol_class.handle_reply
-    on_close = protocol_class.onClose
+class GuardedSocket:
+    """Mixin for daphne's WebSocket protocol (csbot.server): every socket gets a `Guard`."""
 
-    def guarded_open(self):
+    _csbot_guard = None
+
+    def onOpen(self):
         _watch(self)
-        return on_open(self)
+        return super().onOpen()
 
-    def guarded_pong(self, payload):
-        guard = self.__dict__.get("_csbot_guard")
+    def onPong(self, payload):
+        guard = self._csbot_guard
         if guard is not None:
             guard.last_pong, guard.ping_sent = time.monotonic(), None
-        return on_pong(self, payload)
+        return super().onPong(payload)
 
-    def guarded_reply(self, message):
+    def handle_reply(self, message):
         if message.get("type") == "websocket.send":
             if self.state in (self.STATE_CLOSING, self.STATE_CLOSED):
-                return  # Closing already: autobahn would raise into the application.
-            guard = self.__dict__.get("_csbot_guard")
+                return None  # Closing already: autobahn would raise into the application.
+            guard = self._csbot_guard
             if guard is not None and guard.paused and not guard.charge(_size(message), settings.CSBOT_SEND_BUDGET_BYTES):
                 return _close(self, TOO_SLOW, "send budget exceeded", guard)
-        return handle_reply(self, message)
+        return super().handle_reply(message)
 
-    def guarded_close(self, was_clean, code, reason):
-        guard = self.__dict__.get("_csbot_guard")
+    def onClose(self, wasClean, code, reason):
+        guard = self._csbot_guard
         if guard is not None and guard.paused and self.transport is not None:
             _drop_unsent(self.transport)  # the connection is gone: what the client never read goes too
-        return on_close(self, was_clean, code, reason)
-
-    protocol_class.onOpen = guarded_open
-    protocol_class.onClose = guarded_close
-    protocol_class.onPong = guarded_pong
-    protocol_class.handle_reply = guarded_reply
-    _start_sweeps()
+        return super().onClose(wasClean, code, reason)
 
 
 def admit(send, nbytes):
@@ -126,7 +117,7 @@ def admit(send, nbytes):
     the socket is not guarded (another server, or in-process tests).
     """
     protocol = _protocol_of(send)
-    guard = protocol.__dict__.get("_csbot_guard") if protocol is not None else None
+    guard = protocol._csbot_guard if protocol is not None else None
     if guard is None:
         return True
     if protocol.state != protocol.STATE_OPEN:
@@ -142,7 +133,7 @@ def _protocol_of(send):
     # Daphne hands each application `functools.partial(server.handle_reply, protocol)`.
     args = getattr(send, "args", None)
     protocol = args[0] if args else None
-    return protocol if getattr(type(protocol), "_csbot_guarded", False) else None
+    return protocol if isinstance(protocol, GuardedSocket) else None
 
 
 def _watch(protocol):
@@ -195,7 +186,7 @@ def sweep(now=None):
     now = time.monotonic() if now is None else now
     heartbeat = settings.CSBOT_HEARTBEAT_S
     for protocol in list(_guarded):
-        guard = protocol.__dict__.get("_csbot_guard")
+        guard = protocol._csbot_guard
         if guard is None or protocol.state != protocol.STATE_OPEN:
             continue
         if guard.ping_sent is None:
@@ -206,8 +197,9 @@ def sweep(now=None):
             _close(protocol, TOO_SLOW if guard.paused else HEARTBEAT_TIMEOUT, "no pong", guard)
 
 
-def _start_sweeps():
-    from twisted.internet import reactor, task
+def start_sweeps(reactor):
+    """Sweep every SWEEP_S seconds once `reactor` runs (csbot.server starts it)."""
+    from twisted.internet import task
 
     loop = task.LoopingCall(_safe_sweep)
     reactor.callWhenRunning(loop.start, SWEEP_S, now=False)

@@ -43,7 +43,7 @@ class Instance:
         while not self.stopping:
             env = {**self.env, "CSBOT_INSTANCE": self.name}
             self.proc = subprocess.Popen(
-                [self.python, "-m", "daphne", "--proxy-headers", "-b", "127.0.0.1", "-p", str(self.port),
+                [self.python, "-m", "csbot.serve", "--proxy-headers", "-b", "127.0.0.1", "-p", str(self.port),
                  "csbot.asgi:application"], cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
@@ -97,8 +97,9 @@ def manage(env, *args):
 
 
 def ensure_database(url):
-    import psycopg
     from urllib.parse import urlparse, urlunparse
+
+    import psycopg
 
     parsed = urlparse(url)
     name = parsed.path.lstrip("/")

@@ -9,7 +9,6 @@ from channels.layers import channel_layers
 from tests.support import services
 from tests.support.servers import Database, RedisServer
 
-
 LOCALE = Path(__file__).resolve().parents[1] / "locale"
 
 

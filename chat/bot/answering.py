@@ -184,11 +184,9 @@ class TurnJob:
             if not pump_task.done():
                 pump_task.cancel()  # closes the HTTP stream
             await asyncio.gather(pump_task, return_exceptions=True)
-        error = None
-        if not pump_task.cancelled() and pump_task.exception() is not None:
-            error = pump_task.exception()
-            if not isinstance(error, LLMError):
-                raise error
+        error = None if pump_task.cancelled() else pump_task.exception()
+        if error is not None and not isinstance(error, LLMError):
+            raise error
         return said, stop, error
 
     async def _watch(self, pump_task):

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .intents import detect_language
 from .hybrid import HybridIndex, answer_sentences
+from .intents import detect_language
 from .retrieval import Article
 
 __all__ = ["Calibration", "Sample", "calibrate", "samples", "out_of_scope_questions", "choose"]
@@ -180,14 +180,6 @@ def choose(
     low_positive = float(np.percentile([s.score for s in positives], 2))
     suggest = min(low_positive, float(np.percentile(chit_chat, SUGGEST_CHIT_CHAT))) if chit_chat else low_positive
     return floor, margin, min(suggest, floor), covered
-
-
-def _trim_hard(negatives, share):
-    """Drop the top `share` of held-out-article negatives by score (neighbour topics)."""
-    hard = sorted((s for s in negatives if s.source == "held-out article"), key=lambda s: s.score + s.margin)
-    cut = int(len(hard) * share)
-    dropped = set(map(id, hard[len(hard) - cut:])) if cut else set()
-    return [s for s in negatives if id(s) not in dropped]
 
 
 def calibrate(index: HybridIndex, matrices: Sequence[np.ndarray] | None, encoder=None) -> Calibration:

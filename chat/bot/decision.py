@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from .calibration import Calibration
 from .hybrid import Ranking
@@ -121,7 +121,7 @@ def decide(
     language = language or detect_language(text)
     reason = handoff_reason(text)
     if reason is not None:
-        return _handoff(reason, language)
+        return _handoff(cast(HandoffReason, reason), language)
     if is_greeting(text):
         return Decision(kind="greeting", text=TEXTS["greeting"][language])
     if is_thanks(text):

@@ -65,7 +65,7 @@ class CachingEncoder:
             found = [self._cache.get((is_query, t)) for t in texts]
         if any(row is None for row in found):  # evicted meanwhile by a huge batch: embed directly
             return self.inner.queries(texts) if is_query else self.inner.passages(texts)
-        return np.vstack(found) if found else np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack([row for row in found if row is not None]) if found else np.zeros((0, self.dim), dtype=np.float32)
 
 
 def _build():
@@ -108,23 +108,24 @@ class QueryBatcher:
         model = encoder()
         if model is None:
             return None
-        self._ensure_worker()
+        queue = self._ensure_worker()
         future = asyncio.get_running_loop().create_future()
-        await self._queue.put((text, future))
+        await queue.put((text, future))
         try:
             return await future
         except EncoderError as exc:
             log.warning("embedding a question failed", extra={"error": str(exc)})
             return None
 
-    def _ensure_worker(self) -> None:
+    def _ensure_worker(self) -> asyncio.Queue:
         loop = asyncio.get_running_loop()
-        if self._worker is None or self._worker.done() or self._worker.get_loop() is not loop:
-            self._queue = asyncio.Queue(maxsize=settings.CSBOT_BOT_EMBED_QUEUE)
-            self._worker = loop.create_task(self._run())
+        if self._queue is None or self._worker is None or self._worker.done() or self._worker.get_loop() is not loop:
+            queue: asyncio.Queue = asyncio.Queue(maxsize=settings.CSBOT_BOT_EMBED_QUEUE)
+            self._queue = queue
+            self._worker = loop.create_task(self._run(queue))
+        return self._queue
 
-    async def _run(self) -> None:
-        queue = self._queue
+    async def _run(self, queue: asyncio.Queue) -> None:
         while True:
             batch = [await queue.get()]
             while len(batch) < settings.CSBOT_BOT_EMBED_BATCH and not queue.empty():

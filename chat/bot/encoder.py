@@ -21,10 +21,6 @@ import numpy as np
 
 __all__ = ["Encoder", "EncoderError", "LocalEncoder", "EndpointEncoder", "normalize_rows"]
 
-# e5 models are trained with these prefixes; a question matched against stored
-# questions is a symmetric task, so both sides take the query prefix.
-E5_QUERY = "query: "
-E5_PASSAGE = "passage: "
 MAX_CHARS = 2000  # longer text adds nothing the model's 512 tokens can use
 
 

@@ -40,7 +40,7 @@ class Entry:
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON interchange object."""
-        data = {"id": self.slug, "title": self.title, "questions": self.questions, "answer": self.answer,
+        data: dict[str, Any] = {"id": self.slug, "title": self.title, "questions": self.questions, "answer": self.answer,
                 "tags": self.tags}
         if self.language:
             data["language"] = self.language
@@ -72,7 +72,9 @@ def format_for(path: str | Path, explicit: str | None = None) -> str:
 def parse(text: str, kind: str) -> list[Entry]:
     """Parse a whole file and validate every entry; raise KBFormatError listing all bad ones."""
     located = {"json": _read_json, "csv": _read_csv, "md": _read_md}[kind](text)
-    entries, errors, seen = [], [], {}
+    entries: list[Entry] = []
+    errors: list[str] = []
+    seen: dict[str, str] = {}
     for where, raw in located:
         try:
             entry = _entry(raw)
@@ -110,7 +112,8 @@ def _read_csv(text: str) -> list[tuple[str, Any]]:
             f"line 1: the header must name columns from {', '.join(CSV_COLUMNS)} with {', '.join(CSV_REQUIRED)} "
             f"(unknown: {', '.join(unknown) or '-'}; missing: {', '.join(missing) or '-'})"
         ])
-    rows, line = [], reader.line_num + 1
+    rows: list[tuple[str, Any]] = []
+    line = reader.line_num + 1
     for cells in reader:
         where, line = f"line {line}", reader.line_num + 1  # a quoted cell may span lines
         if not any(cell.strip() for cell in cells):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -172,10 +172,3 @@ def ranking_from_components(
     )
     return Ranking(hits=hits, score=float(fused[top]), margin=float(fused[top]) - second, language=language,
                    features=features)
-
-
-def index_from_vectors(articles: Sequence[Article], vectors: Mapping[str, np.ndarray] | None) -> HybridIndex:
-    """Build a hybrid index when every article has vectors, else a lexical-only one."""
-    if vectors is None or any(a.id not in vectors for a in articles):
-        return HybridIndex(articles, None)
-    return HybridIndex(articles, [vectors[a.id] for a in articles])

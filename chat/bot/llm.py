@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 import httpx
 
-from .retrieval import Article
 from .grounding import CANARY, source_line
+from .retrieval import Article
 
 __all__ = [
     "LLMError",
@@ -93,7 +93,7 @@ class SSEParser:
 
     def _complete_lines(self) -> list[SSEEvent]:
         """Consume every whole line in the buffer and return the events they dispatch."""
-        events = []
+        events: list[SSEEvent] = []
         while True:
             line, found = self._next_line()
             if not found:
@@ -203,7 +203,7 @@ async def _check_status(response: httpx.Response, deadline: float) -> None:
         return
     excerpt = b""
     try:
-        async with aclosing(response.aiter_bytes()) as chunks:
+        async with aclosing(response.aiter_bytes()) as chunks:  # type: ignore[type-var]  # an async generator: it has aclose()
             async for chunk in chunks:
                 excerpt += chunk
                 if len(excerpt) >= MAX_ERROR_BODY or time.monotonic() > deadline:
@@ -218,7 +218,7 @@ async def _deltas(response: httpx.Response, deadline: float) -> AsyncIterator[st
     """Parse the event stream of a response into text deltas."""
     parser = SSEParser()
     finished = False
-    async with aclosing(response.aiter_bytes()) as chunks:
+    async with aclosing(response.aiter_bytes()) as chunks:  # type: ignore[type-var]  # an async generator: it has aclose()
         iterator = aiter(chunks)
         while True:
             try:

@@ -92,7 +92,7 @@ class Index:
     def build(cls, articles: Sequence[Article]) -> Index:
         """Index articles: title, questions and tags strongly, the answer weakly."""
         articles = list(articles)
-        fields = {name: [] for name in FIELDS}
+        fields: dict[str, list] = {name: [] for name in FIELDS}
         for art in articles:
             fields["title"].append(_terms(art.title))
             fields["questions"].append(_terms(" \n ".join(art.questions)))

@@ -136,6 +136,7 @@ class Runner:
     async def _listen(self) -> None:
         """Turn wake-ups from any process into a look at the database now."""
         layer = get_channel_layer()
+        assert layer is not None  # the settings always name one
         while True:
             try:
                 channel = await layer.new_channel()
@@ -147,7 +148,7 @@ class Runner:
                     except TimeoutError:
                         await layer.group_add(realtime.BOT_TURNS_GROUP, channel)
                         continue
-                    job = self.jobs.get(message.get("conversation_id"))
+                    job = self.jobs.get(message.get("conversation_id", -1))
                     if job is not None:
                         job.nudge()  # the customer wrote again mid-answer
                     self.wake.set()

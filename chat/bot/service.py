@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
-
-from dataclasses import dataclass
 
 from .. import db
 from . import embedding
@@ -70,8 +69,7 @@ class KnowledgeIndex:
     async def current(self) -> Knowledge:
         """Return the index to answer with, starting a rebuild if the knowledge base changed."""
         if self.index is None:
-            await self.refresh()
-            return self.index
+            return await self.refresh()
         now = time.monotonic()
         if now - self.checked_at >= settings.CSBOT_BOT_KB_CHECK_S and not self._building():
             self.checked_at = now
@@ -86,9 +84,10 @@ class KnowledgeIndex:
 
     async def refresh(self) -> Knowledge:
         """Rebuild now and wait for it (the first build, tests and benchmarks)."""
-        if self._building():
+        if self._build is not None and self._building():
             await asyncio.shield(self._build)
         await self._rebuild()
+        assert self.index is not None  # _rebuild sets it or raises
         return self.index
 
     def _building(self) -> bool:

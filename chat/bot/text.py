@@ -179,7 +179,8 @@ def _undouble(word: str) -> str:
 def _chinese_terms(run: str) -> tuple[list[str], list[str]]:
     """Segment a run of Chinese characters into words and character bigrams."""
     seg = _segmenter()
-    words, bigrams = [], []
+    words: list[str] = []
+    bigrams: list[str] = []
     for word in seg.lcut_for_search(run):
         if word in ZH_STOPWORDS:
             continue

@@ -92,17 +92,17 @@ def calibrated(prepared: Prepared, encoder, stored: Mapping | None) -> tuple[Cal
     articles (a restore, a test's fresh database) does not calibrate again.
     """
     if stored:
-        calibration = Calibration.from_dict(stored)
+        calibration = Calibration.from_dict(dict(stored))
         if calibration.fingerprint == prepared.index.fingerprint:
             return calibration, False
     content = _content_key(prepared)
-    calibration = _recent.get(content)
-    if calibration is None:
-        calibration = calibrate(prepared.index, prepared.matrices, encoder if prepared.matrices is not None else None)
+    remembered = _recent.get(content)
+    if remembered is None:
+        remembered = calibrate(prepared.index, prepared.matrices, encoder if prepared.matrices is not None else None)
         while len(_recent) >= RECENT_CALIBRATIONS:
             _recent.pop(next(iter(_recent)))
-        _recent[content] = calibration
-    return replace(calibration, fingerprint=prepared.index.fingerprint), True
+        _recent[content] = remembered
+    return replace(remembered, fingerprint=prepared.index.fingerprint), True
 
 
 def _content_key(prepared: Prepared) -> str:

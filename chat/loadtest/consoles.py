@@ -87,7 +87,7 @@ class Console:
                 await self._live(ws, end_at)
         except ConsoleRefused as exc:
             self.rec.error(f"console_refused_{exc}")
-        except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as exc:
+        except (TimeoutError, OSError, websockets.WebSocketException) as exc:
             self.rec.error(f"console_{type(exc).__name__}")
 
     async def _hello(self, ws):
@@ -102,7 +102,7 @@ class Console:
             if frame.get("type") == "error":
                 raise ConsoleRefused(frame.get("code"))
             self._note(frame)
-        raise asyncio.TimeoutError
+        raise TimeoutError
 
     async def _live(self, ws, end_at):
         next_ping = time.monotonic() + PING_EVERY_S
@@ -115,7 +115,7 @@ class Console:
                 await ws.send(_json({"type": "ping", "ts": int(time.time() * 1000)}))
             try:
                 payload = await asyncio.wait_for(ws.recv(), 1.0)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue
             self._note(_frame(payload))
 
@@ -134,7 +134,7 @@ async def run_consoles(plan, rec, users, end_at):
     watch = plan.console_watch
     try:
         await asyncio.wait_for(asyncio.gather(*(u.ready.wait() for u in users)), max(0.0, end_at - time.monotonic()))
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass  # follow those that did connect
     try:
         cookie = await sign_in(http_base(plan.console_url), plan.console_user, plan.console_password, plan.timeout_s)

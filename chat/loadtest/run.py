@@ -34,7 +34,7 @@ async def agent_replier(plan, rec, http, end_at):
     while time.monotonic() < end_at:
         try:
             user, client_msg_id = await asyncio.wait_for(plan.reply_queue.get(), 0.5)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             continue
         reply_id = f"{client_msg_id}-r"
         user.replies[reply_id] = time.monotonic()

@@ -80,7 +80,7 @@ class SimUser:
                 subprotocols=[self.wire.subprotocol], open_timeout=self.plan.timeout_s, max_queue=None,
             )
             await self._hello(ws)
-        except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as exc:
+        except (TimeoutError, OSError, websockets.WebSocketException) as exc:
             self.rec.error(f"connect_{type(exc).__name__}")
             if ws is not None:
                 await ws.close()
@@ -128,7 +128,7 @@ class SimUser:
                 return
             else:
                 self._note(frame)
-        raise asyncio.TimeoutError
+        raise TimeoutError
 
     async def _live(self, end_at):
         heartbeat = asyncio.create_task(self._heartbeat())
@@ -136,7 +136,7 @@ class SimUser:
             while time.monotonic() < end_at + self.plan.drain_s and not self.stopped:
                 try:
                     payload = await asyncio.wait_for(self.ws.recv(), 1.0)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     if time.monotonic() >= end_at and not self.pending and self._replies_done():
                         return True
                     continue
@@ -164,7 +164,7 @@ class SimUser:
         # A user starts typing once the chat has opened; from then on the schedule never waits.
         try:
             await asyncio.wait_for(self.ready.wait(), max(0.0, end_at - time.monotonic()))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return
         interval = 1.0 / self.plan.rate
         first = time.monotonic() + random.uniform(0, interval)

@@ -57,6 +57,11 @@ class RedactSecrets(logging.Filter):
         except Exception:  # a malformed log call: keep what can be shown, without its arguments
             message = str(record.msg)
         record.msg, record.args = scrub(message), None
+        for key, value in list(vars(record).items()):
+            # Extra fields too: Django logs a refused request with `request`,
+            # whose text is its full URL, query string included.
+            if key not in STANDARD and not isinstance(value, (int, float, bool, type(None), dict, list, tuple)):
+                setattr(record, key, scrub(str(value)))
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:

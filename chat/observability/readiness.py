@@ -2,7 +2,7 @@
 
 An instance is ready once it can reach the database and the channel layer
 and, with the bot on, has loaded its sentence encoder and built its knowledge
-index. The warm-up that loads those starts when the server starts serving,
+index. The warm-up that loads those starts with the server process (csbot/workers.py),
 so a rolling restart waits on /readyz instead of sending customers to an
 instance whose first bot answer would wait seconds for the encoder.
 Database and channel layer are checked at every request: an instance that
@@ -63,14 +63,6 @@ class Readiness:
         bot = "ok" if self.bot_loaded else (f"failed: {self.bot_error}" if self.bot_error else "loading")
         return {"database": database, "channel_layer": layer, "bot": bot}
 
-    def start_when_serving(self) -> None:
-        """Start the warm-up as soon as daphne's reactor runs, before the first request."""
-        try:
-            from twisted.internet import reactor
-        except ImportError:
-            return
-        reactor.callWhenRunning(self.start_warm_up)
-
     def reset(self) -> None:
         """Forget the warm-up (tests)."""
         self.bot_loaded, self.bot_error, self._warm_up = False, "", None
@@ -79,7 +71,7 @@ class Readiness:
 async def _timed(awaitable) -> str:
     try:
         await asyncio.wait_for(awaitable, CHECK_TIMEOUT_S)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return "timeout"
     except Exception as exc:  # the kind only: connection strings and hosts stay out of the answer
         return f"failed: {type(exc).__name__}"

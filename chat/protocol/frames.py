@@ -8,7 +8,7 @@ from .errors import ErrorCode, fatal, soft
 MAX_TEXT_CHARS = 4000
 MAX_CLIENT_MSG_ID = 64
 # Matched with fullmatch: `$` would also accept a trailing newline.
-CLIENT_MSG_ID_RE = re.compile(r"[A-Za-z0-9._:\-]{1,64}")
+CLIENT_MSG_ID_RE = re.compile(rf"[A-Za-z0-9._:\-]{{1,{MAX_CLIENT_MSG_ID}}}")
 # Seqs, limits and positions are 32-bit columns; a larger number is out of range, not a server error.
 MAX_INT32 = 2**31 - 1
 # Ids are 64-bit; a longer id is well-formed but names nothing.

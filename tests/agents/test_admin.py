@@ -7,8 +7,8 @@ import json
 import pytest
 from django.test import Client
 
-from chat import conversations as actions
 from agents import exports
+from chat import conversations as actions
 from chat.models import SenderKind
 
 from .helpers import make_user, queued_conversation
@@ -167,6 +167,7 @@ def test_superuser_sees_everything(people):
 
 def test_dashboard_figures_count_bot_solved_and_queue(people):
     from agents import reports
+
     from .helpers import customer_conversation
 
     handled_conversation(people["agent"], score=4)

@@ -1,6 +1,6 @@
 """What the chat page tells a waiting customer: is anyone there, and when agents work."""
 
-from datetime import datetime, timezone as tz
+from datetime import UTC, datetime
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def at(hour, minute=0):
-    return datetime(2026, 12, 2, hour, minute, tzinfo=tz.utc)
+    return datetime(2026, 12, 2, hour, minute, tzinfo=UTC)
 
 
 def test_business_hours_include_the_opening_minute_and_may_run_past_midnight(settings):

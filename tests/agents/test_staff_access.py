@@ -2,7 +2,6 @@
 
 import pytest
 from channels.db import database_sync_to_async
-from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 
 from agents.routing import origin_allowed
@@ -167,7 +166,9 @@ async def test_a_foreign_origin_under_allowed_hosts_star_is_refused_in_the_hands
 
 # --- hostile frames on the console socket --------------------------------------
 
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given  # noqa: E402
+from hypothesis import settings as hsettings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 
 @pytest.mark.parametrize("raw", [

@@ -35,7 +35,7 @@ def llm_server():
 
 @pytest.fixture
 async def bot(settings):
-    """Turn the bot on for one test, with a short poll, and stop its runner afterwards."""
+    """Turn the bot on for one test, with a short poll, start its runner as a server process does, stop it afterwards."""
     from chat.bot import runner
     from chat.bot.service import knowledge
 
@@ -44,6 +44,7 @@ async def bot(settings):
     settings.CSBOT_BOT_KB_CHECK_S = 0.0
     settings.CSBOT_LLM_BASE_URL = ""
     knowledge.reset()
+    runner.ensure_started()
     yield settings
     await runner.stop()
     knowledge.reset()

@@ -3,7 +3,7 @@
 import pytest
 
 from chat.bot import embedding
-from chat.bot.calibration import NEVER, Calibration, choose, out_of_scope_questions, Sample
+from chat.bot.calibration import NEVER, Calibration, Sample, choose, out_of_scope_questions
 from chat.bot.decision import decide
 from chat.bot.intents import detect_language
 from chat.bot.retrieval import Article

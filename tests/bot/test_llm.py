@@ -208,7 +208,7 @@ async def test_coalesce_propagates_errors():
 
 
 def test_sse_parser_handles_every_line_ending_and_split():
-    raw = "data: a\r\n\r\n: comment\ndata: b\ndata: c\n\nevent: error\rdata: x\r\r".encode()
+    raw = b"data: a\r\n\r\n: comment\ndata: b\ndata: c\n\nevent: error\rdata: x\r\r"
     for size in (1, 2, 3, 7, len(raw)):
         parser = SSEParser()
         events = []

@@ -5,7 +5,9 @@ import socket
 
 import pytest
 from django.test import Client
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from chat.models import Customer, Message
 from tests.chat.helpers import make_customer
@@ -102,8 +104,9 @@ def test_poll_refuses_numbers_out_of_range_or_not_finite(api, query):
 
 
 def test_poll_caps_a_large_finite_timeout(api, settings):
-    from chat.views import poll_args
     from django.test import RequestFactory
+
+    from chat.views import poll_args
 
     settings.CSBOT_LONGPOLL_MAX_S = 30
     assert poll_args(RequestFactory().get("/api/chat/poll?timeout=1e300&after_seq=2147483647")) == (2147483647, 30)

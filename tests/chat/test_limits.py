@@ -104,7 +104,7 @@ def test_admin_login_is_throttled_per_username_and_address(settings):
 @pytest.mark.redis
 def test_admin_login_failures_are_counted_in_redis(settings):
     settings.REDIS_URL = services.redis_url()
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer"}}
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "csbot.channel_layer.ChannelLayer"}}
     settings.CSBOT_CHANNEL_PREFIX = f"t-{uuid.uuid4().hex[:8]}"
     assert limits.shared()
     admin_login_is_throttled(settings)
@@ -142,7 +142,7 @@ async def test_draws_share_a_pipeline_survive_a_script_flush_and_let_through_whe
     from chat import metrics
 
     settings.REDIS_URL = private_redis.url
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer"}}
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "csbot.channel_layer.ChannelLayer"}}
     settings.CSBOT_CHANNEL_PREFIX = f"t-{uuid.uuid4().hex[:8]}"
     import asyncio
 

@@ -12,7 +12,6 @@ from django.test import AsyncClient
 
 from chat import conversations as actions
 from chat.models import Message
-
 from tests.support.services import free_port
 
 from .helpers import make_customer
@@ -132,7 +131,7 @@ async def test_a_message_committed_as_the_poll_subscribes_is_answered_at_once(si
 def pubsub_layer(settings, url):
     """Use the Redis pub/sub layer the product runs on, at `url`, for this test."""
     settings.CHANNEL_LAYERS = {"default": {
-        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "BACKEND": "csbot.channel_layer.ChannelLayer",
         "CONFIG": {"hosts": [{"address": url, "socket_connect_timeout": 2}], "prefix": f"t{uuid.uuid4().hex[:8]}"},
     }}
     channel_layers.backends.clear()

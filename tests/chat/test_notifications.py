@@ -12,7 +12,12 @@ from django.utils import timezone
 
 from chat import notifications, notifier, presence, wx_token
 from chat.conversations import (
-    close_conversation, mark_read, post_bot_reply, record_customer_message, send_agent_reply, take_over,
+    close_conversation,
+    mark_read,
+    post_bot_reply,
+    record_customer_message,
+    send_agent_reply,
+    take_over,
 )
 from chat.models import Notification, SenderKind, SubscriptionConsent
 from tests.chat.helpers import make_customer

@@ -2,11 +2,11 @@
 
 import pytest
 
+from chat import sql
 from chat.accounts import blocked_flag
 from chat.conversations import latest_conversation
 from chat.models import Conversation, Customer, Message
 from chat.presenters import message_frame
-from chat import sql
 from chat.sync import frame_bytes, messages_after, newest_within, page_before, replay_bytes
 
 from .helpers import make_customer

@@ -7,6 +7,7 @@ import time
 
 import httpx
 import pytest
+import websockets
 
 from tests.support.client import ChatClient, login
 from tests.support.servers import ROOT
@@ -44,6 +45,7 @@ async def test_blocking_in_another_process_closes_sockets_on_every_instance(pg_d
             assert (refused.status_code, refused.json()) == (401, {"error": "unauthorized"})
     again = ChatClient("blocked-1", device_id="phone")
     again.token = phone.token
-    with pytest.raises(Exception):
+    with pytest.raises(websockets.ConnectionClosed) as refused:
         await again.connect(b)  # refused after the handshake: error frame, then 4403
+    assert refused.value.rcvd.code == 4403
     assert closed_after < 5

@@ -121,7 +121,7 @@ async def test_redis_restart_and_a_long_idle_socket_leave_no_socket_deaf(pg_data
         while seq not in client.messages and loop.time() < deadline:
             try:
                 await client.recv(timeout=0.5)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             except Exception:
                 await client.connect(a if a.alive() else b)

@@ -1,6 +1,5 @@
 """No credential in any log line of a real server, whichever library writes it."""
 
-import json
 import time
 
 import httpx
@@ -78,3 +77,20 @@ def test_the_filter_scrubs_arguments_and_tracebacks_of_any_logger():
 ])
 def test_scrub_covers_headers_json_fields_and_query_parameters(text):
     assert not any(value in logs.scrub(text) for value in ("tok.en", "at-1", "k-1", "=sk&"))
+
+
+@pytest.mark.parametrize("log_format", ["json", "plain"])
+def test_the_access_log_goes_through_the_filter_and_drops_tokens_from_query_strings(database, log_format):
+    token = "qs-token-5521-quokka"
+    server = Daphne(database, LOG_LEVEL="INFO", CSBOT_LOG_FORMAT=log_format)
+    try:
+        answer = httpx.get(f"{server.http}/api/chat/poll?token={token}&after_seq=0", timeout=10)
+        assert answer.status_code == 401
+        time.sleep(0.5)  # let the process flush its last lines
+    finally:
+        server.kill()
+    output = server.output()
+    access = [line for line in output.splitlines() if "csbot.access" in line and "/api/chat/poll" in line]
+    assert access, "one access line for the request"
+    assert "token=[redacted]" in access[0] and "401" in access[0]
+    assert token not in output

@@ -1,6 +1,7 @@
 """GET /readyz: 503 until the database, the channel layer and the bot's encoder and index are ready, then 200."""
 
 import asyncio
+
 import pytest
 
 from chat.bot.service import knowledge

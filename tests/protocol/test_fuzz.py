@@ -94,7 +94,7 @@ def test_json_bodies_decode_and_validate_without_surprises(frame):
 def test_arbitrary_bytes_are_a_frame_or_a_protocol_error(body):
     for codec in (JsonCodec(), ProtoCodec()):
         wire = Wire(codec, max_frame_bytes=64 * 1024, compress_min_bytes=1024)
-        for decode in (lambda: codec.decode(body), lambda: wire.decode(data=body)):
+        for decode in (lambda codec=codec: codec.decode(body), lambda wire=wire: wire.decode(data=body)):
             try:
                 frame = decode()
             except ProtocolError as exc:

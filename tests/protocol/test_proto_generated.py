@@ -6,15 +6,15 @@ import sys
 from pathlib import Path
 
 from chat.protocol import csbot_pb2
+from chat.protocol.frames import CLIENT_TYPES
 from chat.protocol.proto_codec import (
     CHAT_MESSAGE_FIELDS,
-    MEDIA_FIELDS,
     CONVERSATION_FIELDS,
     FRAME_SCALARS,
+    MEDIA_FIELDS,
     RESUME_FIELDS,
     SCALARS_BY_TYPE,
 )
-from chat.protocol.frames import CLIENT_TYPES
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULE = Path("chat/protocol/csbot_pb2.py")

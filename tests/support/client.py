@@ -88,7 +88,7 @@ class ChatClient:
         try:
             while True:
                 await self.recv(timeout=seconds)
-        except (asyncio.TimeoutError, websockets.ConnectionClosed):
+        except (TimeoutError, websockets.ConnectionClosed):
             pass
 
     async def close_code(self, timeout=10):

@@ -105,7 +105,7 @@ class Daphne:
         self.log_path = Path(database.tmpdir) / f"daphne-{name}-{self.port}.log"
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "csbot.asgi:application"],
+            [sys.executable, "-m", "csbot.serve", "-b", "127.0.0.1", "-p", str(self.port), "csbot.asgi:application"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         wait_for_port(self.port, proc=self.proc)

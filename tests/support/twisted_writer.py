@@ -1,4 +1,4 @@
-"""A Twisted TCP server on the asyncio reactor, with csbot's write path, for tests.
+"""A Twisted TCP server on the asyncio reactor, with csbot's connection class, for tests.
 
     python tests/support/twisted_writer.py PORT_FILE
 
@@ -49,15 +49,12 @@ def main():
     from twisted.internet import reactor
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from csbot import socket_writes
+    from csbot.transport import FlushingConnection
 
-    socket_writes.install(reactor)
     factory = protocol.Factory.forProtocol(Writer)
     port = reactor.listenTCP(0, factory, interface="127.0.0.1")
-    from twisted.internet import tcp
-
-    patched = tcp.Connection.startWriting.__module__ == "csbot.socket_writes"
-    Path(sys.argv[1]).write_text(f"{port.getHost().port} {'patched' if patched else 'stock'}")
+    port.transport = FlushingConnection  # as csbot.server sets it on daphne's ports
+    Path(sys.argv[1]).write_text(f"{port.getHost().port} {port.transport.__name__}")
     reactor.callLater(60, reactor.stop)  # bounded, whatever the test does
     reactor.run()
 

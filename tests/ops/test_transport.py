@@ -1,6 +1,6 @@
 """Daphne's sockets send on the next loop turn, and fall back to epoll when the kernel is full.
 
-A real Twisted server on the asyncio reactor, with the patch installed,
+A real Twisted server on the asyncio reactor, its port making csbot's connections,
 writes 8 MiB in small and large pieces and closes; a plain socket client
 reads it, once at once and once only after the server's buffers filled.
 """
@@ -49,8 +49,8 @@ def read_all(port, *, wait_before_reading):
     raise AssertionError("no EOF within 30 s")
 
 
-def test_the_patch_is_installed_on_the_asyncio_reactor(writer):
-    assert writer[1] == "patched"
+def test_the_port_makes_flushing_connections(writer):
+    assert writer[1] == "FlushingConnection"
 
 
 @pytest.mark.parametrize("wait_before_reading", [0, 1.0], ids=["reader-ready", "reader-late"])
