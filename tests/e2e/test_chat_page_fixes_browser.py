@@ -239,3 +239,56 @@ async def test_with_no_agent_online_a_waiting_customer_is_asked_to_leave_a_messa
     await page.goto(site.server.http + "/")
     await expect(page.locator("#conn")).to_have_attribute("data-state", "open", timeout=15000)
     await expect(page.locator("#list .bubble", has_text="arrives on Friday")).to_be_visible(timeout=10000)
+
+
+# Two earlier customers waited 4 and 6 minutes from hand-off to take-over; Alice is at her console.
+SERVED_BEFORE = AGENT + """
+from datetime import timedelta
+from django.db.models import F
+from agents.presence import touch
+from chat.accounts import sign_in
+from chat.models import ConversationEvent
+for n, minutes in ((1, 4), (2, 6)):
+    customer, _ = sign_in(openid=f"o-earlier-{n}", device_id="d-1", platform="web")
+    c = actions.record_customer_message(customer=customer, client_msg_id="m-1", text="help").message.conversation
+    actions.request_handoff(conversation=c, actor="customer", reason="customer_request")
+    actions.take_over(conversation=c, agent=agent, agent_name="Alice")
+    actions.close_conversation(conversation=c, actor="agent", actor_user=agent, reason="agent_closed")
+    ConversationEvent.objects.filter(conversation=c, kind="handoff_requested").update(
+        created_at=F("created_at") - timedelta(minutes=minutes))
+touch(user=agent, status="online")
+"""
+# A third customer, ahead in the queue.
+AHEAD = """
+from chat import conversations as actions
+from chat.accounts import sign_in
+customer, _ = sign_in(openid="o-ahead", device_id="d-1", platform="web")
+c = actions.record_customer_message(customer=customer, client_msg_id="m-1", text="me first").message.conversation
+actions.request_handoff(conversation=c, actor="customer", reason="customer_request")
+"""
+
+
+async def test_a_waiting_customer_sees_the_estimated_wait_from_recent_waits_and_their_place(browser, site):
+    from playwright.async_api import expect
+
+    site.run(SERVED_BEFORE)
+    site.run(AHEAD)
+    page = await chat_page(browser, site)
+    await say(page, "Where is my refund?")
+    await page.click("#handoff")
+    await expect(page.locator("#status-line")).to_have_text("Connecting you to an agent: 1 ahead of you", timeout=10000)
+    # Median wait 5 minutes a place, second in line, one agent online: about 10 minutes.
+    await expect(page.locator("#wait-line")).to_have_text("Estimated wait: about 10 minutes", timeout=10000)
+    await page.screenshot(path=str(ARTIFACTS / "chat-estimated-wait.png"))
+
+    # The customer ahead is served within seconds: waits of 4, 6 and 0 minutes give a median of 4,
+    # and first in line now, the estimate follows both.
+    site.run(AGENT + "actions.take_over(conversation=Conversation.objects.get(customer__openid='o-ahead', status='queued'), "
+                     "agent=agent, agent_name='Alice')\n")
+    await expect(page.locator("#status-line")).to_have_text("Connecting you to an agent: 0 ahead of you", timeout=10000)
+    await expect(page.locator("#wait-line")).to_have_text("Estimated wait: about 4 minutes", timeout=10000)
+
+    site.run(AGENT + "actions.take_over(conversation=Conversation.objects.get(status='queued'), "
+                     "agent=agent, agent_name='Alice')\n")
+    await expect(page.locator("#status-line")).to_have_text("Alice is helping you", timeout=10000)
+    await expect(page.locator("#wait-line")).to_be_hidden()
