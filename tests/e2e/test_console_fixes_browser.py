@@ -234,3 +234,54 @@ async def test_lists_stay_live_a_colleague_online_and_new_canned_answers_appear_
         await expect(alice.locator("#canned-menu li", has_text="Opening hours")).to_be_visible(timeout=15000)
     finally:
         await customer.close()
+
+
+# What sticks out past the right edge, for the failure message.
+WIDER_THAN_WINDOW = """() => {
+  const width = document.documentElement.clientWidth;
+  return Array.from(document.querySelectorAll('body *'))
+    .filter((e) => e.getClientRects().length && e.getBoundingClientRect().right > width + 1)
+    .slice(0, 8).map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && e.className.baseVal === undefined ? '.' + e.className : ''));
+}"""
+
+
+async def sideways(page):
+    """Return how far the page scrolls sideways, and what sticks out."""
+    overflow = await page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    return overflow, (await page.evaluate(WIDER_THAN_WINDOW) if overflow > 0 else [])
+
+
+async def test_console_and_dashboard_fit_a_375_px_phone_without_sideways_scrolling(browser, server):
+    from playwright.async_api import expect
+
+    customer = await customer_waiting(server, "o-phone", "my order never came, can you check the courier")
+    try:
+        context = await browser.new_context(base_url=server.http, locale="zh-CN", viewport={"width": 375, "height": 812},
+                                            is_mobile=True, has_touch=True)
+        page = await context.new_page()
+        page.on("dialog", accept_dialog)
+        await page.goto("/admin/login/?next=/admin/console/")
+        await page.fill("#id_username", "alice")
+        await page.fill("#id_password", "console-pass-1")
+        await page.click("input[type=submit]")
+        await expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=10000)
+        await page.select_option("#my-status", "away")
+        await page.locator("#queue li", has_text="my order never came").click(timeout=10000)
+        await page.click("#act-take-over")
+        await expect(page.locator("#send")).to_be_enabled(timeout=10000)
+        await page.fill("#reply", "我马上帮您查询快递")
+        await page.press("#reply", "Enter")
+        await customer.expect("message", sender="agent")
+        await page.screenshot(path=str(ARTIFACTS / "console-375.png"), full_page=True)
+        assert await sideways(page) == (0, []), "the console scrolls sideways at 375 px"
+        # Everything an agent presses is on screen and big enough for a thumb.
+        for control in ("#act-close", "#act-return", "#transfer-to", "#send", "#reply"):
+            box = await page.locator(control).bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 375, (control, box)
+
+        await page.goto("/admin/")
+        await expect(page.locator("#avg-rating")).to_be_visible()
+        await page.screenshot(path=str(ARTIFACTS / "dashboard-375.png"), full_page=True)
+        assert await sideways(page) == (0, []), "the dashboard scrolls sideways at 375 px"
+    finally:
+        await customer.close()
