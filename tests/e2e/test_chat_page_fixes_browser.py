@@ -292,3 +292,46 @@ async def test_a_waiting_customer_sees_the_estimated_wait_from_recent_waits_and_
                      "agent=agent, agent_name='Alice')\n")
     await expect(page.locator("#status-line")).to_have_text("Alice is helping you", timeout=10000)
     await expect(page.locator("#wait-line")).to_be_hidden()
+
+
+async def test_outside_business_hours_the_page_gives_the_hours_and_asks_for_a_message_and_has_an_icon(browser, site):
+    from datetime import datetime, timedelta, timezone
+
+    from playwright.async_api import expect
+
+    now = datetime.now(timezone.utc)
+    hours = f"{now + timedelta(hours=2):%H}:00-{now + timedelta(hours=3):%H}:00"
+    site.server.kill()
+    site.server = Daphne(site.database, redis_url=site.redis_url, port=site.server.port, TIME_ZONE="UTC",
+                         CSBOT_BUSINESS_HOURS=hours)
+    site.run(AGENT + "from agents.presence import touch\ntouch(user=agent, status='online')\n")  # online, but off hours
+    page = await chat_page(browser, site)
+    await say(page, "Can I change my order?")
+    await page.click("#handoff")
+    await expect(page.locator("#status-line")).to_have_text(
+        f"Our agents work {hours.replace('-', '–')}. Leave your message here: an agent will answer it, "
+        "and you will see the answer when you come back.", timeout=10000
+    )
+    await expect(page.locator("#wait-line")).to_be_hidden()
+    await page.screenshot(path=str(ARTIFACTS / "chat-outside-hours.png"))
+    icon = await page.request.get("/favicon.ico")
+    assert icon.ok and icon.headers["content-type"].startswith("image/svg")
+
+
+async def test_earlier_messages_reach_back_past_a_page_into_the_closed_conversation(browser, site):
+    from playwright.async_api import expect
+
+    page = await chat_page(browser, site)
+    await say(page, "first words")
+    site.run(AGENT + "c = current()\nfor n in range(1, 41):\n"
+             "    actions.post_bot_reply(conversation=c, text=f'answer {n}')\n"
+             "actions.close_conversation(conversation=c, actor='bot', reason='done')\n")
+    await page.reload()
+    await expect(page.locator("#conn")).to_have_attribute("data-state", "open", timeout=15000)
+    await expect(page.locator("#list .bubble", has_text="answer 40")).to_be_visible(timeout=10000)
+    await expect(page.locator("#list .bubble", has_text="first words")).to_have_count(0)
+    await expect(page.locator("#load-earlier")).to_be_visible()
+    await page.click("#load-earlier")
+    await expect(page.locator("#list .bubble", has_text="first words")).to_be_visible(timeout=10000)
+    assert (await bubbles(page))[:2] == ["first words", "answer 1"]
+    await expect(page.locator("#load-earlier")).to_be_hidden()

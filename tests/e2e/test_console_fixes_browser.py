@@ -285,3 +285,27 @@ async def test_console_and_dashboard_fit_a_375_px_phone_without_sideways_scrolli
         assert await sideways(page) == (0, []), "the dashboard scrolls sideways at 375 px"
     finally:
         await customer.close()
+
+
+async def status_after_reload(page, expected):
+    """Reload until the console shows `expected` (the choice may still be on its way to the server); return what it shows."""
+    from playwright.async_api import expect
+
+    shown = None
+    for _ in range(10):
+        await page.reload()
+        await expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=10000)
+        shown = await page.locator("#my-status").input_value()
+        if shown == expected:
+            break
+        await page.wait_for_timeout(300)
+    return shown
+
+
+async def test_the_status_an_agent_chose_survives_a_reload(browser, server):
+    page = await signed_in(browser, server, "bob", status="away")
+    assert await status_after_reload(page, "away") == "away"
+    await page.select_option("#my-status", "online")
+    assert await status_after_reload(page, "online") == "online"
+    # A reload alone changes nothing.
+    assert await status_after_reload(page, "online") == "online"
