@@ -115,6 +115,15 @@ async def test_after_close_the_header_and_the_actions_follow_and_nothing_typed_i
         for button in ("#act-close", "#act-return", "#act-take-over", "#transfer-to", "#send", "#reply"):
             await expect(page.locator(button)).to_be_disabled()
         await page.screenshot(path=str(ARTIFACTS / "console-after-close.png"))
+
+        # The customer comes back: the panel beside the new conversation lists the one just closed.
+        await customer.say("c-2", "one more thing about my parcel")
+        await customer.send({"type": "handoff", "reason": "customer_request"})
+        await customer.expect("status", status="queued")
+        await page.locator("#queue li", has_text="one more thing").click(timeout=10000)
+        await expect(page.locator("#earlier li a")).to_have_count(1, timeout=10000)
+        await expect(page.locator("#earlier li a").first).to_contain_text("#1 · Closed")
+        await expect(page.locator("#earlier li a").first).to_have_attribute("href", "/admin/agents/transcript/1/change/")
     finally:
         await customer.close()
 
@@ -232,6 +241,17 @@ async def test_lists_stay_live_a_colleague_online_and_new_canned_answers_appear_
                        cwd=ROOT, env=server.database.env, check=True, capture_output=True)
         await alice.fill("#reply", "/ho")
         await expect(alice.locator("#canned-menu li", has_text="Opening hours")).to_be_visible(timeout=15000)
+
+        # A customer talking with the bot shows up, and their latest words replace the preview.
+        with_bot = ChatClient("o-bot")
+        await with_bot.connect(server)
+        try:
+            await with_bot.say("b-1", "do you sell gift cards")
+            await expect(alice.locator("#bot li", has_text="do you sell gift cards")).to_have_count(1, timeout=15000)
+            await with_bot.say("b-2", "and vouchers too?")
+            await expect(alice.locator("#bot li", has_text="and vouchers too?")).to_have_count(1, timeout=15000)
+        finally:
+            await with_bot.close()
     finally:
         await customer.close()
 
