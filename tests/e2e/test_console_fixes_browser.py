@@ -89,6 +89,7 @@ async def test_with_nothing_selected_there_are_no_actions_to_press(browser, serv
     page = await signed_in(browser, server, "alice")
     await expect(page.locator("#act-take-over")).to_be_hidden()
     await expect(page.locator("#chat")).to_be_hidden()
+    await expect(page.locator("#chat-empty")).to_have_text("Choose a conversation in the lists to read it and reply.")
 
 
 async def test_after_close_the_header_and_the_actions_follow_and_nothing_typed_is_lost(browser, server):
