@@ -166,7 +166,10 @@ def _install(site):
     urls, index = site.get_urls, site.index
 
     def get_urls():
-        return [path("console/", site.admin_view(views.console), name="agents_console")] + urls()
+        return [
+            path("console/", site.admin_view(views.console), name="agents_console"),
+            path("console/media", site.admin_view(views.console_media), name="agents_console_media"),
+        ] + urls()
 
     def index_with_dashboard(request, extra_context=None):
         return index(request, extra_context={**views.dashboard_context(request), **(extra_context or {})})

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chat import conversations as actions
 from chat.conversations import ConversationStateError
+from chat.media import staff_media
 from chat.models import Conversation, SenderKind
 
 from . import console, presence
@@ -81,10 +82,15 @@ def may_type(*, user, conversation_id):
 
 
 @_state
-def reply(*, user, conversation_id, text):
+def reply(*, user, conversation_id, text, media_id=None):
     conversation = _conversation(user, conversation_id)
+    picture = None
+    if media_id is not None:
+        picture = staff_media(media_id)
+        if picture is None:
+            raise Refused("not_found", _("This picture is not available: upload it again."))
     message = actions.send_agent_reply(
-        conversation=conversation, agent=user, text=text, agent_name=presence.profile_for(user).name
+        conversation=conversation, agent=user, text=text, agent_name=presence.profile_for(user).name, media=picture
     )
     actions.mark_read(conversation=conversation, seq=message.seq, reader=SenderKind.AGENT)
     return message

@@ -1,6 +1,7 @@
 """What the console shows: the lists, a conversation's transcript, and the customer beside it."""
 
 from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils.translation import gettext as _
 
 from chat.models import Conversation, ConversationEvent, Message, SenderKind
 from chat.presenters import message_frame, ms
@@ -18,7 +19,9 @@ HANDED_TO_AGENT = {ConversationEvent.Kind.ASSIGNED, ConversationEvent.Kind.TRANS
 
 def _with_preview(queryset):
     last = Message.objects.filter(conversation=OuterRef("pk"), is_note=False).order_by("-seq")
-    return queryset.select_related("customer").annotate(preview=Subquery(last.values("text")[:1]))
+    return queryset.select_related("customer").annotate(
+        preview=Subquery(last.values("text")[:1]), preview_picture=Subquery(last.values("media_id")[:1])
+    )
 
 
 def _row(conversation, **extra):
@@ -27,7 +30,8 @@ def _row(conversation, **extra):
         "status": conversation.status,
         "customer": str(conversation.customer),
         "last_seq": conversation.last_seq,
-        "preview": (conversation.preview or "")[:120],
+        # A picture sent without words still says what came last.
+        "preview": (conversation.preview or ("[%s]" % _("Picture") if conversation.preview_picture else ""))[:120],
         "agent_id": conversation.assigned_agent_id,
         "agent_name": conversation.agent_name,
         "opened_at": ms(conversation.opened_at),
@@ -118,6 +122,8 @@ def _customer(conversation):
 def entry_frame(message):
     """Return a message or a private note as the console shows it."""
     frame = message_frame(message)
+    if message.media_id is not None and message.media.refused:
+        frame["media_refused"] = True  # staff see that a picture was there and refused
     if message.is_note or message.refused:
         frame.update(type="note", seq=None)
         frame.pop("client_msg_id", None)
@@ -126,7 +132,7 @@ def entry_frame(message):
 
 def transcript(conversation):
     """Return the full record of a conversation for the console: messages, notes and the customer."""
-    entries = Message.objects.filter(conversation=conversation).order_by("created_at", "pk")
+    entries = Message.objects.filter(conversation=conversation).select_related("media").order_by("created_at", "pk")
     return {
         "type": "transcript",
         "conversation": {

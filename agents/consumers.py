@@ -226,8 +226,10 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
             raise commands.Refused("no_conversation", commands.NO_CONVERSATION)
         args = {"conversation_id": _id(frame["conversation_id"])}
         if name in ("reply", "note"):
-            args["text"] = _text(frame["text"])
-            if not args["text"]:
+            args["text"] = _text(frame.get("text", ""))
+            if name == "reply" and frame.get("media_id") not in (None, ""):
+                args["media_id"] = _id(frame["media_id"])  # a picture uploaded from the console
+            elif not args["text"]:
                 raise commands.Refused("empty", commands.EMPTY)
         if name == "transfer":
             args["agent_id"] = _id(frame["agent_id"])

@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
+from chat.media_urls import media_summary
 from chat.models import ConversationEvent, Message
 
 from .models import AgentProfile
@@ -43,12 +44,23 @@ def describe(event, names):
     return texts.get(event.kind, event.get_kind_display())
 
 
+def _picture(message):
+    """The picture of a message for the staff page: signed URLs, or a marker when a check refused it."""
+    if message.media_id is None:
+        return {}
+    if message.media.refused:
+        return {"picture_refused": True}
+    return {"picture": media_summary(message.media)}
+
+
 def entries(conversation_id):
     """Return messages, notes and events of a conversation in the order they happened."""
-    messages = list(Message.objects.filter(conversation_id=conversation_id).order_by("created_at", "pk"))
+    messages = list(
+        Message.objects.filter(conversation_id=conversation_id).select_related("media").order_by("created_at", "pk")
+    )
     events = list(ConversationEvent.objects.filter(conversation_id=conversation_id).order_by("created_at", "pk"))
     names = _names([e.actor_user_id for e in events] + [e.data.get(k) for e in events for k in ("agent", "previous_agent")
                                                         if isinstance(e.data.get(k), int)])
-    rows = [{"at": m.created_at, "message": m} for m in messages]
+    rows = [{"at": m.created_at, "message": m, **_picture(m)} for m in messages]
     rows += [{"at": e.created_at, "event": e, "text": describe(e, names)} for e in events]
     return sorted(rows, key=lambda row: row["at"])

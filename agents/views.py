@@ -1,12 +1,18 @@
 """The console page and the admin index's dashboard, served inside the Django admin."""
 
+from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFilesSent
+from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext_lazy
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django.utils.translation import gettext as _
 
+from chat import media
+from chat.media_views import upload_answer
 from chat.protocol.errors import ErrorCode
 from csbot.csp import content_security_policy
 
@@ -14,6 +20,13 @@ from . import availability, charts, presence, reports
 from .console import canned_responses
 from .models import AgentProfile
 from .permissions import REPORTS, is_agent
+
+
+# What the console shows for a refused picture, in the agent's language.
+REFUSALS = {
+    "too_large": gettext_lazy("The picture is too large."),
+    "unsupported_type": gettext_lazy("Only JPEG, PNG, WebP and GIF pictures can be sent."),
+}
 
 
 @content_security_policy
@@ -41,6 +54,30 @@ def dashboard_context(request):
             agent["status_label"] = AgentProfile.Status(agent["status"]).label
         context.update(dashboard=figures, chart=charts.hourly_svg(figures["hourly"]))
     return context
+
+
+@require_POST
+def console_media(request):
+    """Take a picture an agent is about to send: the same checks and cleaning as a customer's upload."""
+    if not is_agent(request.user):
+        raise PermissionDenied
+    try:
+        upload = request.FILES.get("file")
+    except (RequestDataTooBig, TooManyFilesSent):
+        return JsonResponse({"error": "too_large", "message": _("The picture is too large.")}, status=413)
+    except (MultiPartParserError, SuspiciousOperation):
+        upload = None
+    if upload is None:
+        return JsonResponse({"error": "invalid_request", "message": _("Choose a picture to send.")}, status=400)
+    try:
+        if upload.size > settings.CSBOT_MAX_MEDIA_BYTES:
+            raise media.too_large()
+        row = media.save_cleaned(media.clean(upload), uploaded_by=request.user)
+    except media.MediaRefused as exc:
+        return JsonResponse({"error": exc.code, "message": str(REFUSALS.get(exc.code, exc.message))}, status=exc.status)
+    finally:
+        upload.close()
+    return JsonResponse(upload_answer(row))
 
 
 # No queue is this long; a bigger number is a mistake, not a place in line.

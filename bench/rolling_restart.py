@@ -16,6 +16,8 @@ checked against the database. Loopback only; bounded by --duration.
 import argparse
 import asyncio
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -61,8 +63,19 @@ def ws_statuses(proxy):
     return counts
 
 
+def upstream_errors(proxy):
+    """Count nginx's error-log reasons (refused, reset, no live upstreams, ...), the detail behind its 502s."""
+    counts = {}
+    for line in proxy.error_log().splitlines():
+        reason = line.split("] ", 1)[-1].split(", client:")[0]
+        reason = re.sub(r"^\d+#\d+: \*\d+ ", "", reason)
+        reason = re.sub(r"\d+\.\d+\.\d+\.\d+:\d+", "ADDR", reason)
+        counts[reason] = counts.get(reason, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: -item[1])[:6])
+
+
 def roll(ports, pid_dir):
-    env = {**os.environ, "CSBOT_RESTART_CMD": f"kill -TERM $(cat {pid_dir}/web-{{port}}.pid)", "CSBOT_SETTLE_S": "3"}  # past the proxy's 2 s fail_timeout
+    env = {**os.environ, "CSBOT_RESTART_CMD": f"kill -TERM $(cat {pid_dir}/web-{{port}}.pid)"}
     subprocess.run([str(ROOT / "scripts" / "rolling_restart.sh"), *map(str, ports)], env=env, check=True)
 
 
@@ -104,10 +117,20 @@ async def main(args):
         print(f"ack whole run   {result['ack_latency_ms']}")
         print(f"reconnects      {result['connect']['reconnects']}; close -> synced again "
               f"{result['connect']['close_to_synced_again_ms']}")
+        print(f"connect + hello {result['connect']['time_to_synced_ms']}")
         print(f"database        {db}")
         print(f"client dupes    {result['messages']['client_duplicates']}  errors {result['errors']}")
         print(f"nginx /ws/      answers by status {ws_statuses(proxy)}")
+        print(f"nginx errors    {upstream_errors(proxy)}")
     finally:
+        if proxy and args.keep_logs:
+            keep = Path(args.keep_logs)
+            keep.mkdir(parents=True, exist_ok=True)
+            for name in ("error.log", "access.log"):
+                if (proxy.prefix / name).exists():
+                    shutil.copy(proxy.prefix / name, keep / f"nginx-{name}")
+            for log in pid_dir.glob("*.log"):
+                shutil.copy(log, keep / log.name)
         if proxy:
             proxy.stop()
         for instance in instances:
@@ -123,5 +146,6 @@ if __name__ == "__main__":
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--ramp", type=float, default=50)
     parser.add_argument("--roll-at", type=float, default=15, help="seconds after the start")
+    parser.add_argument("--keep-logs", metavar="DIR", help="copy nginx's and the instances' logs here")
     parser.add_argument("--bot", action="store_true", help="bot on (loads the encoder at each start)")
     asyncio.run(main(parser.parse_args()))

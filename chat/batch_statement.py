@@ -34,8 +34,8 @@ def _statement():
     conversations, messages, turns = Conversation._meta.db_table, Message._meta.db_table, BotTurn._meta.db_table
     return f"""
 WITH input AS (
-    SELECT * FROM unnest(%(customers)s::bigint[], %(client_msg_ids)s::text[], %(texts)s::text[])
-        WITH ORDINALITY AS i(customer_id, client_msg_id, text, ord)
+    SELECT * FROM unnest(%(customers)s::bigint[], %(client_msg_ids)s::text[], %(texts)s::text[], %(media)s::bigint[])
+        WITH ORDINALITY AS i(customer_id, client_msg_id, text, media_id, ord)
 ), locked AS (
     -- In id order, as the general path locks, so the two never deadlock.
     SELECT id, customer_id, status, first_customer_message_at IS NULL AS first, last_seq
@@ -47,7 +47,7 @@ WITH input AS (
     WHERE c.customer_id = ANY(%(customers)s::bigint[]) AND m.client_msg_id = ANY(%(client_msg_ids)s::text[])
     ORDER BY c.customer_id, m.client_msg_id, m.id DESC
 ), fresh AS (
-    SELECT i.ord, l.id AS conversation_id, i.client_msg_id, i.text,
+    SELECT i.ord, l.id AS conversation_id, i.client_msg_id, i.text, i.media_id,
            l.last_seq + row_number() OVER (PARTITION BY l.id ORDER BY i.ord) AS seq
     FROM input i JOIN locked l ON l.customer_id = i.customer_id
     WHERE (SELECT count(*) FROM locked) = (SELECT count(DISTINCT customer_id) FROM input)
@@ -55,8 +55,8 @@ WITH input AS (
       AND NOT EXISTS (SELECT 1 FROM input e
                       WHERE e.customer_id = i.customer_id AND e.client_msg_id = i.client_msg_id AND e.ord < i.ord)
 ), inserted AS (
-    INSERT INTO {messages} (conversation_id, seq, sender, sender_name, is_note, client_msg_id, text, created_at)
-    SELECT conversation_id, seq, %(customer)s, '', false, client_msg_id, text, %(now)s FROM fresh
+    INSERT INTO {messages} (conversation_id, seq, sender, sender_name, is_note, client_msg_id, text, created_at, media_id)
+    SELECT conversation_id, seq, %(customer)s, '', false, client_msg_id, text, %(now)s, media_id FROM fresh
     RETURNING id, conversation_id, seq
 ), heads AS (
     UPDATE {conversations} c
@@ -99,6 +99,7 @@ def store(items, *, now, bot_enabled):
         "customers": [item.customer_id for item in items],
         "client_msg_ids": [item.client_msg_id for item in items],
         "texts": [item.text for item in items],
+        "media": [item.media.pk if item.media is not None else None for item in items],
         "closed": Status.CLOSED, "customer": SenderKind.CUSTOMER, "now": now,
         "pending": BotTurn.State.PENDING, "bot_enabled": bot_enabled, "bot": Status.BOT,
     }
@@ -136,11 +137,14 @@ def _stored(items, found, now, bot_enabled):
                 bot_turns.add(conversation_id)
         message = by_key[key] = Message.from_db(
             connection.alias,
-            ["id", "conversation_id", "seq", "sender", "sender_user_id", "sender_name", "is_note", "client_msg_id",
-             "text", "stream_id", "created_at"],
-            [message_id, conversation_id, seq, SenderKind.CUSTOMER, None, "", False, item.client_msg_id, item.text,
-             None, now],
+            # Every field, in the model's field order (what from_db expects).
+            ["id", "conversation_id", "seq", "sender", "sender_user_id", "sender_name", "is_note", "refused",
+             "client_msg_id", "text", "media_id", "stream_id", "created_at"],
+            [message_id, conversation_id, seq, SenderKind.CUSTOMER, None, "", False, False, item.client_msg_id,
+             item.text, item.media.pk if item.media is not None else None, None, now],
         )
+        if item.media is not None:
+            message.media = item.media
         message.conversation = conversation
         created.append(message)
         results.append((message, True))

@@ -11,6 +11,7 @@ from csbot import socket_guard
 
 from . import db, limits, liveness, metrics, notifier, presence, realtime, takeover
 from .accounts import read_token
+from .admission import Overloaded, admission_gate
 from .bot import runner as bot_runner
 from .delivery import Delivery
 from .dispatching import LeanDispatch
@@ -80,7 +81,11 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
         self.opened_at = self.last_rx = time.monotonic()
         self.bucket = TokenBucket(rate=settings.CSBOT_RATE_LIMIT_PER_S, capacity=settings.CSBOT_RATE_LIMIT_BURST)
         claims = read_token(bearer_token(self.scope))
-        self.session = await db.read(CustomerSession.load, claims) if claims else None
+        try:
+            async with admission_gate().slot():
+                self.session = await db.read(CustomerSession.load, claims) if claims else None
+        except Overloaded:
+            return await self.close_with(CloseCode.TRY_AGAIN_LATER)  # a reconnect storm: back off, come back
         if self.session is None:
             return await self.fail(ProtocolError(ErrorCode.UNAUTHORIZED, "log in again", close_code=CloseCode.UNAUTHORIZED))
         if self.session.blocked:
@@ -170,7 +175,10 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
         if fields["device_id"] != self.session.device_id:
             raise ProtocolError(ErrorCode.UNAUTHORIZED, "token belongs to another device", close_code=CloseCode.UNAUTHORIZED)
         self.wire.peer_snappy = "snappy" in fields["compress"]
-        self.generation = await self.delivery.hello(fields)
+        try:
+            self.generation = await self.delivery.hello(fields)
+        except Overloaded:
+            return await self.close_with(CloseCode.TRY_AGAIN_LATER)  # the client backs off and comes back
         await realtime.announce_connection(
             self.session.customer_id, self.session.device_id, self.channel_name, self.generation
         )
@@ -181,7 +189,7 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
             metrics.rate_limit_closes.inc()
             raise ProtocolError(ErrorCode.RATE_LIMITED, "too many messages", close_code=CloseCode.RATE_LIMITED)
         started = time.perf_counter()
-        await self.delivery.record(fields["client_msg_id"], fields["text"])
+        await self.delivery.record(fields["client_msg_id"], fields["text"], fields.get("media_id"))
         metrics.ack_latency.observe(time.perf_counter() - started)
 
     async def on_ping(self, fields):

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import batch_statement, metrics, notifications, realtime, sql
-from .models import BotTurn, Conversation, ConversationEvent, Message, SenderKind
+from .models import BotTurn, Conversation, ConversationEvent, Media, Message, SenderKind
 from .presenters import message_frame, status_frame
 
 Status = Conversation.Status
@@ -61,7 +61,8 @@ def _record_event(conversation, kind, *, actor, actor_user=None, from_status="",
     )
 
 
-def _store_message(conversation, *, sender, text, sender_user=None, sender_name="", client_msg_id=None, stream_id=None):
+def _store_message(conversation, *, sender, text, sender_user=None, sender_name="", client_msg_id=None, stream_id=None,
+                   media=None):
     """Store a visible message under the next seq of a locked conversation."""
     conversation.last_seq += 1
     message = Message.objects.create(
@@ -73,6 +74,7 @@ def _store_message(conversation, *, sender, text, sender_user=None, sender_name=
         client_msg_id=client_msg_id,
         text=text,
         stream_id=stream_id,
+        media=media,
     )
     Conversation.objects.filter(pk=conversation.pk).update(last_seq=conversation.last_seq)
     _publish_message(conversation, message)
@@ -185,6 +187,8 @@ class Incoming:
     customer_id: int
     client_msg_id: str
     text: str
+    # The customer's own upload (checked before), or None for text only.
+    media: Media | None = None
 
 
 def _lock_open_conversations(customer_ids):
@@ -218,9 +222,9 @@ def _stored_messages(customer_ids, client_msg_ids):
     return {(customer_id, client_msg_id): messages[pk] for customer_id, client_msg_id, pk in found}
 
 
-def record_customer_message(*, customer, client_msg_id, text):
+def record_customer_message(*, customer, client_msg_id, text, media=None):
     """Store a customer's message once per client_msg_id, opening a conversation if needed."""
-    item = Incoming(customer_id=_pk(customer), client_msg_id=client_msg_id, text=text)
+    item = Incoming(customer_id=_pk(customer), client_msg_id=client_msg_id, text=text, media=media)
     return record_customer_messages(items=[item])[0]
 
 
@@ -264,7 +268,7 @@ def _record_customer_messages(items, now):
         conversation.last_seq += 1
         message = known[key] = Message(
             conversation=conversation, seq=conversation.last_seq, sender=SenderKind.CUSTOMER,
-            client_msg_id=item.client_msg_id, text=item.text,
+            client_msg_id=item.client_msg_id, text=item.text, media=item.media,
         )
         created.append(message)
         results.append(Recorded(message=message, created=True, opened=opened.pop(item.customer_id, None)))
@@ -298,7 +302,7 @@ def _announce_customer_messages(messages, turns, queue_moved):
 
 
 @transaction.atomic
-def record_refused_message(*, customer, client_msg_id, text):
+def record_refused_message(*, customer, client_msg_id, text, media=None):
     """Keep a customer text the content check refused: for staff only, with no seq and no bot turn.
 
     Deduplicated like any message: a resend of a stored client_msg_id returns
@@ -313,7 +317,7 @@ def record_refused_message(*, customer, client_msg_id, text):
         return Recorded(message=existing, created=False)
     message = Message.objects.create(
         conversation=conversation, seq=None, refused=True, sender=SenderKind.CUSTOMER, client_msg_id=client_msg_id,
-        text=text,
+        text=text, media=media,
     )
     # Staff see it, marked refused; the customer's other devices and the bot never do.
     realtime.publish_on_commit(
@@ -411,12 +415,13 @@ def take_over(*, conversation, agent, agent_name):
 
 
 @transaction.atomic
-def send_agent_reply(*, conversation, agent, text, agent_name):
-    """Store an agent's reply; only the assigned agent may speak."""
+def send_agent_reply(*, conversation, agent, text, agent_name, media=None):
+    """Store an agent's reply (words, a picture staff uploaded, or both); only the assigned agent may speak."""
     conversation = _lock(conversation)
     if conversation.status != Status.AGENT or conversation.assigned_agent_id != agent.pk:
         raise ConversationStateError("not_assigned", "only the assigned agent can reply")
-    message = _store_message(conversation, sender=SenderKind.AGENT, text=text, sender_user=agent, sender_name=agent_name)
+    message = _store_message(conversation, sender=SenderKind.AGENT, text=text, sender_user=agent, sender_name=agent_name,
+                             media=media)
     if conversation.first_agent_reply_at is None:
         Conversation.objects.filter(pk=conversation.pk).update(first_agent_reply_at=message.created_at)
     return message
@@ -533,10 +538,10 @@ def _insert_messages(messages):
     the order of the returned rows.
     """
     stamp = connection.ops.adapt_datetimefield_value(messages[0].created_at)
-    columns = "conversation_id, seq, sender, sender_name, is_note, client_msg_id, text, created_at"
-    rows = [(m.conversation_id, m.seq, m.sender, "", False, m.client_msg_id, m.text, stamp) for m in messages]
+    columns = "conversation_id, seq, sender, sender_name, is_note, client_msg_id, text, created_at, media_id"
+    rows = [(m.conversation_id, m.seq, m.sender, "", False, m.client_msg_id, m.text, stamp, m.media_id) for m in messages]
     returned = sql.rows(
-        f"INSERT INTO {Message._meta.db_table} ({columns}) VALUES {sql.placeholders(len(rows), 8)} "
+        f"INSERT INTO {Message._meta.db_table} ({columns}) VALUES {sql.placeholders(len(rows), 9)} "
         "RETURNING id, conversation_id, seq",
         [value for row in rows for value in row],
     )

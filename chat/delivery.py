@@ -11,6 +11,7 @@ import time
 from django.conf import settings
 
 from . import db, ingest, metrics
+from .admission import admission_gate
 from .conversations import ConversationStateError, mark_read, queue_position, rate_conversation, request_handoff
 from .models import SenderKind
 from .presenters import ack_frame, status_frame
@@ -77,10 +78,11 @@ class Delivery:
         """Claim the device, send welcome, the replay or the latest page, then synced; return the generation."""
         resume = fields.get("resume")
         async with self.lock:
-            welcome, generation = await db.call(
-                _hello, customer_id=self.customer_id, device_id=fields["device_id"], platform=fields["platform"],
-                app_version=fields["app_version"], resume=resume,
-            )
+            async with admission_gate().slot():  # raises Overloaded in a storm: nothing was read or changed
+                welcome, generation = await db.call(
+                    _hello, customer_id=self.customer_id, device_id=fields["device_id"], platform=fields["platform"],
+                    app_version=fields["app_version"], resume=resume,
+                )
             current = welcome.conversation
             await self.send(welcome_frame(
                 welcome, heartbeat_s=settings.CSBOT_HEARTBEAT_S, max_frame_bytes=settings.CSBOT_MAX_FRAME_BYTES,
@@ -102,9 +104,11 @@ class Delivery:
                 await self.send(welcome.status)  # welcome has no field for the queue position
         return generation
 
-    async def record(self, client_msg_id, text):
+    async def record(self, client_msg_id, text, media_id=None):
         """Store a message (once per client_msg_id) and acknowledge it."""
-        result = await ingest.store_customer_message(customer_id=self.customer_id, client_msg_id=client_msg_id, text=text)
+        result = await ingest.store_customer_message(
+            customer_id=self.customer_id, client_msg_id=client_msg_id, text=text, media_id=media_id
+        )
         message = result.message
         async with self.lock:
             if result.opened is not None and result.opened.pk != self.conversation_id:

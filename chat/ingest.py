@@ -13,6 +13,7 @@ import logging
 import weakref
 
 from . import db, safety
+from .media import own_media
 from .conversations import Incoming, record_customer_message, record_customer_messages, record_refused_message
 from .protocol.errors import ErrorCode, soft
 from .protocol.frames import storable
@@ -62,7 +63,8 @@ class Ingest:
     async def _store_one(self, item, future):
         try:
             result = await db.call(
-                record_customer_message, customer=item.customer_id, client_msg_id=item.client_msg_id, text=item.text
+                record_customer_message, customer=item.customer_id, client_msg_id=item.client_msg_id, text=item.text,
+                media=item.media,
             )
         except Exception as exc:
             if not future.done():
@@ -75,22 +77,33 @@ class Ingest:
 _by_loop = weakref.WeakKeyDictionary()
 
 
-async def store_customer_message(*, customer_id, client_msg_id, text):
+async def store_customer_message(*, customer_id, client_msg_id, text, media_id=None):
     """Store a customer's message through this process's batch writer; refused text raises `rejected`.
 
     With content safety on, the text is checked first on this coroutine, so
     checks of concurrent messages overlap and only what passes joins a batch.
+    A `media_id` must name one of the customer's own uploads; anyone else's
+    reads as unknown. (Pictures were checked when they were uploaded.)
     """
     if not (storable(text) and storable(client_msg_id)):
         raise soft(ErrorCode.TEXT_INVALID, "text holds a NUL or an unpaired surrogate", client_msg_id=None)
-    if await safety.refuses(customer_id=customer_id, text=text):
-        result = await db.call(record_refused_message, customer=customer_id, client_msg_id=client_msg_id, text=text)
+    media = None
+    if media_id is not None:
+        media = await db.read(own_media, customer_id=customer_id, media_id=media_id)
+        if media is None:
+            raise soft(ErrorCode.NOT_FOUND, "media_id names no picture you uploaded", client_msg_id=client_msg_id)
+    if (text and await safety.refuses(customer_id=customer_id, text=text)) or (media is not None and media.refused):
+        result = await db.call(
+            record_refused_message, customer=customer_id, client_msg_id=client_msg_id, text=text, media=media
+        )
     else:
         loop = asyncio.get_running_loop()
         ingest = _by_loop.get(loop)
         if ingest is None:
             ingest = _by_loop[loop] = Ingest()
-        result = await ingest.submit(Incoming(customer_id=customer_id, client_msg_id=client_msg_id, text=text))
+        result = await ingest.submit(
+            Incoming(customer_id=customer_id, client_msg_id=client_msg_id, text=text, media=media)
+        )
     if result.message.refused:
         raise soft(ErrorCode.REJECTED, "the message was refused by the content check", client_msg_id=client_msg_id)
     return result

@@ -37,6 +37,11 @@ bot_answer_latency = Histogram(
 closes = Counter("csbot_socket_closes_total", "Sockets closed by the server", ["code"])
 resumes = Counter("csbot_resumes_total", "Resume attempts", ["recovered"])
 replayed = Counter("csbot_replayed_messages_total", "Messages replayed on resume")
+admission_wait = Histogram(
+    "csbot_admission_wait_seconds", "Time a connect or hello waited for its turn to read the database",
+    buckets=(0.001, 0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+admission_refused = Counter("csbot_admission_refused_total", "Connects and hellos turned away with 1013 in a reconnect storm", ["reason"])
 gap_repairs = Counter("csbot_gap_repairs_total", "Messages delivered from the database after a lost wake-up")
 kicks = Counter("csbot_kicks_total", "Sockets replaced by another device")
 heartbeat_timeouts = Counter("csbot_heartbeat_timeouts_total", "Sockets closed for sending nothing in 3 heartbeats")

@@ -128,6 +128,40 @@ class Conversation(models.Model):
         return self.status != self.Status.CLOSED
 
 
+class Media(models.Model):
+    """One uploaded picture, stored re-encoded (no EXIF) with a thumbnail; messages point at it."""
+
+    # The customer who uploaded it; a picture an agent uploaded has none.
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="media", verbose_name=_("customer"),
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    mime = models.CharField(_("type"), max_length=20)
+    bytes = models.PositiveIntegerField(_("size in bytes"))
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    # Names in the configured storage (local files, or an S3 bucket through django-storages).
+    name = models.CharField(_("file"), max_length=200)
+    thumb_name = models.CharField(_("thumbnail"), max_length=200)
+    # Set when a content check refused it after upload (WeChat's check answers
+    # later, by callback): it is then served to staff only.
+    refused = models.BooleanField(_("refused"), default=False)
+    # WeChat mediaCheckAsync's trace id, to match its later verdict.
+    check_trace = models.CharField(_("check trace"), max_length=64, blank=True, default="", db_index=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("picture")
+        verbose_name_plural = _("pictures")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.mime} {self.width}×{self.height}"
+
+
 class Message(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages", verbose_name=_("conversation"))
     # Null only for private notes, which the customer never sees.
@@ -143,7 +177,11 @@ class Message(models.Model):
     # never delivered to the customer's counterpart nor answered by the bot.
     refused = models.BooleanField(_("refused"), default=False, db_default=False)
     client_msg_id = models.CharField(_("client message id"), max_length=64, null=True, blank=True)
-    text = models.TextField(_("text"))
+    # Empty for a picture sent without words.
+    text = models.TextField(_("text"), blank=True)
+    media = models.ForeignKey(
+        Media, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("picture"),
+    )
     stream_id = models.CharField(_("stream id"), max_length=64, null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -1,5 +1,7 @@
 """Turn rows into the contract's server frames."""
 
+from .media_urls import media_summary
+
 
 def ms(dt):
     """Return a datetime as integer milliseconds since the epoch."""
@@ -22,6 +24,10 @@ def message_frame(message):
         frame["client_msg_id"] = message.client_msg_id
     if message.stream_id:
         frame["stream_id"] = message.stream_id
+    if message.media_id is not None and not message.media.refused:
+        # Loaded with the message (select_related or a join), never one query per picture.
+        # A picture a content check refused later has no files left: only staff hear of it.
+        frame["media"] = media_summary(message.media)
     if message.refused:  # only staff are ever sent these
         frame["refused"] = True
     return frame

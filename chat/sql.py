@@ -44,14 +44,18 @@ def table(model):
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def columns(model):
-    """The model's concrete columns, quoted, in field order: what `instances` expects."""
-    return _columns(model, connection.vendor)
+def columns(model, alias=None):
+    """The model's concrete columns, quoted, in field order: what `instances` expects.
+
+    With `alias`, each column is qualified by it (for joins).
+    """
+    return _columns(model, connection.vendor, alias)
 
 
 @functools.cache
-def _columns(model, vendor):
-    return ", ".join(connection.ops.quote_name(f.column) for f in model._meta.concrete_fields)
+def _columns(model, vendor, alias):
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(prefix + connection.ops.quote_name(f.column) for f in model._meta.concrete_fields)
 
 
 # (model, vendor) pairs whose rows the ORM would not convert: most pairs on

@@ -7,7 +7,7 @@ from django.conf import settings
 
 from . import sql
 from .conversations import open_conversation, queue_position
-from .models import Conversation, Message
+from .models import Conversation, Media, Message
 from .presenters import conversation_summary, message_frame, status_frame
 
 
@@ -23,23 +23,41 @@ def visible_messages(conversation_id):
     return Message.objects.filter(conversation_id=conversation_id, is_note=False)
 
 
+def _media_join(alias):
+    """Columns and LEFT JOIN that bring each message's picture in the same statement as the message."""
+    return f", {sql.columns(Media, 'p')}", f" LEFT JOIN {sql.table(Media)} p ON p.id = {alias}.media_id"
+
+
+def _with_media(rows):
+    """Messages from rows of `columns(Message)` followed by `columns(Media)`, each with its picture attached."""
+    width = len(Message._meta.concrete_fields)
+    messages = sql.instances(Message, [row[:width] for row in rows])
+    pictures = iter(sql.instances(Media, [row[width:] for row in rows if row[width] is not None]))
+    for message, row in zip(messages, rows):
+        if row[width] is not None:
+            message.media = next(pictures)
+    return messages
+
+
 def messages_after(conversation_id, after_seq, *, limit=None, upto=None):
     """Return message frames with seq > after_seq (and <= upto), oldest first.
 
     Plain SQL (see `chat.sql`): every poll and every catch-up reads through
-    here, and compiling the ORM query cost more than running it.
+    here, and compiling the ORM query cost more than running it. Pictures
+    come in the same statement, so a page of them costs what a page of text does.
     """
-    statement = (f"SELECT {sql.columns(Message)} FROM {sql.table(Message)}"
-                 " WHERE conversation_id = %s AND is_note = %s AND seq > %s")
+    media_columns, join = _media_join("m")
+    statement = (f"SELECT {sql.columns(Message, 'm')}{media_columns} FROM {sql.table(Message)} m{join}"
+                 " WHERE m.conversation_id = %s AND m.is_note = %s AND m.seq > %s")
     params = [conversation_id, False, after_seq]
     if upto is not None:
-        statement += " AND seq <= %s"
+        statement += " AND m.seq <= %s"
         params.append(upto)
-    statement += " ORDER BY seq"
+    statement += " ORDER BY m.seq"
     if limit is not None:
         statement += " LIMIT %s"
         params.append(limit)
-    return [message_frame(m) for m in sql.instances(Message, sql.rows(statement, params))]
+    return [message_frame(m) for m in _with_media(sql.rows(statement, params))]
 
 
 def frame_bytes(frame):
@@ -79,21 +97,22 @@ def page_before(conversation_id, before_seq, limit, max_bytes=None):
     # `upto_bytes` is what a row's strings and those of the newer rows take:
     # past the budget, that row's frame cannot fit, nor can any older one's.
     # The newest row always goes, whatever its size.
+    media_columns, join = _media_join("page")
     statement = (
-        f"SELECT {sql.columns(Message)} FROM ("
+        f"SELECT {sql.columns(Message, 'page')}{media_columns} FROM ("
         f" SELECT *, SUM({size}) OVER newest_first AS upto_bytes, ROW_NUMBER() OVER newest_first AS nth"
         f" FROM {sql.table(Message)} WHERE conversation_id = %s AND is_note = %s"
         + (" AND seq < %s" if before_seq else "")
         + " WINDOW newest_first AS (ORDER BY seq DESC ROWS UNBOUNDED PRECEDING)"
-        " ORDER BY seq DESC LIMIT %s) AS page WHERE nth = 1 OR upto_bytes <= %s ORDER BY seq"
+        f" ORDER BY seq DESC LIMIT %s) AS page{join} WHERE nth = 1 OR upto_bytes <= %s ORDER BY page.seq"
     )
     params = [conversation_id, False] + ([before_seq] if before_seq else []) + [limit, max_bytes]
-    frames = [message_frame(m) for m in sql.instances(Message, sql.rows(statement, params))]
+    frames = [message_frame(m) for m in _with_media(sql.rows(statement, params))]
     return newest_within(frames, max_bytes)  # the exact cut, on the frames as they will be sent
 
 
 def _page(conversation_id, before_seq, limit):
-    qs = visible_messages(conversation_id)
+    qs = visible_messages(conversation_id).select_related("media")
     if before_seq:
         qs = qs.filter(seq__lt=before_seq)
     rows = list(qs.order_by("-seq")[:limit])
@@ -107,11 +126,14 @@ def replay_bytes(conversation_id, after_seq):
     return sql.rows(statement, [conversation_id, False, after_seq])[0][0]
 
 
-def _resume_point(customer, resume):
+def _resume_point(customer, resume, current):
     """Return the conversation a resume can be honoured in, or None."""
     if not resume or resume.get("conversation_id") is None:
         return None
-    conversation = Conversation.objects.filter(customer=customer, pk=resume["conversation_id"]).first()
+    if str(resume["conversation_id"]) == str(current.pk):
+        conversation = current  # the usual case: no second read of the same row
+    else:
+        conversation = Conversation.objects.filter(customer=customer, pk=resume["conversation_id"]).first()
     if conversation is None:
         return None
     last_seq = resume["last_seq"]
@@ -123,7 +145,7 @@ def _resume_point(customer, resume):
 def prepare_welcome(*, customer, resume=None):
     """Return what `hello` is answered with: the open conversation and the frames to send."""
     current = open_conversation(customer=customer)
-    resumed = _resume_point(customer, resume)
+    resumed = _resume_point(customer, resume, current)
     frames = None
     if resumed is not None and replay_bytes(resumed.pk, resume["last_seq"]) <= settings.CSBOT_PAGE_MAX_BYTES:
         # Checked before reading: a replay of a thousand long messages would be read only to be refused.
@@ -149,6 +171,7 @@ def welcome_frame(welcome, *, heartbeat_s, max_frame_bytes, server_time):
         "last_seq": welcome.conversation.last_seq,
         "heartbeat_s": heartbeat_s,
         "max_frame_bytes": max_frame_bytes,
+        "max_media_bytes": settings.CSBOT_MAX_MEDIA_BYTES,
         "compress": ["snappy"],
         "recovered": welcome.recovered,
         "server_time": server_time,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import media_views, views
 
 urlpatterns = [
     path("", views.index, name="chat-index"),
@@ -12,4 +12,7 @@ urlpatterns = [
     path("api/chat/poll", views.poll, name="chat-poll"),
     path("api/chat/earlier", views.earlier, name="chat-earlier"),
     path("api/chat/welcome", views.welcome, name="chat-welcome"),
+    path("api/chat/media", media_views.upload, name="chat-media-upload"),
+    path("api/chat/media/file/<path:name>", media_views.file, name="chat-media-file"),
+    path("api/wx/media-check", media_views.media_check_callback, name="wx-media-check"),
 ]

@@ -21,7 +21,10 @@ no session, so it must authenticate by token too.
 
 import asyncio
 import contextlib
+import tempfile
 
+from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
@@ -33,6 +36,29 @@ from django.middleware.security import SecurityMiddleware
 from django_prometheus.middleware import PrometheusAfterMiddleware, PrometheusBeforeMiddleware
 
 PREFIX = "/api/"
+# Upload paths, whose bodies are refused past a limit before they are read (see `_read_bounded`).
+UPLOAD_PATHS = frozenset({"/api/chat/media"})
+# Room for the multipart boundary and part headers around the file itself.
+MULTIPART_SLACK = 16 * 1024
+
+
+class BodyTooLarge(Exception):
+    """The request body is over the path's limit; nothing more of it is read."""
+
+
+def body_limit(scope):
+    """The most bytes a request body to this path may have, or None for Django's own handling."""
+    if scope["path"] in UPLOAD_PATHS:
+        return settings.CSBOT_MAX_MEDIA_BYTES + MULTIPART_SLACK
+    return None
+
+
+def declared_length(scope):
+    """The Content-Length the client announced, or None (chunked, absent or malformed)."""
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            return int(value) if value.isdigit() and len(value) < 20 else None
+    return None
 
 
 class JsonErrors:
@@ -86,9 +112,18 @@ class ApiHandler(ASGIHandler):
 
     async def handle(self, scope, receive, send):
         """Django's `ASGIHandler.handle`, with the signals and the response's close called inline."""
+        limit = body_limit(scope)
         try:
-            body_file = await self.read_body(receive)
+            if limit is None:
+                body_file = await self.read_body(receive)
+            else:
+                body_file, scope = await self._read_bounded(scope, receive, limit)
         except RequestAborted:
+            return
+        except BodyTooLarge:
+            # Answered without reading the rest: the body is never held whole.
+            response = JsonResponse({"error": "too_large", "message": "the upload is larger than allowed"}, status=413)
+            await self.send_response(response, send)
             return
         set_script_prefix(get_script_prefix(scope))
         # send(), not asend(): asend() would hop to a thread for these sync receivers.
@@ -106,6 +141,46 @@ class ApiHandler(ASGIHandler):
                 response.close()  # sends request_finished
         finally:
             body_file.close()
+
+    async def _read_bounded(self, scope, receive, limit):
+        """Django's `read_body` with a limit: refuse by Content-Length at once, else stop reading past it.
+
+        Django reads any body whole (to disk past FILE_UPLOAD_MAX_MEMORY_SIZE)
+        before a view can look at it; DATA_UPLOAD_MAX_MEMORY_SIZE leaves file
+        parts out. A chunked body has no length to check, so it is counted as
+        it comes and dropped the moment it passes the limit. Returns the body
+        and the scope, which names the length of a chunked body once it is
+        known: Django's multipart parser reads nothing without one.
+        """
+        declared = declared_length(scope)
+        if declared is not None and declared > limit:
+            raise BodyTooLarge
+        body_file = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE, mode="w+b")
+        size = 0
+        try:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise RequestAborted()
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    raise BodyTooLarge
+                if chunk:
+                    if getattr(body_file, "_rolled", False):
+                        await sync_to_async(body_file.write, thread_sensitive=False)(chunk)
+                    else:
+                        body_file.write(chunk)
+                if not message.get("more_body", False):
+                    break
+        except BaseException:
+            body_file.close()
+            raise
+        body_file.seek(0)
+        if declared is None:
+            headers = [(k, v) for k, v in scope.get("headers", ()) if k != b"content-length"]
+            scope = {**scope, "headers": headers + [(b"content-length", str(size).encode())]}
+        return body_file, scope
 
     async def _respond_unless_disconnected(self, request, receive, send):
         """Answer the request; None when the client left first (the view is then cancelled, as Django does)."""

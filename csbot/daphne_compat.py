@@ -8,6 +8,7 @@ lower-level call instead, which performs the same state change.
 """
 
 import weakref
+from urllib.parse import unquote
 
 WIRE_ONLY_CODES = frozenset({1001, 1009, 1011, 1013})
 GOING_AWAY = 1001
@@ -35,6 +36,60 @@ def install():
     _close_sockets_on_shutdown(WebSocketProtocol)
     _send_without_epoll_round()
     _guard_sockets(WebSocketProtocol)
+    _bound_uploads()
+
+
+def _bound_uploads():
+    """Keep request bodies out of daphne's memory: no form parsing, and oversized uploads refused by Twisted.
+
+    Twisted parses every multipart POST into `request.args` before daphne
+    sees it, which daphne never reads: a 12 MiB upload cost about fifteen
+    times its size in memory for a moment (bench/upload_memory.py). Then
+    daphne queues the whole body for the application at once. Twisted keeps
+    a large body in a temporary file; an upload over the limit is answered
+    413 from there, before any of it is read back into memory. The API
+    handler (`csbot.api_http`) bounds the body as well, for other servers.
+    """
+    from daphne.http_protocol import WebRequest
+
+    from csbot.api_http import UPLOAD_PATHS, body_limit
+
+    if getattr(WebRequest, "_csbot_bounded", False):
+        return
+    original_init, original = WebRequest.__init__, WebRequest.process
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        self._parsePOSTFormSubmission = False  # Twisted's own switch; set per request by its __init__
+
+    WebRequest.__init__ = init
+
+    def process(self):
+        path = unquote(self.path.decode("ascii", "replace")) if isinstance(self.path, bytes) else ""
+        if path in UPLOAD_PATHS and self.method == b"POST" and _body_size(self) > body_limit({"path": path}):
+            return _too_large(self)
+        return original(self)
+
+    WebRequest.process = process
+    WebRequest._csbot_bounded = True
+
+
+def _body_size(request):
+    content = request.content
+    content.seek(0, 2)
+    size = content.tell()
+    content.seek(0)
+    return size
+
+
+def _too_large(request):
+    body = b'{"error": "too_large", "message": "the upload is larger than allowed"}'
+    request.setResponseCode(413)
+    request.setHeader(b"Content-Type", b"application/json")
+    request.setHeader(b"Content-Length", str(len(body)).encode())
+    request.setHeader(b"Connection", b"close")
+    request.write(body)
+    request.finish()
 
 
 def _guard_sockets(protocol_class):

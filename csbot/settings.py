@@ -126,6 +126,7 @@ MIDDLEWARE = [
     "agents.language.ProfileLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csbot.csp.ContentSecurityPolicyMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -278,6 +279,27 @@ CSBOT_CONTENT_CHECKER = os.environ.get("CSBOT_CONTENT_CHECKER", "chat.safety.WeC
 CSBOT_CONTENT_CHECK_TIMEOUT_S = env_float("CSBOT_CONTENT_CHECK_TIMEOUT_S", 2.0)
 CSBOT_CONTENT_CHECK_CONCURRENCY = env_int("CSBOT_CONTENT_CHECK_CONCURRENCY", 64)
 CSBOT_CONTENT_CHECK_SCENE = env_int("CSBOT_CONTENT_CHECK_SCENE", 2)
+# Pictures (contract section 8). Stored through Django's storage API: local
+# files under MEDIA_ROOT by default; any S3-compatible store in production by
+# pointing STORAGES["default"] at django-storages (docs/operations.md).
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT") or BASE_DIR / "var" / "media"
+STORAGES = {
+    "default": {"BACKEND": os.environ.get("CSBOT_MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage")},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+CSBOT_MAX_MEDIA_BYTES = env_int("CSBOT_MAX_MEDIA_BYTES", 10 * 1024 * 1024)
+# More pixels than this is refused before decoding (a small file can decode to gigabytes).
+CSBOT_MEDIA_MAX_PIXELS = env_int("CSBOT_MEDIA_MAX_PIXELS", 40_000_000)
+CSBOT_MEDIA_THUMB_PX = env_int("CSBOT_MEDIA_THUMB_PX", 320)
+# How long a signed picture URL works; every welcome, history page and replay hands out fresh ones.
+CSBOT_MEDIA_URL_TTL_S = env_int("CSBOT_MEDIA_URL_TTL_S", 3600)
+# Pictures are checked by the same checker as text (chat.safety) when content checks are on.
+CSBOT_MEDIA_CHECK_TIMEOUT_S = env_float("CSBOT_MEDIA_CHECK_TIMEOUT_S", 5.0)
+# WeChat fetches a picture to check from this site's public address, within this time.
+CSBOT_PUBLIC_BASE_URL = os.environ.get("CSBOT_PUBLIC_BASE_URL", "")
+CSBOT_MEDIA_CHECK_URL_TTL_S = env_int("CSBOT_MEDIA_CHECK_URL_TTL_S", 86400)
+# The Token configured for the mini-program's message push: signs WeChat's verdict callbacks.
+CSBOT_WX_PUSH_TOKEN = os.environ.get("CSBOT_WX_PUSH_TOKEN", "")
 # How long the HTTP API trusts a customer it found unblocked (see chat.accounts).
 CSBOT_ALLOWED_CACHE_S = env_float("CSBOT_ALLOWED_CACHE_S", 10.0)
 # "single": a new device signs the older one out; "multi": all stay connected.
@@ -312,6 +334,11 @@ CSBOT_HISTORY_BYTES_PER_S = env_int("CSBOT_HISTORY_BYTES_PER_S", 128 * 1024)
 CSBOT_HISTORY_BURST_BYTES = env_int("CSBOT_HISTORY_BURST_BYTES", 512 * 1024)
 # History pages read at once per process; more wait their turn on the event loop, not in the thread pool.
 CSBOT_BULK_READS_AT_ONCE = env_int("CSBOT_BULK_READS_AT_ONCE", 2)
+# Reconnect storms (chat.admission): new sockets' database reads at once per process, how many may wait, how long.
+# At once stays below the database threads so messages being stored always find one.
+CSBOT_ADMIT_AT_ONCE = env_int("CSBOT_ADMIT_AT_ONCE", 3)
+CSBOT_ADMIT_QUEUE = env_int("CSBOT_ADMIT_QUEUE", 5000)
+CSBOT_ADMIT_WAIT_S = env_float("CSBOT_ADMIT_WAIT_S", 10.0)
 # The welcome page, and a resume's replay, in bytes; a longer replay is not honoured (the latest page instead).
 CSBOT_PAGE_MAX_BYTES = env_int("CSBOT_PAGE_MAX_BYTES", 256 * 1024)
 # How often each process checks its sockets against the database for a

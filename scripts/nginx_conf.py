@@ -44,8 +44,13 @@ http {{
 
 def site(args) -> str:
     """Return the http-level csbot configuration with every placeholder filled."""
-    servers = "\n".join(f"    server {address} max_fails=1 fail_timeout={args.fail_timeout}s;"
-                        for address in args.upstream)
+    # max_fails=0: never mark an instance down. nginx clears a mark only when a
+    # request to that instance finishes, and a WebSocket lasts for hours: an
+    # instance marked once while it restarted took one new socket per
+    # fail_timeout afterwards, and with the next instance stopping nginx
+    # answered 502 ("no live upstreams") for some 20 s of a rolling restart.
+    # A refused connect already moves on to the next instance at once.
+    servers = "\n".join(f"    server {address} max_fails=0;" for address in args.upstream)
     values = {
         "CSBOT_UPSTREAM_SERVERS": servers,
         "CSBOT_LISTEN": args.listen,
@@ -82,7 +87,6 @@ def parse(argv=None):
     parser.add_argument("--static-root", required=True, help="STATIC_ROOT, where collectstatic wrote")
     parser.add_argument("--heartbeat-s", type=int, default=int(os.environ.get("CSBOT_HEARTBEAT_S", 10)))
     parser.add_argument("--longpoll-max-s", type=int, default=int(os.environ.get("CSBOT_LONGPOLL_MAX_S", 30)))
-    parser.add_argument("--fail-timeout", type=int, default=5, help="seconds an instance that refused is skipped")
     parser.add_argument("--prefix", help="write a whole nginx.conf whose files live under this folder")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--worker-connections", type=int, default=4096)

@@ -12,17 +12,17 @@
 #   CSBOT_RESTART_CMD   command for one instance, {port} replaced (default: systemctl restart csbot@{port})
 #   CSBOT_READY_HOST    where the instances listen (default 127.0.0.1; must be in ALLOWED_HOSTS)
 #   CSBOT_READY_TIMEOUT seconds to wait for readiness (default 120: the bot's encoder may load first)
-#   CSBOT_SETTLE_S      seconds to wait after one is ready before the next stops (default 7). It must
-#                       exceed the proxy's fail_timeout (5 s in docs/ops/nginx): nginx keeps skipping
-#                       an instance that refused a connection for that long, even once it is ready
-#                       again, and with the next instance stopping too it would have none left (502).
+#   CSBOT_SETTLE_S      seconds to wait after one is ready before the next stops (default 2): the
+#                       customers of the next one come back to the instances that are up, so let
+#                       the restarted one finish its start first. The proxy never marks an instance
+#                       down (max_fails=0 in docs/ops/nginx), so it takes them as soon as it is ready.
 set -euo pipefail
 
 [ $# -ge 1 ] || { echo "usage: $0 PORT [PORT ...]" >&2; exit 2; }
 restart_cmd=${CSBOT_RESTART_CMD:-"systemctl restart csbot@{port}"}
 host=${CSBOT_READY_HOST:-127.0.0.1}
 ready_timeout=${CSBOT_READY_TIMEOUT:-120}
-settle=${CSBOT_SETTLE_S:-7}
+settle=${CSBOT_SETTLE_S:-2}
 
 status() { curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://$host:$1/readyz" || true; }
 

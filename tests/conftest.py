@@ -41,6 +41,12 @@ def full_rate_limit_buckets():
 
 
 @pytest.fixture(autouse=True)
+def media_root_per_test(settings, tmp_path):
+    """Pictures stored by a test land in its own folder, never in the checkout."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def bot_off_unless_asked(settings):
     """Keep the bot quiet in tests that are not about it; bot tests turn it on."""
     settings.CSBOT_BOT_ENABLED = False

@@ -85,17 +85,38 @@ def validate_hello(frame):
     return out
 
 
+def _media_id(frame, client_msg_id):
+    """The id of the picture a message carries (v1.1), None without one; a well-formed unknown id is -1."""
+    value = frame.get("media_id")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise fatal(ErrorCode.INVALID_FIELD, "media_id must be a string")
+    if isinstance(value, str) and len(value) > 20:
+        raise soft(ErrorCode.NOT_FOUND, "media_id names no picture you uploaded", client_msg_id=client_msg_id)
+    found = _conversation_id(value, "media_id")
+    return -1 if found is None else found  # -1 names nothing: answered as unknown when it is looked up
+
+
 def validate_message(frame):
     client_msg_id = frame.get("client_msg_id")
     text = frame.get("text")
     if not isinstance(client_msg_id, str):
         raise fatal(ErrorCode.INVALID_FIELD, "client_msg_id must be a string")
+    media_id = _media_id(frame, client_msg_id if isinstance(client_msg_id, str) else None)
+    if media_id is not None and text is None:
+        text = ""  # a picture alone needs no words
     if not isinstance(text, str):
         raise fatal(ErrorCode.INVALID_FIELD, "text must be a string")
     if not CLIENT_MSG_ID_RE.fullmatch(client_msg_id):
         raise soft(ErrorCode.INVALID_CLIENT_MSG_ID, "client_msg_id must be 1-64 letters, digits or ._:-")
     if not storable(text):
         raise soft(ErrorCode.TEXT_INVALID, "text holds a NUL or an unpaired surrogate", client_msg_id=client_msg_id)
+    if media_id is not None:
+        if len(text) > MAX_TEXT_CHARS:
+            raise soft(ErrorCode.TEXT_TOO_LONG, f"text is longer than {MAX_TEXT_CHARS} characters",
+                       client_msg_id=client_msg_id)
+        return {"client_msg_id": client_msg_id, "text": text, "media_id": media_id}
     if not text.strip():
         raise soft(ErrorCode.TEXT_EMPTY, "text is empty", client_msg_id=client_msg_id)
     if len(text) > MAX_TEXT_CHARS:

@@ -3,22 +3,23 @@
 from google.protobuf.message import DecodeError
 
 from .codecs import PROTO_SUBPROTOCOL
-from .csbot_pb2 import ChatMessage, Conversation, Frame, Resume
+from .csbot_pb2 import ChatMessage, Conversation, Frame, Media, Resume
 from .errors import ErrorCode, ProtocolError
 
 # Explicit tables rather than descriptor walks or MessageToDict: this is the hot path.
 FRAME_STRINGS = frozenset({
     "type", "conversation_id", "stream_id", "delta", "text", "client_msg_id", "msg_id", "sender",
     "sender_name", "status", "device_id", "platform", "app_version", "reason", "comment",
-    "agent_name", "code", "message",
+    "agent_name", "code", "message", "media_id",
 })
 FRAME_INTS = frozenset({
     "index", "seq", "ts", "last_seq", "score", "before_seq", "limit", "heartbeat_s",
-    "max_frame_bytes", "server_time", "queue_position",
+    "max_frame_bytes", "server_time", "queue_position", "max_media_bytes",
 })
 FRAME_SCALARS = FRAME_STRINGS | FRAME_INTS | {"recovered", "compress"}
 CONVERSATION_FIELDS = ("id", "status", "agent_name")
 RESUME_FIELDS = ("conversation_id", "last_seq")
+MEDIA_FIELDS = ("url", "thumb_url", "mime", "width", "height")
 CHAT_MESSAGE_FIELDS = ("type", "msg_id", "conversation_id", "seq", "sender", "sender_name", "text", "ts",
                        "client_msg_id", "stream_id")
 NESTED_STRINGS = frozenset(CONVERSATION_FIELDS + RESUME_FIELDS + CHAT_MESSAGE_FIELDS) - {"seq", "ts", "last_seq"}
@@ -28,14 +29,14 @@ NESTED_STRINGS = frozenset(CONVERSATION_FIELDS + RESUME_FIELDS + CHAT_MESSAGE_FI
 SCALARS_BY_TYPE = {
     "hello": ("type", "device_id", "platform", "app_version"),
     "message": ("type", "client_msg_id", "text", "msg_id", "conversation_id", "seq", "sender",
-                "sender_name", "ts", "stream_id"),
+                "sender_name", "ts", "stream_id", "media_id"),
     "ping": ("type", "ts"),
     "read": ("type", "seq"),
     "typing": ("type", "sender"),
     "handoff": ("type", "reason"),
     "rate": ("type", "score", "comment", "conversation_id"),
     "history": ("type", "before_seq", "limit"),
-    "welcome": ("type", "last_seq", "heartbeat_s", "max_frame_bytes", "recovered", "server_time"),
+    "welcome": ("type", "last_seq", "heartbeat_s", "max_frame_bytes", "recovered", "server_time", "max_media_bytes"),
     "synced": ("type", "last_seq"),
     "ack": ("type", "client_msg_id", "msg_id", "conversation_id", "seq", "ts"),
     "stream": ("type", "conversation_id", "stream_id", "index", "delta"),
@@ -64,10 +65,21 @@ def _build(frame):
     resume = frame.get("resume")
     if resume is not None:
         fields["resume"] = Resume(**_pick(resume, RESUME_FIELDS))
+    media = frame.get("media")
+    if media is not None:
+        fields["media"] = Media(**_pick(media, MEDIA_FIELDS))
     messages = frame.get("messages")
     if messages:
-        fields["messages"] = [ChatMessage(**_pick(item, CHAT_MESSAGE_FIELDS)) for item in messages]
+        fields["messages"] = [_chat_message(item) for item in messages]
     return Frame(**fields)
+
+
+def _chat_message(item):
+    fields = _pick(item, CHAT_MESSAGE_FIELDS)
+    media = item.get("media")
+    if media is not None:
+        fields["media"] = Media(**_pick(media, MEDIA_FIELDS))
+    return ChatMessage(**fields)
 
 
 def _coerce_value(key, value, strings):
@@ -97,7 +109,13 @@ def _present(message, names):
 
 
 def _chat_messages(container):
-    return [_present(item, CHAT_MESSAGE_FIELDS) for item in container]
+    out = []
+    for item in container:
+        entry = _present(item, CHAT_MESSAGE_FIELDS)
+        if item.HasField("media"):
+            entry["media"] = _present(item.media, MEDIA_FIELDS)
+        out.append(entry)
+    return out
 
 
 def _add_nested(frame, message, kind):
@@ -148,4 +166,6 @@ class ProtoCodec:
         frame = _present(message, scalars)
         if kind in NESTED_TYPES:
             _add_nested(frame, message, kind)
+        elif kind == "message" and message.HasField("media"):
+            frame["media"] = _present(message.media, MEDIA_FIELDS)
         return frame

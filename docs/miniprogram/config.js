@@ -13,4 +13,8 @@ module.exports = {
   BASE_URL: 'http://127.0.0.1:8000',
   LOGIN: 'dev', // 'dev' with `make run`; 'wx' for a real deployment
   APP_VERSION: '1.0.0',
+  // One-time subscription templates (the server's CSBOT_WX_NOTIFY_TEMPLATES):
+  // asked for when the customer sends, so an agent's answer can reach them
+  // after they leave. Empty: never asked.
+  TEMPLATE_IDS: [],
 };

@@ -14,6 +14,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const EXAMPLE = path.join(ROOT, 'docs', 'miniprogram');
 const BUNDLE = path.join(ROOT, 'chat', 'static', 'chat', 'csbot-sdk.js');
 const skip = !serverAvailable() && 'server not present';
+// A 40×30 PNG, as a photo picked in the album would be a file on the phone.
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAACgAAAAeCAIAAADRv8uKAAAALElEQVR4nO3NMQEAAAQAMETSP4BYKvg8W4HldMeHelnFYrFYLBaLxWKxWHyyVMYBaNceIy8AAAAASUVORK5CYII=';
 
 /** Load the example's files into `runtime` with a require like WeChat's (relative files only). */
 function loadExample(runtime, baseUrl) {
@@ -28,7 +30,10 @@ function loadExample(runtime, baseUrl) {
     const fn = vm.compileFunction(fs.readFileSync(source, 'utf8'), ['module', 'exports', 'require'],
       { parsingContext: runtime.context, filename: path.relative(EXAMPLE, full) });
     fn(mod, mod.exports, (name) => load(path.join(path.dirname(full), name)));
-    if (full === path.join(EXAMPLE, 'config.js')) mod.exports.BASE_URL = baseUrl; // the test server's port
+    if (full === path.join(EXAMPLE, 'config.js')) {
+      mod.exports.BASE_URL = baseUrl; // the test server's port
+      mod.exports.TEMPLATE_IDS = ['TPL-REPLY']; // as a deployment with notifications sets it
+    }
     return mod.exports;
   }
   return load;
@@ -50,7 +55,8 @@ test('the example chats in dev-login mode against a development server', { skip,
   srv.migrate();
   await srv.start();
   const runtime = createRuntime();
-  const { wx } = createWx(runtime, { platform: 'devtools' });
+  const { wx, control } = createWx(runtime, { platform: 'devtools' });
+  control.subscribe({ 'TPL-REPLY': 'accept' });
   const toasts = [];
   wx.showToast = (o) => toasts.push(o.title);
   wx.showModal = () => {};
@@ -78,6 +84,21 @@ test('the example chats in dev-login mode against a development server', { skip,
   page.onSend();
   assert.equal(page.data.input, '');
   await waitFor(() => page.data.items.some((it) => it.mine && it.text === '你好，我的订单' && it.seq === 1 && !it.pending), 10000, 'acked bubble');
+  // Sending asked for subscription consent, and what was accepted went to the server.
+  await waitFor(() => control.requests.some((r) => r.url.endsWith('/api/wx/subscriptions')), 10000, 'consent reported');
+  const consent = control.requests.find((r) => r.url.endsWith('/api/wx/subscriptions'));
+  assert.deepEqual(JSON.parse(JSON.stringify(consent.data)), { template_ids: ['TPL-REPLY'] }); // made in the runtime's realm
+  // A photo picked with wx.chooseMedia goes up with wx.uploadFile and shows as a thumbnail.
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'csbot-example-'));
+  const photo = path.join(dir, 'tmp_photo.png');
+  fs.writeFileSync(photo, Buffer.from(PNG, 'base64'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  control.pick(photo);
+  page.onPickImage();
+  await waitFor(() => page.data.items.some((it) => it.mine && it.thumb && it.seq === 2 && !it.pending), 15000, 'picture bubble');
+  const bubble = page.data.items.find((it) => it.seq === 2);
+  assert.match(bubble.thumb, /^http:\/\/127\.0\.0\.1:\d+\/api\/chat\/media\/file\/.+\.thumb\.jpg\?e=\d+&s=/);
+  assert.equal((await fetch(bubble.url)).status, 200);
   // Half an emoji: refused once with a toast, the text stays in the box.
   page.setData({ input: 'broken \uD83D' });
   page.onSend();

@@ -26,6 +26,7 @@ class FakeWeChat:
         self.sends = []  # subscribe messages accepted: the JSON bodies
         self.send_errors = []  # errcodes answered to sends
         self.checks = []  # msgSecCheck bodies
+        self.media_checks = []  # mediaCheckAsync bodies
         self.check_delay = 0.0
         self.in_flight = self.max_in_flight = 0  # checks being answered at once
         fake = self
@@ -105,7 +106,21 @@ class FakeWeChat:
             return self.subscribe_send(request, body, valid)
         if url.path == "/wxa/msg_sec_check":
             return self.msg_sec_check(request, body, valid)
+        if url.path == "/wxa/media_check_async":
+            return self.media_check_async(request, body, valid)
         return self.reply(request, 404, {"errcode": 404})
+
+    def media_check_async(self, request, body, valid):
+        """Take a picture URL to check later, as WeChat does: answer a trace id, the verdict comes by push."""
+        if not valid:
+            return self.reply(request, 200, {"errcode": 40001, "errmsg": "invalid credential"})
+        if (body.get("version") != 2 or body.get("media_type") not in (1, 2) or not body.get("openid")
+                or not str(body.get("media_url", "")).startswith(("http://", "https://"))):
+            return self.reply(request, 200, {"errcode": 40003, "errmsg": "invalid args"})
+        with self.lock:
+            self.media_checks.append(body)
+            trace = f"trace-{len(self.media_checks)}"
+        return self.reply(request, 200, {"errcode": 0, "errmsg": "ok", "trace_id": trace})
 
     def subscribe_send(self, request, body, valid):
         if not valid:

@@ -135,3 +135,40 @@ def test_soft_errors_echo_the_client_msg_id_in_the_error_frame():
     assert info.value.frame() == {
         "type": "error", "code": "text_too_long", "message": "text is longer than 4000 characters", "client_msg_id": "c-9",
     }
+
+
+# --- pictures (v1.1) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("frame, fields", [
+    ({"client_msg_id": "p1", "media_id": "41"}, {"client_msg_id": "p1", "text": "", "media_id": 41}),
+    ({"client_msg_id": "p1", "media_id": 41, "text": "看"}, {"client_msg_id": "p1", "text": "看", "media_id": 41}),
+    ({"client_msg_id": "p1", "media_id": "41", "text": "  "}, {"client_msg_id": "p1", "text": "  ", "media_id": 41}),
+    # Well-formed but naming nothing: looked up, then answered not_found.
+    ({"client_msg_id": "p1", "media_id": "99999999999999999999"}, {"client_msg_id": "p1", "text": "", "media_id": -1}),
+    ({"client_msg_id": "p1", "media_id": "abc"}, {"client_msg_id": "p1", "text": "", "media_id": -1}),
+])
+def test_a_message_with_a_picture_needs_no_words(frame, fields):
+    assert validate_client_frame({"type": "message", **frame}) == ("message", fields)
+
+
+@pytest.mark.parametrize("media_id", [True, 4.5, ["41"], {"id": 41}])
+def test_a_media_id_of_the_wrong_type_is_a_protocol_error(media_id):
+    with pytest.raises(ProtocolError) as error:
+        validate_client_frame({"type": "message", "client_msg_id": "p1", "media_id": media_id})
+    assert (error.value.code, error.value.close_code) == (ErrorCode.INVALID_FIELD, CloseCode.PROTOCOL_ERROR)
+
+
+def test_a_very_long_media_id_is_not_found_and_the_socket_stays():
+    with pytest.raises(ProtocolError) as error:
+        validate_client_frame({"type": "message", "client_msg_id": "p1", "media_id": "9" * 300})
+    assert (error.value.code, error.value.close_code, error.value.client_msg_id) == (ErrorCode.NOT_FOUND, None, "p1")
+
+
+def test_words_beside_a_picture_keep_the_text_limits():
+    with pytest.raises(ProtocolError) as error:
+        validate_client_frame({"type": "message", "client_msg_id": "p1", "media_id": "1", "text": "x" * 4001})
+    assert error.value.code == ErrorCode.TEXT_TOO_LONG
+    with pytest.raises(ProtocolError) as error:
+        validate_client_frame({"type": "message", "client_msg_id": "p1", "media_id": "1", "text": "\x00"})
+    assert error.value.code == ErrorCode.TEXT_INVALID

@@ -8,6 +8,7 @@ from pathlib import Path
 from chat.protocol import csbot_pb2
 from chat.protocol.proto_codec import (
     CHAT_MESSAGE_FIELDS,
+    MEDIA_FIELDS,
     CONVERSATION_FIELDS,
     FRAME_SCALARS,
     RESUME_FIELDS,
@@ -27,15 +28,16 @@ def test_checked_in_module_matches_a_fresh_generation(tmp_path):
 
 
 def test_codec_tables_cover_every_schema_field():
-    nested = {"conversation", "resume", "messages"}
+    nested = {"conversation", "resume", "messages", "media"}
     assert FRAME_SCALARS | nested == set(csbot_pb2.Frame.DESCRIPTOR.fields_by_name)
     assert set(CONVERSATION_FIELDS) == set(csbot_pb2.Conversation.DESCRIPTOR.fields_by_name)
     assert set(RESUME_FIELDS) == set(csbot_pb2.Resume.DESCRIPTOR.fields_by_name)
-    assert set(CHAT_MESSAGE_FIELDS) == set(csbot_pb2.ChatMessage.DESCRIPTOR.fields_by_name)
+    assert set(CHAT_MESSAGE_FIELDS) | {"media"} == set(csbot_pb2.ChatMessage.DESCRIPTOR.fields_by_name)
+    assert set(MEDIA_FIELDS) == set(csbot_pb2.Media.DESCRIPTOR.fields_by_name)
 
 
 def test_every_scalar_keeps_presence():
-    for message in (csbot_pb2.Frame, csbot_pb2.Conversation, csbot_pb2.Resume, csbot_pb2.ChatMessage):
+    for message in (csbot_pb2.Frame, csbot_pb2.Conversation, csbot_pb2.Resume, csbot_pb2.ChatMessage, csbot_pb2.Media):
         for field in message.DESCRIPTOR.fields:
             repeated = field.is_repeated
             assert repeated or field.has_presence, f"{message.__name__}.{field.name} loses presence"

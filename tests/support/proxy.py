@@ -91,7 +91,7 @@ class Nginx:
             [sys.executable, str(ROOT / "scripts" / "nginx_conf.py"), "--prefix", str(self.prefix),
              "--listen", f"127.0.0.1:{self.port}", "--server-name", "localhost", "--chain", str(pki.chain),
              "--key", str(pki.key), "--static-root", str(static_root), "--heartbeat-s", str(heartbeat_s),
-             "--longpoll-max-s", str(longpoll_max_s), "--fail-timeout", "2",
+             "--longpoll-max-s", str(longpoll_max_s),
              *[arg for up in upstreams for arg in ("--upstream", up)]],
             check=True, capture_output=True, text=True,
         ).stdout

@@ -100,6 +100,8 @@ class Daphne:
             env["REDIS_URL"] = redis_url
         env.update({k: str(v) for k, v in settings.items()})
         env["CSBOT_INSTANCE"] = name
+        # Instances of one database share their pictures too, as behind a shared store in production.
+        env.setdefault("MEDIA_ROOT", str(Path(database.tmpdir) / "media"))
         self.log_path = Path(database.tmpdir) / f"daphne-{name}-{self.port}.log"
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(

@@ -209,11 +209,22 @@
     var meta = document.createElement("div"); meta.className = "meta";
     // A refused customer text is shown to staff only, marked, never sent on.
     meta.textContent = (f.refused ? _("refused by the content check") + " · " : f.type === "note" ? _("private note") + " · " : "") + (f.sender_name || SENDER[f.sender] || f.sender) + (f.ts ? " · " + new Date(f.ts).toLocaleTimeString() : "");
-    var text = document.createElement("div"); text.className = "text"; text.translate = false; text.textContent = f.text;
-    div.appendChild(meta); div.appendChild(text);
+    div.appendChild(meta);
+    if (f.text) { var text = document.createElement("div"); text.className = "text"; text.translate = false; text.textContent = f.text; div.appendChild(text); }
+    if (f.media) div.appendChild(picture(f.media));
+    else if (f.media_refused) { var gone = document.createElement("div"); gone.className = "text picture-refused"; gone.textContent = _("Picture refused by the content check"); div.appendChild(gone); }
     $("entries").appendChild(div);
     $("entries").scrollTop = $("entries").scrollHeight;
     if (f.sender === "customer") $("typing").hidden = true;
+  }
+  /** A thumbnail that opens the full picture in a new tab (signed URLs, served by the site: the CSP allows them). */
+  function picture(media) {
+    var link = document.createElement("a");
+    link.className = "picture"; link.href = media.url; link.target = "_blank"; link.rel = "noopener";
+    var img = document.createElement("img");
+    img.src = media.thumb_url; img.alt = _("Picture"); img.loading = "lazy";
+    link.appendChild(img);
+    return link;
   }
   function showRating(score, comment) {
     var old = document.getElementById("rating-entry");
@@ -343,6 +354,33 @@
     // A note is the exception: the next words go to the customer again.
     if (note) { $("as-note").checked = false; renderHead(false); }
   }
+
+  // --- pictures: picked or pasted, uploaded, then sent as a reply --------------
+  function sendPicture(file) {
+    if (!file || !state.open) return;
+    // Pictures go to the customer only, from the agent serving the conversation: never as a private note.
+    if ($("send").disabled || $("as-note").checked) { $("composer-error").textContent = _("Take over to send a picture to the customer."); return; }
+    var body = new FormData();
+    body.append("file", file);
+    var token = document.querySelector("#composer [name=csrfmiddlewaretoken]");
+    $("composer-error").textContent = _("Uploading the picture…");
+    fetch(root.dataset.media, { method: "POST", body: body, credentials: "same-origin",
+                                headers: { "X-CSRFToken": token ? token.value : "" } })
+      .then(function (r) { return r.json().then(function (data) { return { ok: r.ok, data: data }; }); })
+      .then(function (answer) {
+        if (!answer.ok) { $("composer-error").textContent = answer.data.message || answer.data.error; return; }
+        $("composer-error").textContent = "";
+        var text = reply.value.trim();
+        var ref = command("reply", { text: text, media_id: answer.data.media_id });
+        if (ref) { state.sending = { ref: ref, text: text }; reply.value = ""; }
+      })
+      .catch(function () { $("composer-error").textContent = _("The picture could not be uploaded."); });
+  }
+  $("picture").onchange = function () { var file = this.files[0]; this.value = ""; sendPicture(file); };
+  reply.addEventListener("paste", function (e) {
+    var items = (e.clipboardData && e.clipboardData.files) || [];
+    if (items.length && /^image\//.test(items[0].type)) { e.preventDefault(); sendPicture(items[0]); }
+  });
 
   // --- actions ------------------------------------------------------------------
   $("act-take-over").onclick = function () { command("take_over"); $("as-note").checked = false; };

@@ -2483,7 +2483,9 @@ var CsbotSDK = (() => {
       const c = this.client;
       for (const item of c.outbox.list()) {
         if (!this.running || c._canSend()) return;
-        const res = await this._request("POST", "/api/chat/messages", { client_msg_id: item.client_msg_id, text: item.text }, 15e3);
+        const body = { client_msg_id: item.client_msg_id, text: item.text };
+        if (item.media_id) body.media_id = item.media_id;
+        const res = await this._request("POST", "/api/chat/messages", body, 15e3);
         if (res.status === 200 && res.data && res.data.client_msg_id) {
           c._onAck(res.data);
         } else if (res.status >= 400 && res.status < 500 && res.status !== 429) {
@@ -2591,6 +2593,7 @@ var CsbotSDK = (() => {
   var OPEN_TIMEOUT_MS = 15e3;
   var SYNC_TIMEOUT_MS = 2e4;
   var REQUEST_TIMEOUT_MS = 15e3;
+  var UPLOAD_TIMEOUT_MS = 6e4;
   var GAP_WAIT_MS = 1500;
   var TYPING_EVERY_MS = 2e3;
   var ABANDONED_HELLO_MS = 6e4;
@@ -2900,6 +2903,73 @@ var CsbotSDK = (() => {
       return item;
     }
     /**
+     * Upload a picture (browser: a File or Blob; mini-program: the temp path
+     * wx.chooseMedia gives) and queue a message carrying it, with optional
+     * words. Resolves with the queued item, or null when the server refused
+     * the picture (an `error` event says why: too_large, unsupported_type,
+     * rejected). Once queued it is sent, acknowledged and deduplicated like text.
+     */
+    async sendImage(file, text) {
+      const words = typeof text === "string" ? text : "";
+      if (words && textProblem(words)) return this._refuse(textProblem(words), TEXT_MESSAGES[textProblem(words)]);
+      const limit = this._welcome && this._welcome.max_media_bytes;
+      if (limit && file && typeof file.size === "number" && file.size > limit) {
+        return this._refuse("too_large", "the picture is larger than " + limit + " bytes");
+      }
+      let uploaded;
+      try {
+        uploaded = await this.uploadImage(file);
+      } catch (err) {
+        return this._refuse(err.code || "upload_failed", err.message);
+      }
+      const item = {
+        client_msg_id: newId("m-", this.random),
+        text: words,
+        media_id: uploaded.media_id,
+        created_at: Date.now(),
+        media: this.absoluteMedia(uploaded)
+      };
+      try {
+        this.outbox.add(item);
+      } catch (err) {
+        if (!err.code) throw err;
+        return this._refuse(err.code, err.message);
+      }
+      this.emit("pending", item);
+      if (this._canSend()) this._sendOutboxItem(item);
+      else if (this.transport === "poll") this.poll.flush();
+      return item;
+    }
+    /** POST a picture to /api/chat/media; resolve with the server's answer (media_id, url, thumb_url ...). */
+    async uploadImage(file) {
+      if (typeof this.adapter.upload !== "function") throw Object.assign(new Error("this platform cannot upload"), { code: "upload_failed" });
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const token = await this.auth.token();
+        const res = await this.adapter.upload({
+          url: this.baseUrl + "/api/chat/media",
+          file,
+          timeoutMs: UPLOAD_TIMEOUT_MS,
+          headers: { Authorization: "Bearer " + token }
+        });
+        if (res.status === 200 && res.data && res.data.media_id) return res.data;
+        if (res.status !== 401) {
+          const code = res.data && res.data.error || "upload_failed";
+          throw Object.assign(new Error(res.data && res.data.message || code), { code, status: res.status });
+        }
+        this.auth.forget();
+      }
+      throw Object.assign(new Error("unauthorized"), { code: "unauthorized" });
+    }
+    /** A picture's `media` with its signed URLs made absolute (the server sends paths; <image> needs full URLs). */
+    absoluteMedia(media) {
+      if (!media || typeof media !== "object") return media;
+      const out = Object.assign({}, media);
+      for (const key of ["url", "thumb_url"]) {
+        if (typeof out[key] === "string" && out[key].charAt(0) === "/") out[key] = this.baseUrl + out[key];
+      }
+      return out;
+    }
+    /**
      * A message refused before it was queued: told to the app once, as an
      * `error` event with a code, and `send()` returns null. Nothing is stored.
      */
@@ -2913,6 +2983,7 @@ var CsbotSDK = (() => {
      */
     _sweepOutbox() {
       for (const item of this.outbox.list()) {
+        if (item.media_id && item.text === "") continue;
         const problem = textProblem(item.text);
         if (problem) this._reject(item.client_msg_id, problem);
       }
@@ -2923,7 +2994,9 @@ var CsbotSDK = (() => {
     }
     _sendOutboxItem(item) {
       try {
-        this._sendFrame({ type: "message", client_msg_id: item.client_msg_id, text: item.text });
+        const frame = { type: "message", client_msg_id: item.client_msg_id, text: item.text };
+        if (item.media_id) frame.media_id = item.media_id;
+        this._sendFrame(frame);
         this._sentUnacked.push(item.client_msg_id);
       } catch (err) {
         if (err.code !== "frame_too_big") throw err;
@@ -3106,6 +3179,7 @@ var CsbotSDK = (() => {
       this.emit("status", Object.assign({}, f));
     }
     _onMessage(m) {
+      if (m.media) m = Object.assign({}, m, { media: this.absoluteMedia(m.media) });
       if (m.stream_id) this.streams.finish(m.stream_id);
       if (m.client_msg_id && this.outbox.get(m.client_msg_id)) {
         this.outbox.remove(m.client_msg_id);
@@ -3118,7 +3192,7 @@ var CsbotSDK = (() => {
       this._forgetSent(a.client_msg_id);
       this.emit("ack", a, item);
       if (item && a.seq !== void 0) {
-        this._offer({
+        const own = {
           msg_id: a.msg_id,
           conversation_id: a.conversation_id,
           seq: a.seq,
@@ -3126,7 +3200,9 @@ var CsbotSDK = (() => {
           text: item.text,
           ts: a.ts,
           client_msg_id: a.client_msg_id
-        });
+        };
+        if (item.media) own.media = item.media;
+        this._offer(own);
       }
     }
     /** The first message sent on this socket that got no ack: the server handles frames in order. */
@@ -3158,7 +3234,7 @@ var CsbotSDK = (() => {
     }
     _onHistory(f) {
       const entry = this._history.shift();
-      const messages = Array.isArray(f.messages) ? f.messages : [];
+      const messages = (Array.isArray(f.messages) ? f.messages : []).map((m) => m && m.media ? Object.assign({}, m, { media: this.absoluteMedia(m.media) }) : m);
       if (!entry) return;
       clearTimeout(entry.timer);
       if (entry.purpose === "gap") {
@@ -3338,6 +3414,30 @@ var CsbotSDK = (() => {
           });
         });
       },
+      /**
+       * Upload a local file (a temp path from wx.chooseMedia) as multipart `file`
+       * with wx.uploadFile; its answer body is a string, parsed here.
+       */
+      upload({ url, headers, file, timeoutMs }) {
+        return new Promise((resolve, reject) => {
+          wx2.uploadFile({
+            url,
+            filePath: file,
+            name: "file",
+            header: headers || {},
+            timeout: timeoutMs,
+            success: (res) => {
+              let data = res.data;
+              try {
+                data = typeof data === "string" && data ? JSON.parse(data) : data;
+              } catch (err) {
+              }
+              resolve({ status: res.statusCode, data });
+            },
+            fail: (err) => reject(Object.assign(new Error(err && err.errMsg || "upload failed"), { cause: err }))
+          });
+        });
+      },
       /** wx.login gives a one-time code the server trades for the openid. */
       loginCode() {
         return new Promise((resolve, reject) => {
@@ -3431,6 +3531,26 @@ var CsbotSDK = (() => {
           });
           let data = null;
           const text = await res.text();
+          try {
+            data = text ? JSON.parse(text) : null;
+          } catch (err) {
+            data = text;
+          }
+          return { status: res.status, data };
+        } finally {
+          if (timer) clearTimeout(timer);
+        }
+      },
+      /** POST one file (a Blob or File) as multipart `file`; answers like request(). */
+      async upload({ url, headers, file, timeoutMs }) {
+        const ctrl = typeof w.AbortController === "function" ? new w.AbortController() : null;
+        const timer = ctrl && timeoutMs ? setTimeout(() => ctrl.abort(), timeoutMs) : null;
+        try {
+          const form = new w.FormData();
+          form.append("file", file, file && file.name || "picture");
+          const res = await w.fetch(url, { method: "POST", headers: headers || {}, body: form, signal: ctrl ? ctrl.signal : void 0 });
+          const text = await res.text();
+          let data = null;
           try {
             data = text ? JSON.parse(text) : null;
           } catch (err) {
@@ -3804,6 +3924,72 @@ var CsbotSDK = (() => {
                   }
                 }
               },
+              Media: {
+                oneofs: {
+                  _url: {
+                    oneof: [
+                      "url"
+                    ]
+                  },
+                  _thumb_url: {
+                    oneof: [
+                      "thumb_url"
+                    ]
+                  },
+                  _mime: {
+                    oneof: [
+                      "mime"
+                    ]
+                  },
+                  _width: {
+                    oneof: [
+                      "width"
+                    ]
+                  },
+                  _height: {
+                    oneof: [
+                      "height"
+                    ]
+                  }
+                },
+                fields: {
+                  url: {
+                    type: "string",
+                    id: 1,
+                    options: {
+                      proto3_optional: true
+                    }
+                  },
+                  thumb_url: {
+                    type: "string",
+                    id: 2,
+                    options: {
+                      proto3_optional: true
+                    }
+                  },
+                  mime: {
+                    type: "string",
+                    id: 3,
+                    options: {
+                      proto3_optional: true
+                    }
+                  },
+                  width: {
+                    type: "int32",
+                    id: 4,
+                    options: {
+                      proto3_optional: true
+                    }
+                  },
+                  height: {
+                    type: "int32",
+                    id: 5,
+                    options: {
+                      proto3_optional: true
+                    }
+                  }
+                }
+              },
               ChatMessage: {
                 oneofs: {
                   _type: {
@@ -3927,6 +4113,10 @@ var CsbotSDK = (() => {
                     options: {
                       proto3_optional: true
                     }
+                  },
+                  media: {
+                    type: "Media",
+                    id: 11
                   }
                 }
               },
@@ -4080,6 +4270,16 @@ var CsbotSDK = (() => {
                   _message: {
                     oneof: [
                       "message"
+                    ]
+                  },
+                  _media_id: {
+                    oneof: [
+                      "media_id"
+                    ]
+                  },
+                  _max_media_bytes: {
+                    oneof: [
+                      "max_media_bytes"
                     ]
                   }
                 },
@@ -4308,6 +4508,24 @@ var CsbotSDK = (() => {
                   message: {
                     type: "string",
                     id: 34,
+                    options: {
+                      proto3_optional: true
+                    }
+                  },
+                  media_id: {
+                    type: "string",
+                    id: 35,
+                    options: {
+                      proto3_optional: true
+                    }
+                  },
+                  media: {
+                    type: "Media",
+                    id: 36
+                  },
+                  max_media_bytes: {
+                    type: "int32",
+                    id: 37,
                     options: {
                       proto3_optional: true
                     }

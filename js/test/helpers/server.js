@@ -65,6 +65,8 @@ class DaphneServer {
       PYTHONUNBUFFERED: '1',
       // These tests count exactly the messages they send; the bot would add its own.
       CSBOT_BOT_ENABLED: '0',
+      // Uploaded pictures go to a folder of this server's own, never the checkout.
+      MEDIA_ROOT: path.join(os.tmpdir(), 'csbot-js-media-' + this.id),
     }, env);
     delete this.env.REDIS_URL; // one process, in-memory channel layer
     this.proc = null;

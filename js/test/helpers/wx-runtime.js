@@ -134,9 +134,45 @@ function createWx(runtime, { storage = new Map(), platform = 'ios', storageItemL
     });
   }
 
+  // wx.uploadFile: a local file (by path) posted as multipart, the answer body handed back as a string.
+  function uploadFile({ url, filePath, name, header, timeout = 60000, success, fail }) {
+    uploads.push({ url, filePath, name });
+    const ctrl = new AbortController();
+    const timer = setTimeout(() => ctrl.abort(), timeout);
+    const form = new FormData();
+    form.append(name, new Blob([fs.readFileSync(filePath)]), path.basename(filePath));
+    fetch(url, { method: 'POST', headers: header, body: form, signal: ctrl.signal }).then(async (res) => {
+      clearTimeout(timer);
+      if (success) success({ statusCode: res.status, data: await res.text(), errMsg: 'uploadFile:ok' });
+    }, (err) => {
+      clearTimeout(timer);
+      if (fail) fail({ errMsg: 'uploadFile:fail ' + err.message });
+    });
+  }
+  const uploads = [];
+  const requests = [];
+  const choices = { media: [], subscribe: {} };
+
   const wx = {
     connectSocket,
-    request,
+    request(options) {
+      requests.push({ url: options.url, method: options.method, data: options.data });
+      return request(options);
+    },
+    uploadFile,
+    // What the user picks next (control.pick) comes back as WeChat's temp files.
+    chooseMedia({ success, fail }) {
+      const file = choices.media.shift();
+      setTimeout(() => (file ? success({ tempFiles: [{ tempFilePath: file, size: fs.statSync(file).size, fileType: 'image' }], type: 'image' })
+        : fail && fail({ errMsg: 'chooseMedia:fail cancel' })), 0);
+    },
+    // The user's answers (control.subscribe) per template id; 'reject' when none was set.
+    requestSubscribeMessage({ tmplIds, success }) {
+      const res = { errMsg: 'requestSubscribeMessage:ok' };
+      for (const id of tmplIds) res[id] = choices.subscribe[id] || 'reject';
+      setTimeout(() => success && success(res), 0);
+    },
+    previewImage() {},
     login({ success, fail }) {
       loginCounter += 1;
       const code = loginCode ? loginCode(loginCounter) : 'code-' + loginCounter;
@@ -162,6 +198,10 @@ function createWx(runtime, { storage = new Map(), platform = 'ios', storageItemL
   const control = {
     storage,
     stats,
+    uploads,
+    requests,
+    pick: (filePath) => choices.media.push(filePath),
+    subscribe: (answers) => Object.assign(choices.subscribe, answers),
     tasks,
     openTasks: () => tasks.filter((t) => !t.closed && t.ws.readyState === WebSocket.OPEN),
     liveTasks: () => tasks.filter((t) => !t.closed),

@@ -28,7 +28,7 @@
     messages: $('messages'), list: $('list'), typing: $('typing'), earlier: $('load-earlier'),
     rating: $('rating'), stars: $('stars'), comment: $('rating-comment'),
     rateSubmit: $('rating-submit'), rateSkip: $('rating-skip'),
-    chips: $('chips'), input: $('input'), send: $('send'), handoff: $('handoff'),
+    chips: $('chips'), input: $('input'), send: $('send'), handoff: $('handoff'), picture: $('picture'),
   };
 
   if (document.body.getAttribute('data-dev-login') !== '1') {
@@ -147,7 +147,7 @@
     } else {
       li = makeBubble(m.sender, senderName(m));
     }
-    li.querySelector('.bubble').textContent = m.text;
+    fillBubble(li.querySelector('.bubble'), m);
     li.querySelector('.meta').textContent = timeOf(m.ts);
     li.setAttribute('data-when', dayAndTime(m.ts));
     var conv = Number(m.conversation_id), seq = Number(m.seq);
@@ -161,6 +161,23 @@
     scrollDown(stick || m.sender === 'customer');
   }
 
+  // Words as text; a picture as its thumbnail, which opens the full picture.
+  function fillBubble(bubble, m) {
+    bubble.textContent = m.text || '';
+    if (!m.media || !m.media.thumb_url) return;
+    var link = document.createElement('a');
+    link.className = 'picture';
+    link.href = m.media.url;
+    link.target = '_blank';
+    link.rel = 'noopener';
+    var img = document.createElement('img');
+    img.src = m.media.thumb_url;
+    img.alt = _('Picture');
+    link.appendChild(img);
+    if (m.text) bubble.appendChild(document.createElement('br'));
+    bubble.appendChild(link);
+  }
+
   function showEarlierButton() {
     el.earlier.hidden = !(moreEarlier || (oldest !== null && oldest.seq > 1));
   }
@@ -168,7 +185,7 @@
   function showPending(item) {
     var li = makeBubble('customer');
     li.classList.add('pending');
-    li.querySelector('.bubble').textContent = item.text;
+    fillBubble(li.querySelector('.bubble'), item);
     bubbles['cm:' + item.client_msg_id] = li;
     el.list.appendChild(li);
     showGreeting();
@@ -336,6 +353,36 @@
     else if (refused === 'storage_full' || refused === 'outbox_full') systemNote(_('Too many unsent messages'));
     else systemNote(_('Message too long'));
   }
+
+  // A picture picked or pasted: uploaded, then sent with whatever is in the box.
+  function sendPicture(file) {
+    if (!file || client.state === 'stopped') return;
+    var text = el.input.value.trim();
+    var refused = null;
+    var off = client.on('error', function (e) { refused = e.code; });
+    client.sendImage(file, text).then(function (item) {
+      off();
+      if (item) { el.input.value = ''; updateSend(); return; }
+      if (refused === 'too_large') systemNote(_('The picture is too large'));
+      else if (refused === 'unsupported_type') systemNote(_('Only JPEG, PNG, WebP and GIF pictures can be sent'));
+      else if (refused === 'rejected') systemNote(_('This picture cannot be sent'));
+      else systemNote(_('The picture could not be sent; try again'));
+    });
+  }
+
+  el.picture.addEventListener('change', function () {
+    var file = el.picture.files[0];
+    el.picture.value = '';
+    sendPicture(file);
+  });
+
+  el.input.addEventListener('paste', function (ev) {
+    var files = (ev.clipboardData && ev.clipboardData.files) || [];
+    if (files.length && /^image\//.test(files[0].type)) {
+      ev.preventDefault();
+      sendPicture(files[0]);
+    }
+  });
 
   el.send.addEventListener('click', function () {
     sendText(el.input.value);

@@ -22,6 +22,8 @@ import { handleClose } from './close-codes.js';
 const OPEN_TIMEOUT_MS = 15000;
 const SYNC_TIMEOUT_MS = 20000;
 const REQUEST_TIMEOUT_MS = 15000;
+// A 10 MiB picture over a slow mobile link.
+const UPLOAD_TIMEOUT_MS = 60000;
 const GAP_WAIT_MS = 1500; // a late wake-up usually fills a hole by itself
 const TYPING_EVERY_MS = 2000;
 // A 4410 within this long after the client gave up on a socket that had sent
@@ -361,6 +363,69 @@ export class CsbotClient extends Emitter {
   }
 
   /**
+   * Upload a picture (browser: a File or Blob; mini-program: the temp path
+   * wx.chooseMedia gives) and queue a message carrying it, with optional
+   * words. Resolves with the queued item, or null when the server refused
+   * the picture (an `error` event says why: too_large, unsupported_type,
+   * rejected). Once queued it is sent, acknowledged and deduplicated like text.
+   */
+  async sendImage(file, text) {
+    const words = typeof text === 'string' ? text : '';
+    if (words && textProblem(words)) return this._refuse(textProblem(words), TEXT_MESSAGES[textProblem(words)]);
+    // A browser File knows its size: one the server announced it would refuse is not sent at all.
+    const limit = this._welcome && this._welcome.max_media_bytes;
+    if (limit && file && typeof file.size === 'number' && file.size > limit) {
+      return this._refuse('too_large', 'the picture is larger than ' + limit + ' bytes');
+    }
+    let uploaded;
+    try {
+      uploaded = await this.uploadImage(file);
+    } catch (err) {
+      return this._refuse(err.code || 'upload_failed', err.message);
+    }
+    const item = { client_msg_id: newId('m-', this.random), text: words, media_id: uploaded.media_id, created_at: Date.now(),
+                   media: this.absoluteMedia(uploaded) };
+    try {
+      this.outbox.add(item);
+    } catch (err) {
+      if (!err.code) throw err;
+      return this._refuse(err.code, err.message);
+    }
+    this.emit('pending', item);
+    if (this._canSend()) this._sendOutboxItem(item);
+    else if (this.transport === 'poll') this.poll.flush();
+    return item;
+  }
+
+  /** POST a picture to /api/chat/media; resolve with the server's answer (media_id, url, thumb_url ...). */
+  async uploadImage(file) {
+    if (typeof this.adapter.upload !== 'function') throw Object.assign(new Error('this platform cannot upload'), { code: 'upload_failed' });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const token = await this.auth.token();
+      const res = await this.adapter.upload({
+        url: this.baseUrl + '/api/chat/media', file, timeoutMs: UPLOAD_TIMEOUT_MS, headers: { Authorization: 'Bearer ' + token },
+      });
+      if (res.status === 200 && res.data && res.data.media_id) return res.data;
+      if (res.status !== 401) {
+        const code = (res.data && res.data.error) || 'upload_failed';
+        throw Object.assign(new Error((res.data && res.data.message) || code), { code, status: res.status });
+      }
+      this.auth.forget(); // expired: log in again and upload once more
+    }
+    throw Object.assign(new Error('unauthorized'), { code: 'unauthorized' });
+  }
+
+  /** A picture's `media` with its signed URLs made absolute (the server sends paths; <image> needs full URLs). */
+  absoluteMedia(media) {
+    if (!media || typeof media !== 'object') return media;
+    const out = Object.assign({}, media);
+    for (const key of ['url', 'thumb_url']) {
+      if (typeof out[key] === 'string' && out[key].charAt(0) === '/') out[key] = this.baseUrl + out[key];
+    }
+    return out;
+  }
+
+  /**
    * A message refused before it was queued: told to the app once, as an
    * `error` event with a code, and `send()` returns null. Nothing is stored.
    */
@@ -375,6 +440,7 @@ export class CsbotClient extends Emitter {
    */
   _sweepOutbox() {
     for (const item of this.outbox.list()) {
+      if (item.media_id && item.text === '') continue; // a picture alone needs no words
       const problem = textProblem(item.text);
       if (problem) this._reject(item.client_msg_id, problem);
     }
@@ -387,7 +453,9 @@ export class CsbotClient extends Emitter {
 
   _sendOutboxItem(item) {
     try {
-      this._sendFrame({ type: 'message', client_msg_id: item.client_msg_id, text: item.text });
+      const frame = { type: 'message', client_msg_id: item.client_msg_id, text: item.text };
+      if (item.media_id) frame.media_id = item.media_id;
+      this._sendFrame(frame);
       this._sentUnacked.push(item.client_msg_id);
     } catch (err) {
       if (err.code !== 'frame_too_big') throw err;
@@ -593,6 +661,7 @@ export class CsbotClient extends Emitter {
   }
 
   _onMessage(m) {
+    if (m.media) m = Object.assign({}, m, { media: this.absoluteMedia(m.media) });
     if (m.stream_id) this.streams.finish(m.stream_id);
     // Our own message seen in a replay: its ack was lost, but it is stored.
     if (m.client_msg_id && this.outbox.get(m.client_msg_id)) {
@@ -607,10 +676,12 @@ export class CsbotClient extends Emitter {
     this._forgetSent(a.client_msg_id);
     this.emit('ack', a, item);
     if (item && a.seq !== undefined) {
-      this._offer({
+      const own = {
         msg_id: a.msg_id, conversation_id: a.conversation_id, seq: a.seq, sender: 'customer',
         text: item.text, ts: a.ts, client_msg_id: a.client_msg_id,
-      });
+      };
+      if (item.media) own.media = item.media;
+      this._offer(own);
     }
   }
 
@@ -649,7 +720,8 @@ export class CsbotClient extends Emitter {
 
   _onHistory(f) {
     const entry = this._history.shift();
-    const messages = Array.isArray(f.messages) ? f.messages : [];
+    const messages = (Array.isArray(f.messages) ? f.messages : [])
+      .map((m) => (m && m.media ? Object.assign({}, m, { media: this.absoluteMedia(m.media) }) : m));
     if (!entry) return;
     clearTimeout(entry.timer);
     if (entry.purpose === 'gap') {

@@ -64,7 +64,9 @@ export class LongPoll {
     const c = this.client;
     for (const item of c.outbox.list()) {
       if (!this.running || c._canSend()) return;
-      const res = await this._request('POST', '/api/chat/messages', { client_msg_id: item.client_msg_id, text: item.text }, 15000);
+      const body = { client_msg_id: item.client_msg_id, text: item.text };
+      if (item.media_id) body.media_id = item.media_id;
+      const res = await this._request('POST', '/api/chat/messages', body, 15000);
       if (res.status === 200 && res.data && res.data.client_msg_id) {
         c._onAck(res.data);
       } else if (res.status >= 400 && res.status < 500 && res.status !== 429) {

@@ -1,6 +1,7 @@
 // The chat page: renders what the app's client delivers. All ordering,
 // dedup, retries and resume happen in the SDK.
 const app = getApp();
+const config = require('../../config.js');
 
 // What the SDK's `error` event codes mean to the customer. `send()` returns
 // null and emits one such error when it refuses a message; nothing is queued.
@@ -9,6 +10,10 @@ const SEND_ERRORS = {
   bad_text: '消息含有无法发送的字符，请重新输入',
   storage_full: '待发送的消息太多，请等网络恢复后再试',
   outbox_full: '待发送的消息太多，请等网络恢复后再试',
+  too_large: '图片太大了（最多 10 MB）',
+  unsupported_type: '只能发送 JPEG、PNG、WebP 或 GIF 图片',
+  rejected: '这张图片无法发送',
+  upload_failed: '图片上传失败，请重试',
 };
 const SENDER_NAMES = { bot: '智能客服', agent: '人工客服', system: '系统' };
 const STATE_TEXT = {
@@ -16,9 +21,14 @@ const STATE_TEXT = {
   reconnecting: '网络不稳定，正在重连…', offline: '无法连接，点击重试', stopped: '已断开',
 };
 
+/** A message's picture as the page shows it: the thumbnail, and the full picture to preview. */
+function picture(media) {
+  return media && media.thumb_url ? { thumb: media.thumb_url, url: media.url } : {};
+}
+
 Page({
   data: {
-    items: [], // {key, mine, name, text, pending, failed, streaming}
+    items: [], // {key, mine, name, text, thumb, url, pending, failed, streaming}
     state: 'idle',
     stateText: STATE_TEXT.idle,
     statusText: '',
@@ -34,7 +44,7 @@ Page({
     this.chat = app.globalData.chat;
     this.offs = [
       this.chat.on('state', (s) => this.setData({ state: s, stateText: STATE_TEXT[s] || s })),
-      this.chat.on('pending', (item) => this.upsert('cm:' + item.client_msg_id, { mine: true, text: item.text, pending: true })),
+      this.chat.on('pending', (item) => this.upsert('cm:' + item.client_msg_id, Object.assign({ mine: true, text: item.text, pending: true }, picture(item.media)))),
       this.chat.on('message', (m) => this.onMessage(m)),
       this.chat.on('stream', (s) => this.upsert('st:' + s.stream_id, { mine: false, name: SENDER_NAMES.bot, text: s.text, streaming: true })),
       this.chat.on('status', (s) => this.onStatus(s)),
@@ -60,6 +70,7 @@ Page({
       name: m.sender === 'agent' && m.sender_name ? m.sender_name : SENDER_NAMES[m.sender] || '',
       text: m.text, pending: false, streaming: false, seq: m.seq,
     };
+    Object.assign(fields, picture(m.media));
     this.upsert(old && this.index(old) >= 0 ? old : 'seq:' + m.conversation_id + ':' + m.seq, fields);
     if (m.sender !== 'customer') this.chat.markRead(m.seq);
   },
@@ -100,11 +111,51 @@ Page({
   onSend() {
     const text = this.data.input.trim();
     if (!text) return;
+    this.askToNotify();
     // Keep the text in the box when the SDK refuses it, so nothing typed is lost.
     if (this.chat.send(text)) this.setData({ input: '' });
   },
 
+  /** Pick a photo (album or camera) and send it, with what is in the box as its words. */
+  onPickImage() {
+    this.askToNotify();
+    wx.chooseMedia({
+      count: 1, mediaType: ['image'], sourceType: ['album', 'camera'], sizeType: ['compressed'],
+      success: (res) => {
+        const file = res.tempFiles && res.tempFiles[0];
+        if (!file) return;
+        const text = this.data.input.trim();
+        // The SDK uploads it (wx.uploadFile), then sends the message; a refusal comes as an `error` toast.
+        this.chat.sendImage(file.tempFilePath, text).then((item) => {
+          if (item && text) this.setData({ input: '' });
+        });
+      },
+    });
+  },
+
+  onPreview(e) {
+    wx.previewImage({ urls: [e.currentTarget.dataset.url] });
+  },
+
+  /**
+   * Ask for one-time subscription consent (it must follow a tap, as here) and
+   * report what the customer accepted: each acceptance lets the server send
+   * one notification when an agent answers after they left.
+   */
+  askToNotify() {
+    const ids = config.TEMPLATE_IDS || [];
+    if (!ids.length || !wx.requestSubscribeMessage) return;
+    wx.requestSubscribeMessage({
+      tmplIds: ids,
+      success: (res) => {
+        const accepted = ids.filter((id) => res[id] === 'accept');
+        if (accepted.length) this.chat.reportSubscriptions(accepted).catch(() => {});
+      },
+    });
+  },
+
   onSuggestion(e) {
+    this.askToNotify();
     this.chat.send(e.currentTarget.dataset.q);
   },
 

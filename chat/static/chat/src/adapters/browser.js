@@ -79,6 +79,27 @@ export function createBrowserAdapter(win) {
       }
     },
 
+    /** POST one file (a Blob or File) as multipart `file`; answers like request(). */
+    async upload({ url, headers, file, timeoutMs }) {
+      const ctrl = typeof w.AbortController === 'function' ? new w.AbortController() : null;
+      const timer = ctrl && timeoutMs ? setTimeout(() => ctrl.abort(), timeoutMs) : null;
+      try {
+        const form = new w.FormData();
+        form.append('file', file, (file && file.name) || 'picture');
+        const res = await w.fetch(url, { method: 'POST', headers: headers || {}, body: form, signal: ctrl ? ctrl.signal : undefined });
+        const text = await res.text();
+        let data = null;
+        try {
+          data = text ? JSON.parse(text) : null;
+        } catch (err) {
+          data = text;
+        }
+        return { status: res.status, data };
+      } finally {
+        if (timer) clearTimeout(timer);
+      }
+    },
+
     onForeground(cb) {
       if (!w.document || !w.document.addEventListener) return () => {};
       const handler = () => {

@@ -161,6 +161,32 @@ export function createWxAdapter(wx, { maxSockets = WX_MAX_SOCKETS } = {}) {
       });
     },
 
+    /**
+     * Upload a local file (a temp path from wx.chooseMedia) as multipart `file`
+     * with wx.uploadFile; its answer body is a string, parsed here.
+     */
+    upload({ url, headers, file, timeoutMs }) {
+      return new Promise((resolve, reject) => {
+        wx.uploadFile({
+          url,
+          filePath: file,
+          name: 'file',
+          header: headers || {},
+          timeout: timeoutMs,
+          success: (res) => {
+            let data = res.data;
+            try {
+              data = typeof data === 'string' && data ? JSON.parse(data) : data;
+            } catch (err) {
+              // Not JSON (a proxy's error page): handed on as text.
+            }
+            resolve({ status: res.statusCode, data });
+          },
+          fail: (err) => reject(Object.assign(new Error((err && err.errMsg) || 'upload failed'), { cause: err })),
+        });
+      });
+    },
+
     /** wx.login gives a one-time code the server trades for the openid. */
     loginCode() {
       return new Promise((resolve, reject) => {
