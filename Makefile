@@ -64,6 +64,11 @@ browser:
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			(apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)); \
 		else echo "chromium is not installed: browser tests will be skipped (they fail under CI)"; fi; }
+	@# A Chinese font, or the Chinese pages' screenshots show empty boxes instead of characters.
+	@[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			(apt-get install -y -q fonts-wqy-microhei >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q fonts-wqy-microhei >/dev/null)); \
+		else echo "no Chinese font (fonts-wqy-microhei): Chinese screenshots show boxes"; fi; }
 
 # Debian's nginx for the proxy tests; its service is never started (tests run their own).
 nginx:

@@ -119,6 +119,14 @@ def unanswered(now=None):
     )
 
 
+def replied_recently(user_id, now=None):
+    """Tell whether an agent sent a customer a reply within the assignment timeout."""
+    since = (now or timezone.now()) - timedelta(seconds=conf.get("CSBOT_ASSIGN_TIMEOUT_S"))
+    return Message.objects.filter(
+        sender=SenderKind.AGENT, sender_user_id=user_id, is_note=False, created_at__gte=since
+    ).exists()
+
+
 def release_unanswered(now=None):
     """Put unanswered assignments back in the queue at their place and set their agents away; return the ids."""
     released = []
@@ -133,7 +141,9 @@ def release_unanswered(now=None):
                 continue
             previous = conversation.events.latest("pk").data.get("previous_agent")
             # Whoever missed a chat is likely not at the desk: stop sending them more.
-            AgentProfile.objects.filter(user_id=previous, status="online").update(status="away")
+            # One who is replying in other chats is at the desk, only busy: they stay online.
+            if not replied_recently(previous, now):
+                AgentProfile.objects.filter(user_id=previous, status="online").update(status="away")
         released.append(pk)
     return released
 

@@ -100,7 +100,11 @@ def canned_responses():
 def _customer(conversation):
     customer = conversation.customer
     device = customer.devices.order_by("-last_seen").first()
-    earlier = Conversation.objects.filter(customer=customer).exclude(pk=conversation.pk).order_by("-pk")[:10]
+    # Visits in which the customer said nothing are no conversations to look back on.
+    earlier = (
+        Conversation.objects.filter(customer=customer, first_customer_message_at__isnull=False)
+        .exclude(pk=conversation.pk).order_by("-pk")[:10]
+    )
     return {
         "id": customer.pk,
         "name": str(customer),

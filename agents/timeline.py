@@ -38,7 +38,8 @@ def describe(event, names):
         % {"who": who, "previous": previous or "–", "agent": agent or who},
         Kind.RETURNED_TO_BOT: _("%(who)s returned it to the bot") % {"who": who},
         Kind.CLOSED: _("Closed by %(who)s") % {"who": who},
-        Kind.RATED: _("Rated %(score)s / 5") % {"score": data.get("score", "–")},
+        Kind.RATED: _("Rated %(score)s / 5: %(comment)s") % {"score": data.get("score", "–"), "comment": data["comment"]}
+        if data.get("comment") else _("Rated %(score)s / 5") % {"score": data.get("score", "–")},
     }
     return texts.get(event.kind, event.get_kind_display())
 

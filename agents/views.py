@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from chat import media
 from chat.media_views import upload_answer
+from chat.protocol.errors import ErrorCode
 from csbot.csp import content_security_policy
 
 from . import availability, charts, presence, reports
@@ -77,9 +78,31 @@ def console_media(request):
     return JsonResponse(upload_answer(row))
 
 
+# No queue is this long; a bigger number is a mistake, not a place in line.
+MAX_POSITION = 10000
+
+
+def position_arg(request):
+    """Return the `position` query argument (None when absent); raise ValueError when it is no place in line."""
+    raw = request.GET.get("position")
+    if raw in (None, ""):
+        return None
+    position = int(raw)
+    if not 1 <= position <= MAX_POSITION:
+        raise ValueError(raw)
+    return position
+
+
 @require_GET
 def chat_availability(request):
-    """Tell the chat page whether an agent can answer now, so a waiting customer knows to leave a message."""
-    response = JsonResponse(availability.availability())
+    """Tell the chat page whether an agent can answer now and, given its place in line, about how long it waits."""
+    try:
+        position = position_arg(request)
+    except ValueError:
+        return JsonResponse(
+            {"error": ErrorCode.INVALID_FIELD, "message": f"position must be a number from 1 to {MAX_POSITION}"},
+            status=400,
+        )
+    response = JsonResponse(availability.availability(position=position))
     response["Cache-Control"] = "max-age=15"
     return response

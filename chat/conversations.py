@@ -353,7 +353,8 @@ def rate_conversation(*, customer, score, comment="", conversation_id=None):
     conversation.rating = score
     conversation.rating_comment = comment
     conversation.save(update_fields=["rating", "rating_comment"])
-    _record_event(conversation, Kind.RATED, actor=SenderKind.CUSTOMER, score=score)
+    # The comment goes with its score: a later rating replaces the conversation's, not the record of this one.
+    _record_event(conversation, Kind.RATED, actor=SenderKind.CUSTOMER, score=score, comment=comment)
     realtime.publish_on_commit(
         realtime.conversation_group(conversation.pk),
         # The comment rides beside the frame: consoles show it, the customer's frame stays as the contract has it.

@@ -188,3 +188,12 @@ def test_the_transcript_timeline_interleaves_messages_and_events_in_the_readers_
     assert f"<h1>Conversation #{conversation.pk}</h1>" in page
     chinese = client_for(people["manager"], language="zh-CN").get(f"/admin/agents/transcript/{conversation.pk}/change/")
     assert "评分 4 / 5" in chinese.content.decode() and "已接入" in chinese.content.decode()
+
+
+def test_the_timeline_shows_each_rating_with_its_own_comment(people):
+    conversation = handled_conversation(people["agent"], score=2)
+    actions.rate_conversation(customer=conversation.customer, score=5, comment="called back, all fixed")
+    page = client_for(people["manager"]).get(f"/admin/agents/transcript/{conversation.pk}/change/").content.decode()
+    assert page.index("Rated 2 / 5<") < page.index("Rated 5 / 5: called back, all fixed")
+    chinese = client_for(people["manager"], language="zh-CN").get(f"/admin/agents/transcript/{conversation.pk}/change/")
+    assert "评分 5 / 5：called back, all fixed" in chinese.content.decode()

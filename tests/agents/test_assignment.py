@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from agents import assignment, presence
+from agents import assignment, conf, presence
 from agents.models import AgentProfile
 from chat import conversations as actions
 from chat.models import Conversation, ConversationEvent
@@ -109,3 +109,18 @@ def test_transfer_names_who_passed_it_on():
     event = conversation.events.latest("pk")
     assert conversation.assigned_agent == b and conversation.agent_name == "b"
     assert event.kind == "transferred" and event.actor_user == a and event.data == {"previous_agent": a.pk, "agent": b.pk}
+
+
+def test_agent_replying_in_another_chat_who_misses_one_stays_online():
+    busy = make_user("busy", role="Agents", capacity=2, online=True)
+    serving = queued_conversation()
+    assignment.run_assignment()
+    missed = queued_conversation()
+    assignment.run_assignment()
+    missed.refresh_from_db()
+    assert missed.assigned_agent == busy
+    # Replying to the first customer as the second assignment times out.
+    reply = actions.send_agent_reply(conversation=serving, agent=busy, text="one moment please", agent_name="busy")
+    later = reply.created_at + timedelta(seconds=conf.get("CSBOT_ASSIGN_TIMEOUT_S"))
+    assert assignment.release_unanswered(now=later) == [missed.pk]
+    assert presence.profile_for(busy).status == "online"

@@ -32,3 +32,16 @@ def test_a_transferred_chat_waits_for_its_new_agents_answer():
     assert mine(bob)[str(conversation.pk)]["awaiting_answer"] is True
     actions.send_agent_reply(conversation=conversation, agent=bob, text="Bob here", agent_name="Bob")
     assert mine(bob)[str(conversation.pk)]["awaiting_answer"] is False
+
+
+def test_the_customer_panel_lists_past_conversations_but_not_silent_visits():
+    from chat.models import SenderKind
+
+    agent = make_user("alice", role="Agents")
+    first = queued_conversation("my parcel is late")
+    actions.close_conversation(conversation=first, actor=SenderKind.AGENT, actor_user=agent)
+    visit = actions.open_conversation(customer=first.customer)  # opened the page, said nothing
+    actions.close_conversation(conversation=visit, actor=SenderKind.SYSTEM)
+    now = queued_conversation("still no parcel", openid=first.customer.openid)
+    earlier = console.transcript(now)["customer"]["earlier"]
+    assert [row["id"] for row in earlier] == [str(first.pk)]

@@ -1,4 +1,4 @@
-"""axe-core in Chromium: no serious or critical violation on the chat page (desktop and phone), console and dashboard."""
+"""axe-core in Chromium: no serious or critical violation on the chat page, console and dashboard, on a desktop and a phone."""
 
 import json
 import subprocess
@@ -83,6 +83,24 @@ async def test_chat_page_console_and_dashboard_have_no_serious_violations(chromi
             found["console"] = await serious_violations(page, axe_path)
             await page.goto("/admin/")
             found["dashboard"] = await serious_violations(page, axe_path)
+
+            # Staff on a phone: the same pages, one column, nothing to scroll sideways.
+            staff_phone = await browser.new_context(base_url=server.http, locale=locale, bypass_csp=True,
+                                                    viewport={"width": 375, "height": 812}, is_mobile=True)
+            page = await staff_phone.new_page()
+            await page.goto("/admin/login/?next=/admin/console/")
+            await page.fill("#id_username", "alice")
+            await page.fill("#id_password", "console-pass-1")
+            await page.click("input[type=submit]")
+            await expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=15000)
+            found["console at 375 px"] = await serious_violations(page, axe_path)
+            overflow = await page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"the console scrolls sideways by {overflow} px at 375 px"
+            await page.goto("/admin/")
+            found["dashboard at 375 px"] = await serious_violations(page, axe_path)
+            overflow = await page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"the dashboard scrolls sideways by {overflow} px at 375 px"
         finally:
             await browser.close()
-    assert found == {"chat page": [], "chat page at 375 px": [], "console": [], "dashboard": []}, json.dumps(found, ensure_ascii=False, indent=1)
+    assert found == {"chat page": [], "chat page at 375 px": [], "console": [], "dashboard": [],
+                     "console at 375 px": [], "dashboard at 375 px": []}, json.dumps(found, ensure_ascii=False, indent=1)

@@ -7,6 +7,7 @@ shows arrives exactly as an agent's console would cause it.
 
 import subprocess
 import sys
+from datetime import UTC
 
 import pytest
 
@@ -239,3 +240,99 @@ async def test_with_no_agent_online_a_waiting_customer_is_asked_to_leave_a_messa
     await page.goto(site.server.http + "/")
     await expect(page.locator("#conn")).to_have_attribute("data-state", "open", timeout=15000)
     await expect(page.locator("#list .bubble", has_text="arrives on Friday")).to_be_visible(timeout=10000)
+
+
+# Two earlier customers waited 4 and 6 minutes from hand-off to take-over; Alice is at her console.
+SERVED_BEFORE = AGENT + """
+from datetime import timedelta
+from django.db.models import F
+from agents.presence import touch
+from chat.accounts import sign_in
+from chat.models import ConversationEvent
+for n, minutes in ((1, 4), (2, 6)):
+    customer, _ = sign_in(openid=f"o-earlier-{n}", device_id="d-1", platform="web")
+    c = actions.record_customer_message(customer=customer, client_msg_id="m-1", text="help").message.conversation
+    actions.request_handoff(conversation=c, actor="customer", reason="customer_request")
+    actions.take_over(conversation=c, agent=agent, agent_name="Alice")
+    actions.close_conversation(conversation=c, actor="agent", actor_user=agent, reason="agent_closed")
+    ConversationEvent.objects.filter(conversation=c, kind="handoff_requested").update(
+        created_at=F("created_at") - timedelta(minutes=minutes))
+touch(user=agent, status="online")
+"""
+# A third customer, ahead in the queue.
+AHEAD = """
+from chat import conversations as actions
+from chat.accounts import sign_in
+customer, _ = sign_in(openid="o-ahead", device_id="d-1", platform="web")
+c = actions.record_customer_message(customer=customer, client_msg_id="m-1", text="me first").message.conversation
+actions.request_handoff(conversation=c, actor="customer", reason="customer_request")
+"""
+
+
+async def test_a_waiting_customer_sees_the_estimated_wait_from_recent_waits_and_their_place(browser, site):
+    from playwright.async_api import expect
+
+    site.run(SERVED_BEFORE)
+    site.run(AHEAD)
+    page = await chat_page(browser, site)
+    await say(page, "Where is my refund?")
+    await page.click("#handoff")
+    await expect(page.locator("#status-line")).to_have_text("Connecting you to an agent: 1 ahead of you", timeout=10000)
+    # Median wait 5 minutes a place, second in line, one agent online: about 10 minutes.
+    await expect(page.locator("#wait-line")).to_have_text("Estimated wait: about 10 minutes", timeout=10000)
+    await page.screenshot(path=str(ARTIFACTS / "chat-estimated-wait.png"))
+
+    # The customer ahead is served within seconds: waits of 4, 6 and 0 minutes give a median of 4,
+    # and first in line now, the estimate follows both.
+    site.run(AGENT + "actions.take_over(conversation=Conversation.objects.get(customer__openid='o-ahead', status='queued'), "
+                     "agent=agent, agent_name='Alice')\n")
+    await expect(page.locator("#status-line")).to_have_text("Connecting you to an agent: 0 ahead of you", timeout=10000)
+    await expect(page.locator("#wait-line")).to_have_text("Estimated wait: about 4 minutes", timeout=10000)
+
+    site.run(AGENT + "actions.take_over(conversation=Conversation.objects.get(status='queued'), "
+                     "agent=agent, agent_name='Alice')\n")
+    await expect(page.locator("#status-line")).to_have_text("Alice is helping you", timeout=10000)
+    await expect(page.locator("#wait-line")).to_be_hidden()
+
+
+async def test_outside_business_hours_the_page_gives_the_hours_and_asks_for_a_message_and_has_an_icon(browser, site):
+    from datetime import datetime, timedelta
+
+    from playwright.async_api import expect
+
+    now = datetime.now(UTC)
+    hours = f"{now + timedelta(hours=2):%H}:00-{now + timedelta(hours=3):%H}:00"
+    site.server.kill()
+    site.server = Daphne(site.database, redis_url=site.redis_url, port=site.server.port, TIME_ZONE="UTC",
+                         CSBOT_BUSINESS_HOURS=hours)
+    site.run(AGENT + "from agents.presence import touch\ntouch(user=agent, status='online')\n")  # online, but off hours
+    page = await chat_page(browser, site)
+    await say(page, "Can I change my order?")
+    await page.click("#handoff")
+    await expect(page.locator("#status-line")).to_have_text(
+        f"Our agents work {hours.replace('-', '–')}. Leave your message here: an agent will answer it, "
+        "and you will see the answer when you come back.", timeout=10000
+    )
+    await expect(page.locator("#wait-line")).to_be_hidden()
+    await page.screenshot(path=str(ARTIFACTS / "chat-outside-hours.png"))
+    icon = await page.request.get("/favicon.ico")
+    assert icon.ok and icon.headers["content-type"].startswith("image/svg")
+
+
+async def test_earlier_messages_reach_back_past_a_page_into_the_closed_conversation(browser, site):
+    from playwright.async_api import expect
+
+    page = await chat_page(browser, site)
+    await say(page, "first words")
+    site.run(AGENT + "c = current()\nfor n in range(1, 41):\n"
+             "    actions.post_bot_reply(conversation=c, text=f'answer {n}')\n"
+             "actions.close_conversation(conversation=c, actor='bot', reason='done')\n")
+    await page.reload()
+    await expect(page.locator("#conn")).to_have_attribute("data-state", "open", timeout=15000)
+    await expect(page.locator("#list .bubble", has_text="answer 40")).to_be_visible(timeout=10000)
+    await expect(page.locator("#list .bubble", has_text="first words")).to_have_count(0)
+    await expect(page.locator("#load-earlier")).to_be_visible()
+    await page.click("#load-earlier")
+    await expect(page.locator("#list .bubble", has_text="first words")).to_be_visible(timeout=10000)
+    assert (await bubbles(page))[:2] == ["first words", "answer 1"]
+    await expect(page.locator("#load-earlier")).to_be_hidden()

@@ -89,6 +89,7 @@ async def test_with_nothing_selected_there_are_no_actions_to_press(browser, serv
     page = await signed_in(browser, server, "alice")
     await expect(page.locator("#act-take-over")).to_be_hidden()
     await expect(page.locator("#chat")).to_be_hidden()
+    await expect(page.locator("#chat-empty")).to_have_text("Choose a conversation in the lists to read it and reply.")
 
 
 async def test_after_close_the_header_and_the_actions_follow_and_nothing_typed_is_lost(browser, server):
@@ -115,6 +116,15 @@ async def test_after_close_the_header_and_the_actions_follow_and_nothing_typed_i
         for button in ("#act-close", "#act-return", "#act-take-over", "#transfer-to", "#send", "#reply"):
             await expect(page.locator(button)).to_be_disabled()
         await page.screenshot(path=str(ARTIFACTS / "console-after-close.png"))
+
+        # The customer comes back: the panel beside the new conversation lists the one just closed.
+        await customer.say("c-2", "one more thing about my parcel")
+        await customer.send({"type": "handoff", "reason": "customer_request"})
+        await customer.expect("status", status="queued")
+        await page.locator("#queue li", has_text="one more thing").click(timeout=10000)
+        await expect(page.locator("#earlier li a")).to_have_count(1, timeout=10000)
+        await expect(page.locator("#earlier li a").first).to_contain_text("#1 · Closed")
+        await expect(page.locator("#earlier li a").first).to_have_attribute("href", "/admin/agents/transcript/1/change/")
     finally:
         await customer.close()
 
@@ -232,5 +242,107 @@ async def test_lists_stay_live_a_colleague_online_and_new_canned_answers_appear_
                        cwd=ROOT, env=server.database.env, check=True, capture_output=True)
         await alice.fill("#reply", "/ho")
         await expect(alice.locator("#canned-menu li", has_text="Opening hours")).to_be_visible(timeout=15000)
+
+        # A customer talking with the bot shows up, and their latest words replace the preview.
+        with_bot = ChatClient("o-bot")
+        await with_bot.connect(server)
+        try:
+            await with_bot.say("b-1", "do you sell gift cards")
+            await expect(alice.locator("#bot li", has_text="do you sell gift cards")).to_have_count(1, timeout=15000)
+            await with_bot.say("b-2", "and vouchers too?")
+            await expect(alice.locator("#bot li", has_text="and vouchers too?")).to_have_count(1, timeout=15000)
+        finally:
+            await with_bot.close()
     finally:
         await customer.close()
+
+
+# What sticks out past the right edge, for the failure message.
+WIDER_THAN_WINDOW = """() => {
+  const width = document.documentElement.clientWidth;
+  return Array.from(document.querySelectorAll('body *'))
+    .filter((e) => e.getClientRects().length && e.getBoundingClientRect().right > width + 1)
+    .slice(0, 8).map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && e.className.baseVal === undefined ? '.' + e.className : ''));
+}"""
+
+
+async def sideways(page):
+    """Return how far the page scrolls sideways, and what sticks out."""
+    overflow = await page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    return overflow, (await page.evaluate(WIDER_THAN_WINDOW) if overflow > 0 else [])
+
+
+async def test_console_and_dashboard_fit_a_375_px_phone_without_sideways_scrolling(browser, server):
+    from playwright.async_api import expect
+
+    customer = await customer_waiting(server, "o-phone", "my order never came, can you check the courier")
+    try:
+        context = await browser.new_context(base_url=server.http, locale="zh-CN", viewport={"width": 375, "height": 812},
+                                            is_mobile=True, has_touch=True)
+        page = await context.new_page()
+        page.on("dialog", accept_dialog)
+        await page.goto("/admin/login/?next=/admin/console/")
+        await page.fill("#id_username", "alice")
+        await page.fill("#id_password", "console-pass-1")
+        await page.click("input[type=submit]")
+        await expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=10000)
+        await page.select_option("#my-status", "away")
+        await page.locator("#queue li", has_text="my order never came").click(timeout=10000)
+        await page.click("#act-take-over")
+        await expect(page.locator("#send")).to_be_enabled(timeout=10000)
+        await page.fill("#reply", "我马上帮您查询快递")
+        await page.press("#reply", "Enter")
+        await customer.expect("message", sender="agent")
+        await page.screenshot(path=str(ARTIFACTS / "console-375.png"), full_page=True)
+        assert await sideways(page) == (0, []), "the console scrolls sideways at 375 px"
+        # Everything an agent presses is on screen and big enough for a thumb.
+        for control in ("#act-close", "#act-return", "#transfer-to", "#send", "#reply"):
+            box = await page.locator(control).bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 375, (control, box)
+
+        await page.goto("/admin/")
+        await expect(page.locator("#avg-rating")).to_be_visible()
+        await page.screenshot(path=str(ARTIFACTS / "dashboard-375.png"), full_page=True)
+        assert await sideways(page) == (0, []), "the dashboard scrolls sideways at 375 px"
+    finally:
+        await customer.close()
+
+
+def stored_status(server, username):
+    """Return the status the database holds for an agent, read through the management shell."""
+    code = ("from agents.models import AgentProfile; "
+            f"print(AgentProfile.objects.get(user__username={username!r}).status)")
+    done = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=server.database.env,
+                          check=True, capture_output=True, text=True)
+    return done.stdout.strip().splitlines()[-1]  # the shell may first say what it imported
+
+
+async def choose_status(page, server, username, status):
+    """Choose a status in the console and wait until the server has stored it."""
+    await page.select_option("#my-status", status)
+    for _ in range(20):
+        if stored_status(server, username) == status:
+            return
+        await page.wait_for_timeout(250)
+    raise AssertionError(f"the server never stored {status!r} for {username}: {stored_status(server, username)!r}")
+
+
+async def shown_after_reload(page):
+    """Reload the console; return the status it shows once live."""
+    from playwright.async_api import expect
+
+    await page.reload()
+    await expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=10000)
+    return await page.locator("#my-status").input_value()
+
+
+async def test_the_status_an_agent_chose_survives_a_reload(browser, server):
+    page = await signed_in(browser, server, "bob")
+    await choose_status(page, server, "bob", "away")
+    assert await shown_after_reload(page) == "away"
+    assert stored_status(server, "bob") == "away"
+    await choose_status(page, server, "bob", "online")
+    assert await shown_after_reload(page) == "online"
+    # A second reload changes nothing either.
+    assert await shown_after_reload(page) == "online"
+    assert stored_status(server, "bob") == "online"

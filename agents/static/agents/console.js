@@ -170,7 +170,7 @@
   function showTranscript(f) {
     var c = f.conversation;
     state.open = c.id; state.status = c.status; state.agentId = c.agent_id; state.streams = {};
-    $("chat").hidden = false; $("details").hidden = false;
+    $("chat").hidden = false; $("details").hidden = false; $("chat-empty").hidden = true;
     $("chat-title").textContent = f.customer.name + " · #" + c.id;
     $("entries").textContent = "";
     f.entries.forEach(addEntry);

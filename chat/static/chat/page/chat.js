@@ -24,7 +24,7 @@
   var $ = function (id) { return document.getElementById(id); };
   var el = {
     conn: $('conn'), connText: document.querySelector('#conn .conn-text'),
-    status: $('status-line'), banner: $('banner'), bannerText: $('banner-text'), bannerRetry: $('banner-retry'),
+    status: $('status-line'), wait: $('wait-line'), banner: $('banner'), bannerText: $('banner-text'), bannerRetry: $('banner-retry'),
     messages: $('messages'), list: $('list'), typing: $('typing'), earlier: $('load-earlier'),
     rating: $('rating'), stars: $('stars'), comment: $('rating-comment'),
     rateSubmit: $('rating-submit'), rateSkip: $('rating-skip'),
@@ -276,31 +276,22 @@
     } else if (s.status === 'closed') {
       text = _('Conversation closed');
     }
-    if (s.status === 'queued' && awayNotice && awayNotice.conv === s.conversation_id) text = awayNotice.text;
+    var away = s.status === 'queued' ? waiting.awayText(s.conversation_id) : null;
+    if (away) text = away;
     el.status.hidden = !text;
     el.status.textContent = text;
-    if (s.status === 'queued' && lastStatus !== 'queued') checkAvailability(s.conversation_id);
     lastStatus = s.status;
     lastConversation = s.conversation_id;
+    waiting.status(s);
     updateHandoff();
     if (s.status === 'closed' && ratedConversation !== s.conversation_id) openRating(s.conversation_id);
   }
 
-  // Nobody to answer now (no agent online, or outside business hours): say
-  // so, and that a message left here is answered and waits for the customer.
-  var awayNotice = null;
-  function checkAvailability(conversationId) {
-    fetch('/api/chat/availability').then(function (r) { return r.ok ? r.json() : null; }).then(function (a) {
-      if (!a || lastStatus !== 'queued' || lastConversation !== conversationId) return;
-      if (a.open_now && a.agents_online > 0) return;
-      var later = _('Leave your message here: an agent will answer it, and you will see the answer when you come back.');
-      var why = a.open_now ? _('No agent is online right now.')
-        : fmt(_('Our agents work %(hours)s.'), { hours: a.hours }, true);
-      // One pattern, so each language joins the two sentences its own way.
-      awayNotice = { conv: conversationId, text: fmt(_('%(why)s %(then)s'), { why: why, then: later }, true) };
-      el.status.textContent = awayNotice.text;
-    }, function () {});
-  }
+  // How long a queued customer waits, or that nobody can answer now (waiting.js).
+  var waiting = window.CsbotWaiting(el.wait, function (text) {
+    el.status.hidden = false;
+    el.status.textContent = text;
+  });
 
   // --------------------------------------------------------------- rating
 
