@@ -120,9 +120,21 @@ class Shard(RedisSingleShardConnection):
             try:
                 await self._send(subscribing, [channel for channel, _ in entries])
             except Exception as exc:
+                if not subscribing:
+                    # Redis away. The leaving socket has nothing to undo, so it is not told
+                    # of a failure (channels_redis logs a traceback for each socket closed
+                    # during an outage); the UNSUBSCRIBE is asked again for after the
+                    # reconnect, which would otherwise renew the subscription.
+                    loop = asyncio.get_running_loop()
+                    self._asked.extend((False, channel, loop.create_future()) for channel, _ in entries)
+                    log.warning("channel layer unsubscribe failed, asked again after the reconnect: %r", exc)
+                    exc = None
                 for _, future in entries:
                     if not future.done():
-                        future.set_exception(exc)
+                        if exc is None:
+                            future.set_result(None)
+                        else:
+                            future.set_exception(exc)
             else:
                 for _, future in entries:
                     if not future.done():

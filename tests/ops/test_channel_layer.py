@@ -154,3 +154,37 @@ async def test_a_redis_restart_under_subscribes_leaves_one_reader_and_every_chan
         assert "Traceback" not in caplog.text
     finally:
         await layer.flush()
+
+
+async def test_a_socket_leaving_during_an_outage_logs_no_traceback_and_stays_unsubscribed(private_redis, caplog):
+    """channels_redis logs "Unexpected exception while cleaning-up channel" with a traceback for each one."""
+    layer = ChannelLayer(hosts=[private_redis.url], prefix=f"t{uuid.uuid4().hex[:8]}")
+    client = None
+    try:
+        channel = await layer.new_channel()
+        receiving = asyncio.ensure_future(layer.receive(channel))
+        await asyncio.sleep(0.2)
+        private_redis.stop()
+        receiving.cancel()  # the socket closes while Redis is away: its channel is unsubscribed
+        await asyncio.gather(receiving, return_exceptions=True)
+        private_redis.start()
+        client = aioredis.from_url(private_redis.url)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 20
+        # The owner reconnects (a new channel proves it), and the dropped channel is not subscribed again.
+        while True:
+            try:
+                await asyncio.wait_for(layer.new_channel(), 2)
+                break
+            except Exception:
+                assert loop.time() < deadline
+                await asyncio.sleep(0.2)
+        await asyncio.sleep(1)
+        subscribed = {name.decode() for name in await client.pubsub_channels()}
+        assert channel not in subscribed
+        assert "Traceback" not in caplog.text
+        assert not [r for r in caplog.records if r.levelname == "ERROR" or r.exc_info]
+    finally:
+        await layer.flush()
+        if client is not None:
+            await client.aclose()
