@@ -399,3 +399,6 @@ CSBOT_METRICS_TOKEN = os.environ.get("CSBOT_METRICS_TOKEN", "")
 # When agents are at work, local time (TIME_ZONE), "HH:MM-HH:MM"; empty means always.
 # Outside them, or with nobody online, the chat page asks customers to leave a message.
 CSBOT_BUSINESS_HOURS = os.environ.get("CSBOT_BUSINESS_HOURS", "")
+# An assigned chat its agent has not answered within this goes back to the queue; assignment runs this often.
+CSBOT_ASSIGN_TIMEOUT_S = env_float("CSBOT_ASSIGN_TIMEOUT_S", 120.0)
+CSBOT_ASSIGN_INTERVAL_S = env_float("CSBOT_ASSIGN_INTERVAL_S", 5.0)
