@@ -45,8 +45,6 @@
   var moreEarlier = false;
   var lastStatus = null;
   var lastConversation = null;
-  var ratingScore = 0;
-  var ratedConversation = null;
   var typingTimer = null;
 
   // ------------------------------------------------------------- bubbles
@@ -161,22 +159,7 @@
     scrollDown(stick || m.sender === 'customer');
   }
 
-  // Words as text; a picture as its thumbnail, which opens the full picture.
-  function fillBubble(bubble, m) {
-    bubble.textContent = m.text || '';
-    if (!m.media || !m.media.thumb_url) return;
-    var link = document.createElement('a');
-    link.className = 'picture';
-    link.href = m.media.url;
-    link.target = '_blank';
-    link.rel = 'noopener';
-    var img = document.createElement('img');
-    img.src = m.media.thumb_url;
-    img.alt = _('Picture');
-    link.appendChild(img);
-    if (m.text) bubble.appendChild(document.createElement('br'));
-    bubble.appendChild(link);
-  }
+  var fillBubble = window.CsbotPictures.fillBubble;
 
   function showEarlierButton() {
     el.earlier.hidden = !(moreEarlier || (oldest !== null && oldest.seq > 1));
@@ -284,7 +267,7 @@
     lastConversation = s.conversation_id;
     waiting.status(s);
     updateHandoff();
-    if (s.status === 'closed' && ratedConversation !== s.conversation_id) openRating(s.conversation_id);
+    if (s.status === 'closed') rating.offer(s.conversation_id);
   }
 
   // How long a queued customer waits, or that nobody can answer now (waiting.js).
@@ -293,46 +276,10 @@
     el.status.textContent = text;
   });
 
-  // --------------------------------------------------------------- rating
-
-  function openRating(conversationId) {
-    el.rating.hidden = false;
-    el.rating.setAttribute('data-conversation', conversationId);
-    setScore(0);
-  }
-
-  function setScore(n) {
-    ratingScore = n;
-    var buttons = el.stars.querySelectorAll('button');
-    for (var i = 0; i < buttons.length; i++) {
-      var on = Number(buttons[i].getAttribute('data-score')) <= n;
-      buttons[i].classList.toggle('on', on);
-      buttons[i].setAttribute('aria-checked', String(Number(buttons[i].getAttribute('data-score')) === n));
-    }
-    el.rateSubmit.disabled = n < 1;
-  }
-
-  el.stars.addEventListener('click', function (ev) {
-    var score = ev.target && ev.target.getAttribute('data-score');
-    if (score) setScore(Number(score));
-  });
-
-  el.rateSubmit.addEventListener('click', function () {
-    var conv = el.rating.getAttribute('data-conversation');
-    el.rateSubmit.disabled = true;
-    client.rate(ratingScore, el.comment.value.trim(), conv).then(function () {
-      ratedConversation = conv;
-      el.rating.hidden = true;
-      systemNote(_('Thanks for your rating'));
-    }, function () {
-      el.rateSubmit.disabled = false;
-    });
-  });
-
-  el.rateSkip.addEventListener('click', function () {
-    ratedConversation = el.rating.getAttribute('data-conversation');
-    el.rating.hidden = true;
-  });
+  // The rating card when a conversation closes (rating.js).
+  var rating = window.CsbotRating(client, {
+    card: el.rating, stars: el.stars, submit: el.rateSubmit, skip: el.rateSkip, comment: el.comment,
+  }, systemNote);
 
   // ------------------------------------------------------------- composer
 
@@ -355,33 +302,9 @@
   }
 
   // A picture picked or pasted: uploaded, then sent with whatever is in the box.
-  function sendPicture(file) {
-    if (!file || client.state === 'stopped') return;
-    var text = el.input.value.trim();
-    var refused = null;
-    var off = client.on('error', function (e) { refused = e.code; });
-    client.sendImage(file, text).then(function (item) {
-      off();
-      if (item) { el.input.value = ''; updateSend(); return; }
-      if (refused === 'too_large') systemNote(_('The picture is too large'));
-      else if (refused === 'unsupported_type') systemNote(_('Only JPEG, PNG, WebP and GIF pictures can be sent'));
-      else if (refused === 'rejected') systemNote(_('This picture cannot be sent'));
-      else systemNote(_('The picture could not be sent; try again'));
-    });
-  }
-
-  el.picture.addEventListener('change', function () {
-    var file = el.picture.files[0];
-    el.picture.value = '';
-    sendPicture(file);
-  });
-
-  el.input.addEventListener('paste', function (ev) {
-    var files = (ev.clipboardData && ev.clipboardData.files) || [];
-    if (files.length && /^image\//.test(files[0].type)) {
-      ev.preventDefault();
-      sendPicture(files[0]);
-    }
+  window.CsbotPictures.attach(client, el.input, el.picture, {
+    sent: function () { el.input.value = ''; updateSend(); },
+    note: systemNote,
   });
 
   el.send.addEventListener('click', function () {
