@@ -9,8 +9,9 @@ import asyncio
 import pytest
 
 from tests.support.browser import ARGS
-from tests.support.client import ChatClient
 from tests.support.servers import Daphne, Database, create_console_agent
+
+from .test_console_fixes_browser import customer_waiting as waiting
 
 pytestmark = pytest.mark.e2e
 TIMEOUT_S = 6
@@ -43,15 +44,6 @@ async def console(chromium, server):
         await page.select_option("#my-status", "online")
         yield page
         await browser.close()
-
-
-async def waiting(server, openid, text):
-    customer = ChatClient(openid)
-    await customer.connect(server)
-    await customer.say("c-1", text)
-    await customer.send({"type": "handoff", "reason": "customer_request"})
-    await customer.expect("status", status="queued")
-    return customer
 
 
 async def test_a_chat_left_unanswered_goes_back_and_the_console_says_the_agent_is_now_away(console, server):
