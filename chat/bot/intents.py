@@ -65,20 +65,20 @@ _ABOUT_SERVICE = re.compile(
     r"number|hotline|languages?)\b"
 )
 _SECURITY = re.compile(
-    r"盗号|被盗|被黑|被骗|诈骗|骗子|盗刷|被刷|冒用|冒充|没有?授权|未授权|不是我(?:本人)?(?:下的单|付的|操作|登录|登陆|扣的|开通)|"
+    r"盗号|被(?:人)?盗|被(?:人)?黑|被骗|诈骗|骗子|盗刷|被刷|冒用|冒充|没有?授权|未授权|不是我(?:本人)?(?:下的单|付的|操作|登录|登陆|扣的|开通)|"
     r"陌生(?:的)?(?:订单|登录|登陆|设备)|异地登录|异常登录|密码被(?:改|修改|盗)|账号被(?:人)?(?:登|用|改|封)|"
     r"有人(?:用|登|盗用|冒用)(?:了)?我的(?:账号|账户|卡|手机号)|莫名(?:其妙)?(?:被)?扣(?:了)?(?:钱|款|费)|乱扣(?:钱|款|费)|"
-    r"钱被(?:转走|盗|偷)|"
+    r"钱被(?:转走|盗|偷)|没(?:有)?(?:开|开通|订|订阅|办|办理|买|购买)过?(?:这个|什么)?(?:会员|自动续费|连续包月|包月|套餐|业务|增值服务)[^。]{0,12}(?:扣|收)|"
     r"\b(?:hack|hacked|hacker|stolen (?:account|card|credit card|identity|password)|(?:account|card) (?:was |got |has been )?"
     r"(?:stolen|hacked|compromised)|fraud|fraudulent|scam|scammed|phishing|identity theft|"
-    r"unauthori[sz]ed|didn'?t (?:make|authori[sz]e|order|place|buy|sign up)|"
+    r"unauthori[sz]ed|(?:didn'?t|did not|never) (?:make|made|authori[sz]e|authori[sz]ed|order|ordered|place|placed|buy|bought|sign(?:ed)? up|agree to|approve|approved)|"
     r"someone (?:else )?(?:logged|placed|used|ordered|bought|charged|accessed|changed)|"
     r"(?:password|email|phone number) (?:was |got |has been )?changed without|suspicious (?:login|sign-in|activity|charge)|"
     r"(?:charge|charges|payment|order) i (?:don'?t|do not|didn'?t|did not) recogni[sz]e)\b"
 )
 _COMPLAINT = re.compile(
     r"投诉|举报|曝光|消协|12315|差评|维权|态度(?:太|很|真|极)?差|垃圾服务|什么破|太坑|坑人|"
-    r"起诉|告你们|找律师|工商局|市场监管|退一赔三|假一赔|欺诈消费者|"
+    r"起诉|告你们|报警|凭什么(?:扣|收|封)|找律师|工商局|市场监管|退一赔三|假一赔|欺诈消费者|"
     r"\b(?:complain|complaint|complaints|file a complaint|report you|terrible service|worst service|"
     r"unacceptable|ripped off|rip off|rip-off|disgusting|sue you|legal action|my lawyer|consumer protection|"
     r"trading standards|this is a joke|fed up)\b"

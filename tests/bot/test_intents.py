@@ -49,8 +49,13 @@ def test_follow_up_detection(text, expected):
     ("there's a charge I don't recognize", "security"), ("my password was changed without my permission", "security"),
     ("再不处理我就起诉你们", "complaint"), ("I'll take legal action", "complaint"),
     ("让你们店长来", "manager"), ("let me talk to someone senior", "manager"),
+    # Unauthorised charges and stolen accounts, however they are put.
+    ("我的号被人盗了", "security"), ("没开通过自动续费 怎么每个月扣我钱", "security"),
+    ("there's a charge on my card I never authorized", "security"), ("an order I never placed", "security"),
+    ("凭什么扣我运费", "complaint"), ("再不退钱我就报警", "complaint"),
     # Ordinary questions that share words with those.
-    ("为什么扣了运费", None), ("怎么修改密码", None), ("how do I change my password", None), ("店长推荐的是哪款", None),
+    ("为什么扣了运费", None), ("没下单成功 钱扣了吗", None), ("没买运费险怎么还扣了运费", None),
+    ("I never got the confirmation email", None), ("怎么修改密码", None), ("how do I change my password", None), ("店长推荐的是哪款", None),
     # Questions about the service, not requests for it.
     ("人工客服几点上班", None), ("人工客服的工作时间是什么时候", None), ("what are your agents' working hours", None),
     ("退款多久到账", None), ("how do I get a refund", None),
