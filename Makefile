@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run lint test test-fast test-js browser nginx prod-like proto bench-core clean miniprogram-sdk messages messages-update
+.PHONY: run requirements lint test test-fast test-js browser nginx prod-like proto bench-core clean miniprogram-sdk messages messages-update
 
 # Translation catalogues: the .po files are the source (committed); the .mo
 # files Django reads are built here, by `run` and `test`, never committed.
@@ -20,9 +20,17 @@ MAKEMESSAGES_SKIP := --ignore='.venv/*' --ignore='js/*' --ignore='bench/*' --ign
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
 	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $(STAMP)
+
+# Pins: requirements.in and requirements-dev.in name the direct dependencies;
+# this compiles them, with every transitive dependency and the sha256 of each
+# file, into requirements.txt and requirements-dev.txt (pip then checks every
+# download against them). Existing pins are kept; to move one, edit its .in line.
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make requirements" $(PY) -m piptools compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+requirements: $(STAMP)
+	$(PIP_COMPILE) -o requirements.txt requirements.in
+	$(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
 
 # The embedded demo: SQLite, in-memory channel layer, one process.
 run: $(STAMP) messages
