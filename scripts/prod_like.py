@@ -9,10 +9,13 @@ works here as in production (CSBOT_RESTART_CMD="kill -TERM $(cat
 var/prod-like/web-{port}.pid)"; the command is printed at start). nginx
 listens on https://localhost:8443 with a certificate from a local CA made by
 openssl (var/prod-like/tls/root.pem: trust it, or accept the warning).
-Ctrl-C stops everything.
+The admin account `admin` gets a random password on the first start, kept in
+var/prod-like/admin-password and printed (DEBUG is off here, as in production,
+so the development admin/admin is refused). Ctrl-C stops everything.
 """
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -22,7 +25,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-VAR = ROOT / "var" / "prod-like"
+VAR = Path(os.environ.get("CSBOT_PROD_LIKE_DIR") or ROOT / "var" / "prod-like")
 PY = str(ROOT / ".venv" / "bin" / "python")
 
 
@@ -96,6 +99,22 @@ def manage(env, *args):
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
+def ensure_admin(env):
+    """Make sure the superuser `admin` exists; return its password (random, kept in VAR between starts)."""
+    kept = VAR / "admin-password"
+    password = kept.read_text().strip() if kept.exists() else secrets.token_urlsafe(12)
+    done = subprocess.run([PY, "manage.py", "createsuperuser", "--noinput"], cwd=ROOT, capture_output=True, text=True,
+                          env={**env, "DJANGO_SUPERUSER_USERNAME": "admin", "DJANGO_SUPERUSER_EMAIL": "admin@localhost",
+                               "DJANGO_SUPERUSER_PASSWORD": password})
+    if done.returncode != 0 and "already taken" not in done.stderr:
+        raise SystemExit(f"creating the admin failed: {done.stderr.strip()}")
+    if done.returncode != 0 and not kept.exists():
+        return "(set before; manage.py changepassword admin sets a new one)"
+    kept.write_text(password + "\n")
+    kept.chmod(0o600)
+    return password
+
+
 def ensure_database(url):
     from urllib.parse import urlparse, urlunparse
 
@@ -122,7 +141,7 @@ def main():
            "STATIC_ROOT": str(VAR / "static"), "DJANGO_SETTINGS_MODULE": "csbot.settings"}
     ensure_database(database_url)
     manage(env, "migrate", "--noinput", "-v0")
-    manage(env, "ensure_dev_admin")
+    password = ensure_admin(env)
     manage(env, "load_demo_kb")
     manage(env, "collectstatic", "--noinput", "-v0")
     chain, key, root = make_tls(VAR / "tls")
@@ -140,10 +159,10 @@ def main():
         (prefix / "nginx.conf").write_text(conf)
         nginx = subprocess.Popen(["nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e",
                                   str(prefix / "error.log"), "-g", "daemon off;"], start_new_session=True)
-        print(f"csbot: chat {origin}/  admin {origin}/admin/ (admin / admin)  CA {root}")
+        print(f"csbot: chat {origin}/  admin {origin}/admin/ (admin / {password})  CA {root}", flush=True)
         print(f"logs: {VAR}/web-*.log  nginx: {prefix}/")
-        print("roll: CSBOT_RESTART_CMD='kill -TERM $(cat var/prod-like/web-{port}.pid)' "
-              f"scripts/rolling_restart.sh {' '.join(map(str, ports))}")
+        print(f"roll: CSBOT_RESTART_CMD='kill -TERM $(cat {VAR}/web-{{port}}.pid)' "
+              f"scripts/rolling_restart.sh {' '.join(map(str, ports))}", flush=True)
         nginx.wait()
     except KeyboardInterrupt:
         pass
