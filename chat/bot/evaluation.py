@@ -1,8 +1,10 @@
 """Measure the bot on labelled questions through the same decision path a conversation takes.
 
 A question set is `{"items": [{"question", "expected", "kind", "language"?}]}`:
-- `paraphrase` (and `not_person`, a question that merely mentions a person):
-  `expected` is the article that answers it;
+- `paraphrase`: `expected` is the article that answers it;
+- `not_person`: a question that merely mentions a person ("人工客服几点上班"):
+  it must not be handed off; `expected` is the article that answers it, or
+  null when none does (then it counts as out of scope too);
 - `out_of_scope`: nothing in the knowledge base answers it;
 - `person`: an explicit request for a person; `escalate`: a complaint, fraud or
   account-security report, or a request for a manager. Both must be handed off.
@@ -57,9 +59,10 @@ def load_items(path: str | Path) -> list[Item]:
         question = str(row.get("question", "")).strip()
         expected = row.get("expected") or None
         kind = row.get("kind") or ("paraphrase" if expected else "out_of_scope")
-        if not question or kind not in KINDS or (kind in ANSWERING) != bool(expected):
+        needs_article = kind == "paraphrase" or (kind in ANSWERING and expected is not None)
+        if not question or kind not in KINDS or needs_article != bool(expected):
             raise ValueError(f"item {n}: needs a question, a kind of {', '.join(KINDS)}, and an article "
-                             "exactly for paraphrase and not_person")
+                             "exactly for paraphrase (and for not_person, when one answers it)")
         items.append(Item(question, expected, kind, row.get("language") or detect_language(question)))
     return items
 
@@ -71,11 +74,18 @@ class Report:
     def _of(self, kinds, language=None):
         return [o for o in self.outcomes if o.item.kind in kinds and (language is None or o.item.language == language)]
 
+    def _answerable(self, language):
+        return [o for o in self._of(ANSWERING, language) if o.item.expected]
+
+    def _unanswerable(self):
+        return [o for o in self.outcomes if o.item.kind == "out_of_scope"
+                or (o.item.kind == "not_person" and not o.item.expected)]
+
     def summary(self) -> dict:
         """Return the figures: per language for answerable questions, then the rest."""
         out: dict = {}
         for language in ("zh", "en"):
-            group = self._of(ANSWERING, language)
+            group = self._answerable(language)
             if not group:
                 continue
             n = len(group)
@@ -89,13 +99,15 @@ class Report:
                 "handed_off": sum(1 for o in group if o.kind == "handoff"),
                 "outcomes": dict(Counter(o.kind for o in group)),
             }
-        oos = self._of(("out_of_scope",))
+        oos = self._unanswerable()
         out["out_of_scope"] = {"questions": len(oos), "answered": sum(1 for o in oos if o.kind == "answer"),
                                "outcomes": dict(Counter(o.kind for o in oos))}
         for kind in ("person", "escalate"):
             group = self._of((kind,))
             out[kind] = {"questions": len(group), "handed_off": sum(1 for o in group if o.kind == "handoff"),
                          "reasons": dict(Counter(o.reason for o in group if o.reason))}
+        mentions = self._of(("not_person",))
+        out["not_person"] = {"questions": len(mentions), "handed_off": sum(1 for o in mentions if o.kind == "handoff")}
         ms = np.array([o.ms for o in self.outcomes]) if self.outcomes else np.zeros(1)
         out["latency_ms"] = {"p50": round(float(np.percentile(ms, 50)), 2),
                              "p99": round(float(np.percentile(ms, 99)), 2)}
@@ -106,6 +118,8 @@ class Report:
         bad = []
         for o in self.outcomes:
             if o.item.kind in ANSWERING and o.kind == "answer" and o.article != o.item.expected:
+                bad.append(o)
+            elif o.item.kind == "not_person" and o.kind == "handoff":
                 bad.append(o)
             elif o.item.kind == "out_of_scope" and o.kind == "answer":
                 bad.append(o)

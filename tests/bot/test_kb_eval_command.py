@@ -73,6 +73,37 @@ def test_questions_naming_unknown_articles_are_refused(tmp_path, items, message,
         run("eval", write(tmp_path, items), "--kb", DEMO_KB_PATH)
 
 
+def test_a_question_that_mentions_a_person_counts_as_answerable_or_out_of_scope(tmp_path, warm_demo_vectors):
+    items = ITEMS + [
+        {"question": "人工客服几点上班", "expected": "opening-hours-zh", "kind": "not_person", "language": "zh"},
+        {"question": "do your human agents get paid well", "expected": None, "kind": "not_person", "language": "en"},
+    ]
+    summary = json.loads(run("eval", write(tmp_path, items), "--kb", DEMO_KB_PATH, "--json"))
+    assert summary["zh"]["questions"] == 2 and summary["en"]["questions"] == 1
+    assert summary["out_of_scope"]["questions"] == 2 and summary["out_of_scope"]["answered"] == 0
+    assert summary["not_person"] == {"questions": 2, "handed_off": 0}
+    text = run("eval", write(tmp_path, items), "--kb", DEMO_KB_PATH)
+    assert "mentions a person, asks a question: 2 questions, handed off 0" in text
+
+
+def test_a_question_that_mentions_a_person_and_is_handed_off_is_a_mistake(tmp_path, warm_demo_vectors):
+    # Labelled not_person although it asks for a person: the hand-off is listed against the bot.
+    items = [{"question": "转人工", "expected": None, "kind": "not_person", "language": "zh"}]
+    text = run("eval", write(tmp_path, items), "--kb", DEMO_KB_PATH, "--show-mistakes")
+    assert "handed off 1 (should be 0)" in text and "[not_person] '转人工': handoff" in text
+
+
+@pytest.mark.parametrize("item", [
+    {"question": "运费怎么算", "expected": None, "kind": "paraphrase"},
+    {"question": "what's the weather", "expected": "shipping-fees-en", "kind": "out_of_scope"},
+    {"question": "", "expected": "shipping-fees-en", "kind": "paraphrase"},
+    {"question": "hi", "kind": "chit_chat"},
+])
+def test_items_that_break_the_format_are_refused(tmp_path, item):
+    with pytest.raises(CommandError, match="item 1"):
+        run("eval", write(tmp_path, [item]), "--kb", DEMO_KB_PATH)
+
+
 def test_an_unreadable_questions_file_is_refused(tmp_path):
     path = tmp_path / "bad.json"
     path.write_text("{not json", encoding="utf-8")

@@ -84,6 +84,9 @@ def evaluate_file(command, path, *, kb=None, as_json=False, show_mistakes=False)
         for kind in ("person", "escalate"):
             k = summary[kind]
             command.stdout.write(f"{kind}: {k['questions']} questions, handed off {k['handed_off']} {k['reasons']}")
+        k = summary["not_person"]
+        command.stdout.write(f"mentions a person, asks a question: {k['questions']} questions, "
+                             f"handed off {k['handed_off']} (should be 0)")
         lat = summary["latency_ms"]
         command.stdout.write(f"decision latency, encoder included: p50 {lat['p50']} ms, p99 {lat['p99']} ms")
     if show_mistakes:
