@@ -15,7 +15,8 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Va
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from chat.conversations import ConversationStateError, assign_conversation, unassign_to_queue
+from chat.actions.core import ConversationStateError
+from chat.actions.system import assign_conversation, unassign_to_queue
 from chat.models import Conversation, ConversationEvent, Message, SenderKind
 
 from . import conf

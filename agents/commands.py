@@ -3,8 +3,8 @@
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from chat import conversations as actions
-from chat.conversations import ConversationStateError
+from chat import actions
+from chat.actions import ConversationStateError
 from chat.media import staff_media
 from chat.models import Conversation, SenderKind
 

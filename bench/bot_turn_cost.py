@@ -34,11 +34,10 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import close_old_connections, connection  # noqa: E402
 
-from chat import conversations as actions  # noqa: E402
-from chat import realtime  # noqa: E402
+from chat import actions, realtime  # noqa: E402
 from chat.accounts import sign_in  # noqa: E402
+from chat.actions import Incoming, TurnResult  # noqa: E402
 from chat.bot import turns  # noqa: E402
-from chat.conversations import Incoming, TurnResult  # noqa: E402
 from chat.models import BotTurn  # noqa: E402
 
 REPLY = "您好，订单一般在付款后 48 小时内发货。"

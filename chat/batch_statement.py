@@ -1,6 +1,6 @@
 """A batch of customer messages stored by one PostgreSQL statement.
 
-`conversations.record_customer_messages` locks each customer's open
+`actions.customer.record_customer_messages` locks each customer's open
 conversation, looks for resends, inserts the new messages, moves each
 conversation's last_seq on and queues the bot's turns: six round trips with
 BEGIN and COMMIT. On a busy machine every round trip waits for the database

@@ -11,8 +11,10 @@ import time
 from django.conf import settings
 
 from . import db, ingest, metrics
+from .actions.core import ConversationStateError, mark_read, request_handoff
+from .actions.customer import rate_conversation
+from .actions.queue import queue_position
 from .admission import admission_gate
-from .conversations import ConversationStateError, mark_read, queue_position, rate_conversation, request_handoff
 from .models import SenderKind
 from .presenters import ack_frame, status_frame
 from .protocol.errors import ErrorCode, soft

@@ -13,7 +13,7 @@ import logging
 import weakref
 
 from . import db, safety
-from .conversations import Incoming, record_customer_message, record_customer_messages, record_refused_message
+from .actions.customer import Incoming, record_customer_message, record_customer_messages, record_refused_message
 from .media import own_media
 from .protocol.errors import ErrorCode, soft
 from .protocol.frames import storable

@@ -1,4 +1,4 @@
-"""The conversation domain's tables; state changes go through chat.conversations."""
+"""The conversation domain's tables; state changes go through chat.actions."""
 
 from django.conf import settings
 from django.db import models

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from . import sql
-from .conversations import open_conversation, queue_position
+from .actions.core import open_conversation
+from .actions.queue import queue_position
 from .models import Conversation, Media, Message
 from .presenters import conversation_summary, message_frame, status_frame
 

@@ -14,7 +14,8 @@ from csbot.csp import content_security_policy
 
 from . import db, ingest, limits, metrics, notifications, realtime, wechat
 from .accounts import PLATFORMS, check_allowed, read_token, recently_allowed, sign_in
-from .conversations import latest_conversation, open_conversation, queue_position
+from .actions.core import latest_conversation, open_conversation
+from .actions.queue import queue_position
 from .http_input import BadInput, json_object, query_int, query_seconds
 from .presenters import ack_frame, status_frame
 from .protocol.errors import ErrorCode, ProtocolError

@@ -11,7 +11,7 @@ from contextlib import aclosing
 from django.conf import settings
 
 from .. import db, metrics, realtime
-from ..conversations import begin_bot_stream, complete_bot_turn
+from ..actions.bot import begin_bot_stream, complete_bot_turn
 from ..models import Conversation
 from . import turns
 from .decision import TEXTS, after_llm_failure, after_llm_no_answer, detect_language

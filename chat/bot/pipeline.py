@@ -26,7 +26,7 @@ from collections.abc import Callable
 from django.conf import settings
 
 from .. import db, metrics, realtime
-from ..conversations import TurnResult, complete_bot_turn, complete_bot_turns
+from ..actions.bot import TurnResult, complete_bot_turn, complete_bot_turns
 from ..models import Conversation
 from . import turns
 from .answering import MAX_ATTEMPTS, TYPING

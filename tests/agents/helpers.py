@@ -7,7 +7,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group, User
 
 from agents import presence
-from chat import conversations as actions
+from chat import actions
 from chat.accounts import sign_in
 from chat.models import SenderKind
 

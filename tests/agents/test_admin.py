@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from agents import exports
-from chat import conversations as actions
+from chat import actions
 from chat.models import SenderKind
 
 from .helpers import make_user, queued_conversation

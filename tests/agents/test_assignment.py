@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from agents import assignment, conf, presence
 from agents.models import AgentProfile
-from chat import conversations as actions
+from chat import actions
 from chat.models import Conversation, ConversationEvent
 
 from .helpers import customer_conversation, make_user, queued_conversation

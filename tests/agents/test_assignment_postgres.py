@@ -6,8 +6,7 @@ import pytest
 from django.db import connection, connections
 
 from agents import assignment
-from chat import conversations as actions
-from chat import realtime
+from chat import actions, realtime
 from chat.models import Conversation, ConversationEvent, SenderKind
 from tests.support import services
 

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from agents.availability import availability, estimated_wait, is_open, recent_median_wait
-from chat import conversations as actions
+from chat import actions
 from chat.models import ConversationEvent
 
 from .helpers import customer_conversation, make_user, queued_conversation

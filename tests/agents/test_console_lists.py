@@ -3,7 +3,7 @@
 import pytest
 
 from agents import assignment, console
-from chat import conversations as actions
+from chat import actions
 
 from .helpers import make_user, queued_conversation
 

@@ -11,8 +11,7 @@ from django.test import Client
 
 from agents import exports, timeline
 from agents.console import transcript
-from chat import conversations as actions
-from chat import media
+from chat import actions, media
 from chat.models import Conversation, Message
 from tests.support import pictures
 

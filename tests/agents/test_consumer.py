@@ -3,7 +3,7 @@
 import pytest
 from channels.db import database_sync_to_async
 
-from chat import conversations as actions
+from chat import actions
 from chat.models import Conversation, Message
 from tests.chat.helpers import Socket, token_for
 

@@ -5,7 +5,7 @@ from channels.db import database_sync_to_async
 from django.contrib.sessions.models import Session
 
 from agents.routing import origin_allowed
-from chat import conversations as actions
+from chat import actions
 from chat.models import Conversation
 from tests.chat.helpers import Socket, token_for
 

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from django.contrib.auth.models import User
 
-from chat import conversations as actions
+from chat import actions
 from chat.models import Conversation, ConversationEvent
 
 from .sockets import LLM_QUESTION, QUESTION, bot_message, bot_rows, collect, db, open_socket, say, turn_states, wait_for

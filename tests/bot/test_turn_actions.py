@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import User
 
-from chat import conversations as actions
+from chat import actions
 from chat.bot import turns
 from chat.models import BotTurn, Conversation, Message
 from tests.chat.helpers import make_customer

@@ -3,9 +3,9 @@
 import pytest
 from django.contrib.auth.models import User
 
-from chat import conversations as actions
+from chat import actions
+from chat.actions import TurnResult
 from chat.bot import turns
-from chat.conversations import TurnResult
 from chat.models import BotTurn, Message
 from tests.chat.helpers import make_customer
 

@@ -4,8 +4,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
-from chat import conversations as actions
-from chat import realtime
+from chat import actions, realtime
 from chat.models import Conversation, ConversationEvent, Message, SenderKind
 from chat.sync import prepare_welcome
 

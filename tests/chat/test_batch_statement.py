@@ -6,9 +6,8 @@ import time
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
 
-from chat import batch_statement, realtime
-from chat import conversations as actions
-from chat.conversations import Incoming
+from chat import actions, batch_statement, realtime
+from chat.actions import Incoming
 from chat.models import BotTurn, Conversation, Message, SenderKind
 from tests.support import services
 

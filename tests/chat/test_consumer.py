@@ -7,8 +7,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import User
 
-from chat import conversations as actions
-from chat import liveness, realtime
+from chat import actions, liveness, realtime
 from chat.models import Conversation, Message, SenderKind
 
 from .helpers import Socket, make_customer, token_for

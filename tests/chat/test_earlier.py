@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from chat import conversations as actions
+from chat import actions
 from chat.models import SenderKind
 
 from .helpers import make_customer

@@ -5,9 +5,8 @@ import asyncio
 import pytest
 from channels.db import database_sync_to_async
 
-from chat import conversations as actions
-from chat import ingest, realtime
-from chat.conversations import Incoming
+from chat import actions, ingest, realtime
+from chat.actions import Incoming
 from chat.models import Conversation, Message
 from chat.protocol.errors import ErrorCode, ProtocolError
 

@@ -10,7 +10,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import channel_layers, get_channel_layer
 from django.test import AsyncClient
 
-from chat import conversations as actions
+from chat import actions
 from chat.models import Message
 from tests.support.services import free_port
 

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
 from chat import media, media_urls
-from chat.conversations import record_customer_message
+from chat.actions import record_customer_message
 from chat.models import Media, Message
 from chat.sync import messages_after, page_before
 from tests.support import pictures

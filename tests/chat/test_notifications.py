@@ -11,7 +11,7 @@ from django.test import AsyncClient
 from django.utils import timezone
 
 from chat import notifications, notifier, presence, wx_token
-from chat.conversations import (
+from chat.actions import (
     close_conversation,
     mark_read,
     post_bot_reply,

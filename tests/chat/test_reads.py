@@ -4,7 +4,7 @@ import pytest
 
 from chat import sql
 from chat.accounts import blocked_flag
-from chat.conversations import latest_conversation
+from chat.actions import latest_conversation
 from chat.models import Conversation, Customer, Message
 from chat.presenters import message_frame
 from chat.sync import frame_bytes, messages_after, newest_within, page_before, replay_bytes
@@ -80,7 +80,7 @@ LONG = "长" * 4000  # 12 KB of UTF-8, the longest text a message may hold
 
 
 def long_conversation(count):
-    from chat import conversations as actions
+    from chat import actions
 
     customer, _ = make_customer()
     current = actions.open_conversation(customer=customer)

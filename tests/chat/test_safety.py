@@ -9,7 +9,7 @@ from django.test import AsyncClient
 
 from agents.console import transcript
 from chat import ingest, metrics, safety, wx_token
-from chat.conversations import take_over
+from chat.actions import take_over
 from chat.models import BotTurn, Message
 from chat.protocol.errors import ProtocolError
 from tests.agents.helpers import make_user

@@ -5,7 +5,7 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 
-from chat import conversations as actions
+from chat import actions
 from chat.ratelimit import Allowances
 
 from .helpers import Socket, make_customer

@@ -28,7 +28,7 @@ profile.save()
 """
 AGENT = """
 from django.contrib.auth.models import User
-from chat import conversations as actions
+from chat import actions
 from chat.models import Conversation
 agent = User.objects.get(username="alice")
 def current():
@@ -261,7 +261,7 @@ touch(user=agent, status="online")
 """
 # A third customer, ahead in the queue.
 AHEAD = """
-from chat import conversations as actions
+from chat import actions
 from chat.accounts import sign_in
 customer, _ = sign_in(openid="o-ahead", device_id="d-1", platform="web")
 c = actions.record_customer_message(customer=customer, client_msg_id="m-1", text="me first").message.conversation

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.e2e]
 
 BOT_WRITER = """
 import sys
-from chat.conversations import post_bot_reply
+from chat.actions import post_bot_reply
 from chat.models import Conversation
 conversation = Conversation.objects.get(pk=int(sys.argv[1]))
 for n in range(int(sys.argv[2])):

@@ -21,7 +21,7 @@ TEMPLATES = {
 
 AGENT_SAYS = """
 from django.contrib.auth import get_user_model
-from chat.conversations import close_conversation, send_agent_reply, take_over
+from chat.actions import close_conversation, send_agent_reply, take_over
 from chat.models import Conversation, SenderKind
 agent, _ = get_user_model().objects.get_or_create(username="agent-ann")
 for openid in {openids!r}:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from chat import conversations as actions
+from chat import actions
 from chat.models import SenderKind
 from chat.observability.access import address_allowed, parse_networks, token_matches
 from tests.chat.helpers import make_customer
