@@ -12,6 +12,9 @@ answers when the fused score and the lead over the runner-up both clear a pair
 of floors; the pair chosen answers no negative at all and as many positives as
 possible, with a safety step above the highest negative, since real customers
 write less tidily than stored questions.
+
+`METHOD` names the rule; a stored calibration made by another rule is computed
+again, so a new rule takes effect on the next start without a re-import.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from .hybrid import HybridIndex, answer_sentences
 from .intents import detect_language
 from .retrieval import Article
 
-__all__ = ["Calibration", "Sample", "calibrate", "samples", "out_of_scope_questions", "choose"]
+__all__ = ["METHOD", "Calibration", "Sample", "calibrate", "samples", "out_of_scope_questions", "choose"]
 
 OUT_OF_SCOPE_PATH = Path(__file__).with_name("data") / "out_of_scope.json"
 QUESTION_FOLDS = 2
@@ -36,7 +39,10 @@ ARTICLE_FOLDS = 5
 # floor sits, in fused-score units (a fused score spans about 1.3-2.1).
 SAFETY = 0.02
 MIN_POSITIVES = 8  # below this the knowledge base cannot vouch for any answer
-LEAD_QUANTILE = 0.97
+# 2: the pair of floors answers no negative at all. (1 let the 3% of
+# held-out-article negatives with the largest leads through: same-trade
+# questions a base does not cover were then answered with a neighbour.)
+METHOD = 2
 NEVER = 1e9  # a floor no score reaches (JSON has no infinity)
 SUGGEST_CHIT_CHAT = 25  # percentile of chit-chat scores from which titles are offered
 CHIT_CHAT_FLOOR = 75  # percentile of chit-chat scores an answer must beat whatever its lead
@@ -66,6 +72,7 @@ class Calibration:
     fingerprint: str = ""
     encoder: str = ""
     stats: dict = field(default_factory=dict)
+    method: int = 1  # stored before the field existed: the first rule
 
     @property
     def coverage(self) -> float:
@@ -82,7 +89,7 @@ class Calibration:
     @classmethod
     def never(cls, **extra) -> Calibration:
         """Floors that answer nothing: a knowledge base too small to vouch for itself."""
-        return cls(answer_score=NEVER, answer_margin=NEVER, suggest_score=0.0, **extra)
+        return cls(answer_score=NEVER, answer_margin=NEVER, suggest_score=0.0, method=METHOD, **extra)
 
 
 def out_of_scope_questions() -> list[str]:
@@ -156,28 +163,39 @@ def samples(articles: Sequence[Article], matrices: Sequence[np.ndarray] | None, 
     return out
 
 
-def choose(
-    found: Sequence[Sample], *, lead_quantile: float = LEAD_QUANTILE, safety: float = SAFETY
-) -> tuple[float, float, float, int]:
+def choose(found: Sequence[Sample], *, safety: float = SAFETY) -> tuple[float, float, float, int]:
     """Return (answer score floor, margin floor, suggest floor, positives covered).
 
-    The margin floor is the lead that all but the top `1 - lead_quantile` of
-    wrong rankings stay under: a lead larger than what articles of a missing
-    topic get is what makes an answer safe. The score floor keeps every
-    chit-chat question below it, whatever its lead.
+    Every candidate lead floor is tried (zero and each negative's lead); for
+    each, the score floor is set `safety` above the best-scoring negative that
+    still clears that lead, so no negative is answered, and never below three
+    quarters of chit-chat. The pair that answers the most positives wins; on a
+    tie, the higher lead floor, which leaves more room for untidy questions.
     """
     positives = [s for s in found if s.right]
     negatives = [s for s in found if not s.right]
     if len(positives) < MIN_POSITIVES or not negatives:
         return NEVER, NEVER, 0.0, 0
-    margin = float(np.quantile([s.margin for s in negatives], lead_quantile))
     chit_chat = [s.score for s in negatives if s.source == "out of scope"]
-    rivals = [s.score for s in negatives if s.source == "out of scope" and s.margin >= margin]
     typical = float(np.percentile(chit_chat, CHIT_CHAT_FLOOR)) if chit_chat else 0.0
-    floor = max(max(rivals) + safety if rivals else 0.0, typical)
-    covered = sum(1 for s in positives if s.score >= floor and s.margin >= margin)
+    by_margin = sorted(negatives, key=lambda s: s.margin)
+    # The best score among negatives whose lead is at least each one's own lead.
+    suffix_best = np.maximum.accumulate([s.score for s in reversed(by_margin)])[::-1]
+    pos_score = np.array([s.score for s in positives])
+    pos_margin = np.array([s.margin for s in positives])
+    best = (NEVER, NEVER, -1)
+    candidates = [(0.0, float(suffix_best[0]))]
+    # Just above each negative's lead, only the negatives with a larger lead remain.
+    candidates += [(float(np.nextafter(n.margin, np.inf)), float(suffix_best[i + 1]) if i + 1 < len(by_margin) else -np.inf)
+                   for i, n in enumerate(by_margin)]
+    for margin, rival in candidates:
+        floor = max(rival + safety, typical)
+        covered = int(np.sum((pos_score >= floor) & (pos_margin >= margin)))
+        if covered > best[2] or (covered == best[2] and margin > best[1] and covered > 0):
+            best = (floor, margin, covered)
+    floor, margin, covered = best if best[2] > 0 else (NEVER, NEVER, 0)
     # Suggestions cost little: offer them unless the question scores like most chit-chat.
-    low_positive = float(np.percentile([s.score for s in positives], 2))
+    low_positive = float(np.percentile(pos_score, 2))
     suggest = min(low_positive, float(np.percentile(chit_chat, SUGGEST_CHIT_CHAT))) if chit_chat else low_positive
     return floor, margin, min(suggest, floor), covered
 
@@ -195,4 +213,4 @@ def calibrate(index: HybridIndex, matrices: Sequence[np.ndarray] | None, encoder
     return Calibration(answer_score=answer_score, answer_margin=answer_margin, suggest_score=suggest,
                        positives=positives, negatives=len(found) - positives, covered=covered,
                        fingerprint=index.fingerprint, encoder=getattr(encoder, "name", "") if matrices else "",
-                       stats=stats)
+                       stats=stats, method=METHOD)

@@ -35,8 +35,11 @@ def detect_language(text: str, *, default: Language = "zh") -> Language:
 
 # --- a person, and why ------------------------------------------------------
 
+# 人工 alone also means "made or checked by hand" (人工审核, 人工现做, 人工费): it asks
+# for a person only after a verb of asking, before 客服 / 服务, or on its own.
 _HANDOFF_ZH = re.compile(
-    r"人工(?!智能)|真人|活人|找客服|联系客服|叫客服|要客服|转客服|接客服|客服人员|客服小姐姐|客服小哥|"
+    r"(?:转|找|要|接|叫|请|呼叫|联系|切换|切|换|求|申请|来个|给我)(?:一下|一个|个|到)?人工|"
+    r"人工(?:客服|服务|坐席|座席|在吗|在不在|呢|吧|啊|！|!)|^人工$|真人|活人|找客服|联系客服|叫客服|要客服|转客服|接客服|客服人员|客服小姐姐|客服小哥|"
     r"客服专员|找个人|找人工|有没有人工|换个人|跟人说|和人说|人来回答|人来处理"
 )
 # "客服" alone asks for a person; inside a question ("客服几点上班") it does not.
@@ -89,10 +92,21 @@ _MANAGER = re.compile(
 )
 
 
+# "不用转人工，我就问一下…", "no need for a human, just tell me…": a person declined, not asked for.
+_DECLINED = re.compile(
+    r"(?:不用|不需要|不要|别|无需|用不着|没必要|不必)(?:给我|帮我)?(?:转|找|叫|接|换)?(?:到)?(?:人工|真人|客服)|"
+    r"\b(?:no need (?:for|of|to (?:talk|speak|chat) (?:to|with))|(?:don'?t|do not|dont) (?:need|want)"
+    r"(?: to (?:talk|speak|chat) (?:to|with))?|without) (?:a |an |the |any )?(?:human|agent|person|real person|"
+    r"representative|operator|staff)\b"
+)
+
+
 def is_handoff_request(text: str) -> bool:
     """Tell whether the customer explicitly asks for a human (not a question about the service)."""
     norm = normalize(text)
     compact = norm.replace(" ", "")
+    if _DECLINED.search(compact) or _DECLINED.search(norm):
+        return False
     if _HANDOFF_ZH_ALONE.match(compact) or _HANDOFF_EN_ALONE.match(norm):
         return True
     asks = bool(_HANDOFF_ZH.search(compact) or _HANDOFF_EN.search(norm))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .calibration import Calibration, calibrate
+from .calibration import METHOD, Calibration, calibrate
 from .encoder import EncoderError
 from .hybrid import HybridIndex, encode_articles, vector_key
 from .retrieval import Article
@@ -93,7 +93,7 @@ def calibrated(prepared: Prepared, encoder, stored: Mapping | None) -> tuple[Cal
     """
     if stored:
         calibration = Calibration.from_dict(dict(stored))
-        if calibration.fingerprint == prepared.index.fingerprint:
+        if calibration.fingerprint == prepared.index.fingerprint and calibration.method == METHOD:
             return calibration, False
     content = _content_key(prepared)
     remembered = _recent.get(content)

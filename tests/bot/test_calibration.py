@@ -1,9 +1,10 @@
 """Decision floors calibrated from a knowledge base itself, on a small generated base and the real encoder."""
 
+import numpy as np
 import pytest
 
 from chat.bot import embedding
-from chat.bot.calibration import NEVER, Calibration, Sample, choose, out_of_scope_questions
+from chat.bot.calibration import METHOD, NEVER, SAFETY, Calibration, Sample, choose, out_of_scope_questions
 from chat.bot.decision import decide
 from chat.bot.intents import detect_language
 from chat.bot.retrieval import Article
@@ -112,6 +113,35 @@ def test_choose_keeps_every_chit_chat_question_below_the_answer_floor():
     assert score > max(s.score for s in chit_chat if s.margin >= margin)
     assert covered == sum(1 for s in positives if s.score >= score and s.margin >= margin)
     assert suggest <= score
+
+
+def test_choose_answers_no_negative_at_all_not_even_the_rare_one_with_a_large_lead():
+    positives = [Sample(1.80 + i / 200, 0.05 + i / 100, True, "held-out question", ()) for i in range(40)]
+    # Forty same-trade questions of a missing topic; one of them leads its neighbours by far.
+    negatives = [Sample(1.75, 0.02, False, "held-out article", ()) for _ in range(39)]
+    negatives.append(Sample(1.86, 0.30, False, "held-out article", ()))
+    chit_chat = [Sample(1.5, 0.1, False, "out of scope", ()) for _ in range(10)]
+    found = positives + negatives + chit_chat
+    score, margin, suggest, covered = choose(found)
+    assert not [s for s in negatives + chit_chat if s.score >= score and s.margin >= margin]
+    assert covered == sum(1 for s in positives if s.score >= score and s.margin >= margin) > 0
+    # The most coverage of every pair that answers no negative, the score floor a safety step above one.
+    wrong = negatives + chit_chat
+    floors = [n.score + SAFETY for n in wrong] + [1.5]
+    leads = [0.0] + [float(np.nextafter(n.margin, np.inf)) for n in wrong]
+    safe = [sum(1 for p in positives if p.score >= f and p.margin >= m) for f in floors for m in leads
+            if not [n for n in wrong if n.score >= f and n.margin >= m]]
+    assert covered == max(safe)
+
+
+def test_a_calibration_stored_by_an_earlier_rule_is_computed_again(prepared, calibration):
+    p, encoder = prepared
+    assert calibration.method == METHOD
+    old = calibration.as_dict() | {"method": METHOD - 1, "answer_score": 0.5}
+    again, fresh = calibrated(p, encoder, old)
+    assert fresh and again.method == METHOD and again.answer_score == calibration.answer_score
+    without_field = {k: v for k, v in calibration.as_dict().items() if k != "method"}
+    assert calibrated(p, encoder, without_field)[1] is True
 
 
 def test_too_few_phrasings_answer_nothing():

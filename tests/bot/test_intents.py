@@ -56,6 +56,12 @@ def test_follow_up_detection(text, expected):
     # Ordinary questions that share words with those.
     ("为什么扣了运费", None), ("没下单成功 钱扣了吗", None), ("没买运费险怎么还扣了运费", None),
     ("I never got the confirmation email", None), ("怎么修改密码", None), ("how do I change my password", None), ("店长推荐的是哪款", None),
+    # 人工 as "by hand", and a person declined rather than asked for.
+    ("这个是人工审核吗 要等几天", None), ("菜是人工现做的吗", None), ("安装的人工费怎么算", None),
+    ("不用转人工，我就问一下运费", None), ("no need for a human, just tell me the opening hours", None),
+    ("I don't need an agent, how do I reset my password", None),
+    ("人工", "customer_request"), ("给我转人工", "customer_request"), ("不要机器人 要人工", "customer_request"),
+    ("人工服务", "customer_request"), ("接人工", "customer_request"),
     # Questions about the service, not requests for it.
     ("人工客服几点上班", None), ("人工客服的工作时间是什么时候", None), ("what are your agents' working hours", None),
     ("退款多久到账", None), ("how do I get a refund", None),
