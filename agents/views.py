@@ -13,7 +13,6 @@ from django.views.decorators.http import require_GET, require_POST
 from chat import media
 from chat.media_views import upload_answer
 from chat.protocol.errors import ErrorCode
-from csbot.csp import content_security_policy
 
 from . import availability, charts, presence, reports
 from .console import canned_responses
@@ -27,7 +26,6 @@ REFUSALS = {
 }
 
 
-@content_security_policy
 def console(request):
     """Render the live console; the socket brings its content."""
     if not is_agent(request.user):

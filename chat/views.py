@@ -10,8 +10,6 @@ from django.templatetags.static import static
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from csbot.csp import content_security_policy
-
 from . import db, ingest, limits, metrics, notifications, realtime, wechat
 from .accounts import PLATFORMS, check_allowed, read_token, recently_allowed, sign_in
 from .actions.core import latest_conversation, open_conversation
@@ -318,7 +316,6 @@ async def welcome(request):
     return response
 
 
-@content_security_policy
 def index(request):
     """Serve the web chat page."""
     return render(request, "chat/index.html", {"dev_login": settings.CSBOT_DEV_LOGIN})

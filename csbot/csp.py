@@ -9,8 +9,6 @@ elsewhere. The policy is a setting (CSBOT_CSP) so a CDN in front of /static/
 can be added to it.
 """
 
-from functools import wraps
-
 from django.conf import settings
 from django.utils.deprecation import MiddlewareMixin
 
@@ -23,18 +21,6 @@ DEFAULT_POLICY = (
 
 def policy():
     return getattr(settings, "CSBOT_CSP", "") or DEFAULT_POLICY
-
-
-def content_security_policy(view):
-    """Add the site's Content-Security-Policy to a view's responses."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        response.headers.setdefault("Content-Security-Policy", policy())
-        return response
-
-    return wrapped
 
 
 class ContentSecurityPolicyMiddleware(MiddlewareMixin):
