@@ -7,6 +7,7 @@ from chat import actions
 from chat.actions import ConversationStateError
 from chat.media import staff_media
 from chat.models import Conversation, SenderKind
+from chat.protocol.errors import ErrorCode
 
 from . import console, presence
 from .permissions import may_manage, may_take_over, may_view
@@ -17,7 +18,7 @@ class Refused(Exception):
 
     def __init__(self, code, message):
         super().__init__(code)
-        self.code = code
+        self.code = ErrorCode(code)  # the customer socket's set: one list of codes for both sockets
         self.message = message
 
 

@@ -13,13 +13,14 @@ from django.utils.translation import gettext_lazy
 from chat import db, metrics, realtime
 from chat.dispatching import LeanDispatch
 from chat.http_input import clean_text
+from chat.protocol.errors import CloseCode, ErrorCode
 
 from . import access, commands, console, language, presence, runner
 from .permissions import is_agent
 from .tracking import SeqTracker, Viewers
 
 log = logging.getLogger(__name__)
-FORBIDDEN, UNAUTHORIZED, BAD_FRAME = 4403, 4401, 4400
+FORBIDDEN, UNAUTHORIZED, BAD_FRAME = CloseCode.FORBIDDEN, CloseCode.UNAUTHORIZED, CloseCode.PROTOCOL_ERROR
 MAX_TEXT = 4000
 COMMANDS = {"take_over", "return_to_bot", "close", "transfer", "reply", "note", "read"}
 FREES_ROOM = {"return_to_bot", "close", "transfer"}
@@ -66,9 +67,9 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
         self.language = await db.read(language.language_for, self.user, _accept_language(self.scope))
         await self.accept()
         if not (self.user and self.user.is_authenticated):
-            return await self.refuse(UNAUTHORIZED, "unauthorized", gettext_lazy("Sign in again."))
+            return await self.refuse(UNAUTHORIZED, ErrorCode.UNAUTHORIZED, gettext_lazy("Sign in again."))
         if not await db.read(is_agent, self.user):
-            return await self.refuse(FORBIDDEN, "forbidden", gettext_lazy("Only staff allowed to handle conversations may use the console."))
+            return await self.refuse(FORBIDDEN, ErrorCode.FORBIDDEN, gettext_lazy("Only staff allowed to handle conversations may use the console."))
         session = self.scope.get("session")
         self.session_key = getattr(session, "session_key", None)
         self.seqs, self.viewers, self.viewing, self.mine = SeqTracker(), Viewers(), None, set()
@@ -80,7 +81,7 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
     async def refuse(self, code, error, message):
         with translation.override(self.language):
             message = str(message)
-        await self.send_json({"type": "error", "code": error, "message": message})
+        await self.send_json({"type": "error", "code": str(ErrorCode(error)), "message": message})
         await self.close(code=code)
 
     async def still_allowed(self):
@@ -129,19 +130,19 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
         except commands.Refused as exc:
             with translation.override(self.language):
                 message = str(exc.message)
-            await self.send_json({"type": "error", "code": exc.code, "message": message, "ref": frame.get("ref")})
+            await self.send_json({"type": "error", "code": str(exc.code), "message": message, "ref": frame.get("ref")})
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError) as exc:
             # The detail is for the log (never the input itself: JSON nested thousands deep, a number
             # too big for int); the agent gets a sentence in their language, not a Python error.
             log.info("bad console frame: %s", type(exc).__name__)
             with translation.override(self.language):
                 message = _("The console sent something the server does not understand. Reload the page.")
-            await self.send_json({"type": "error", "code": "bad_frame", "message": message})
+            await self.send_json({"type": "error", "code": str(ErrorCode.BAD_FRAME), "message": message})
             await self.close(code=BAD_FRAME)
         except Exception:
             # A fault of ours, not the console's: report it and keep the console open.
             log.exception("console frame failed")
-            await self.send_json({"type": "error", "code": "server_error", "message": "server error"})
+            await self.send_json({"type": "error", "code": str(ErrorCode.SERVER_ERROR), "message": "server error"})
 
     # --- frames from the console -----------------------------------------
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from .. import metrics, notifications, realtime, sql
 from ..models import Conversation, ConversationEvent, Message, SenderKind
 from ..presenters import message_frame, status_frame
+from ..protocol.errors import ErrorCode
 from .queue import _publish_queue, queue_position
 
 Status = Conversation.Status
@@ -25,7 +26,7 @@ class ConversationStateError(Exception):
 
     def __init__(self, code, message):
         super().__init__(message)
-        self.code = code
+        self.code = ErrorCode(code)  # one of the shared codes, or a ValueError at the raise
 
 
 @dataclass(frozen=True)

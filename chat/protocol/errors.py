@@ -1,4 +1,4 @@
-"""The one closed set of error codes and close codes, shared by frames, HTTP and logs."""
+"""The one closed set of error codes and close codes, shared by both sockets (customer and console), HTTP and logs."""
 
 from enum import IntEnum, StrEnum
 
@@ -41,6 +41,13 @@ class ErrorCode(StrEnum):
     NOTHING_TO_RATE = "nothing_to_rate"
     INVALID_SCORE = "invalid_score"
     REJECTED = "rejected"  # the content-safety check refused the text
+    # Non-fatal, on the agent console's socket: a command the conversation's state or the agent's rights refuse.
+    NOT_ASSIGNED = "not_assigned"
+    NOT_QUEUED = "not_queued"
+    BOT_NOT_IN_CHARGE = "bot_not_in_charge"
+    NO_CONVERSATION = "no_conversation"
+    EMPTY = "empty"
+    UNKNOWN_AGENT = "unknown_agent"
     # HTTP only.
     INVALID_CODE = "invalid_code"
     UPSTREAM_UNAVAILABLE = "upstream_unavailable"
