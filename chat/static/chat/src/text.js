@@ -2,6 +2,11 @@
 // message the server must refuse would otherwise sit in the persisted outbox
 // and be offered again after every reconnect.
 export const MAX_TEXT_CHARS = 4000;
+// The message of the `error` event for each code textProblem returns.
+export const TEXT_MESSAGES = {
+  text_length: 'text must be 1-4000 characters',
+  bad_text: 'text is not valid Unicode (a lone surrogate, such as half an emoji)',
+};
 
 /**
  * True when `s` holds a UTF-16 surrogate without its partner (an emoji cut
