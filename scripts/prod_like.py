@@ -17,6 +17,7 @@ so the development admin/admin is refused). Ctrl-C stops everything.
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -99,6 +100,20 @@ def manage(env, *args):
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
+def wait_listening(port, proc, timeout=30):
+    """Wait until something accepts on 127.0.0.1:port; fail if `proc` exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"nginx exited with {proc.returncode}; see its error.log")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"nothing listens on {port} after {timeout} s")
+
+
 def ensure_admin(env):
     """Make sure the superuser `admin` exists; return its password (random, kept in VAR between starts)."""
     kept = VAR / "admin-password"
@@ -159,6 +174,7 @@ def main():
         (prefix / "nginx.conf").write_text(conf)
         nginx = subprocess.Popen(["nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e",
                                   str(prefix / "error.log"), "-g", "daemon off;"], start_new_session=True)
+        wait_listening(https_port, nginx)  # say "ready" only once the front door answers
         print(f"csbot: chat {origin}/  admin {origin}/admin/ (admin / {password})  CA {root}", flush=True)
         print(f"logs: {VAR}/web-*.log  nginx: {prefix}/")
         print(f"roll: CSBOT_RESTART_CMD='kill -TERM $(cat {VAR}/web-{{port}}.pid)' "
