@@ -40,6 +40,7 @@ class ProdLike:
     """The script as a process, with what it printed when it was ready."""
 
     def __init__(self, tmp, database_url, redis_url):
+        self.folder = tmp
         self.https_port = services.free_port()
         self.ports = [services.free_port(), services.free_port()]
         env = {**os.environ, "CSBOT_PROD_LIKE_DIR": str(tmp), "DATABASE_URL": database_url, "REDIS_URL": redis_url,
@@ -80,9 +81,16 @@ class ProdLike:
         return self.proc.wait(timeout=timeout)
 
     def kill(self):
+        """Leave nothing behind, whatever failed: the script, then the instances and nginx it started
+        (each in a session of its own, so killing the script's group does not reach them)."""
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
+        for pid_file in [*self.folder.glob("web-*.pid"), self.folder / "nginx" / "nginx.pid"]:
+            try:
+                os.killpg(int(pid_file.read_text().strip()), signal.SIGKILL)  # nginx's workers with it
+            except (OSError, ValueError):
+                pass
 
 
 def listening(port):
