@@ -53,29 +53,27 @@ def imported_top_levels():
     return found
 
 
-def test_every_library_the_product_imports_is_a_runtime_requirement():
-    runtime = pinned(ROOT / "requirements.txt")
+def imports_missing_from(requirements):
+    """Return (top-level module, where) for each library the product imports that the file does not pin."""
+    pinned_names = pinned(requirements)
     distributions = metadata.packages_distributions()
     missing = []
     for top, where in sorted(imported_top_levels().items()):
         if top in PRODUCT or top in sys.stdlib_module_names or top == "__future__":
             continue
         names = {re.sub(r"[-_.]+", "-", name).lower() for name in distributions.get(top, [top])}
-        if not names & runtime:
+        if not names & pinned_names:
             missing.append((top, where))
+    return missing
+
+
+def test_every_library_the_product_imports_is_a_runtime_requirement():
+    missing = imports_missing_from(ROOT / "requirements.txt")
     assert not missing, f"imported by the product but only in requirements-dev.txt or nowhere: {missing}"
 
 
 def test_every_library_the_product_imports_is_named_directly_in_requirements_in():
-    direct = pinned(ROOT / "requirements.in")
-    distributions = metadata.packages_distributions()
-    missing = []
-    for top, where in sorted(imported_top_levels().items()):
-        if top in PRODUCT or top in sys.stdlib_module_names or top == "__future__":
-            continue
-        names = {re.sub(r"[-_.]+", "-", name).lower() for name in distributions.get(top, [top])}
-        if not names & direct:
-            missing.append((top, where))
+    missing = imports_missing_from(ROOT / "requirements.in")
     assert not missing, f"imported by the product but left to another package's range: {missing}"
 
 
