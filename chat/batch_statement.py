@@ -29,9 +29,21 @@ from .models import BotTurn, Conversation, Message, SenderKind
 Status = Conversation.Status
 
 
+# What the statement writes beyond the fields' defaults, as SQL over its CTEs' rows.
+_MESSAGE_COLUMNS = {
+    "conversation_id": "conversation_id", "seq": "seq", "sender": "%(customer)s", "client_msg_id": "client_msg_id",
+    "text": "text", "media_id": "media_id", "created_at": "%(now)s",
+}
+_TURN_COLUMNS = {"conversation_id": "n.conversation_id", "message_id": "n.id", "created_at": "%(now)s"}
+
+
 @cache
 def _statement():
+    """The statement and its fixed parameters (the other fields' defaults), built from the models' fields."""
     conversations, messages, turns = Conversation._meta.db_table, Message._meta.db_table, BotTurn._meta.db_table
+    message_columns, message_select, message_defaults = sql.insert_select(
+        Message, columns=_MESSAGE_COLUMNS, values={}, named="message")
+    turn_columns, turn_select, turn_defaults = sql.insert_select(BotTurn, columns=_TURN_COLUMNS, values={}, named="turn")
     return f"""
 WITH input AS (
     SELECT * FROM unnest(%(customers)s::bigint[], %(client_msg_ids)s::text[], %(texts)s::text[], %(media)s::bigint[])
@@ -55,8 +67,8 @@ WITH input AS (
       AND NOT EXISTS (SELECT 1 FROM input e
                       WHERE e.customer_id = i.customer_id AND e.client_msg_id = i.client_msg_id AND e.ord < i.ord)
 ), inserted AS (
-    INSERT INTO {messages} (conversation_id, seq, sender, sender_name, is_note, client_msg_id, text, created_at, media_id)
-    SELECT conversation_id, seq, %(customer)s, '', false, client_msg_id, text, %(now)s, media_id FROM fresh
+    INSERT INTO {messages} ({message_columns})
+    SELECT {message_select} FROM fresh
     RETURNING id, conversation_id, seq
 ), heads AS (
     UPDATE {conversations} c
@@ -64,8 +76,8 @@ WITH input AS (
     FROM (SELECT conversation_id, max(seq) AS last_seq FROM fresh GROUP BY conversation_id) f
     WHERE c.id = f.conversation_id
 ), turns AS (
-    INSERT INTO {turns} (conversation_id, message_id, state, attempts, claimed_by, stream_id, outcome, created_at)
-    SELECT n.conversation_id, n.id, %(pending)s, 0, '', '', '', %(now)s
+    INSERT INTO {turns} ({turn_columns})
+    SELECT {turn_select}
     FROM inserted n JOIN locked l ON l.id = n.conversation_id
     WHERE %(bot_enabled)s AND l.status = %(bot)s
 )
@@ -76,7 +88,7 @@ LEFT JOIN fresh f ON f.ord = i.ord
 LEFT JOIN inserted n ON n.conversation_id = f.conversation_id AND n.seq = f.seq
 LEFT JOIN known k ON k.customer_id = i.customer_id AND k.client_msg_id = i.client_msg_id
 ORDER BY i.ord
-"""
+""", {**message_defaults, **turn_defaults}
 
 
 @dataclass
@@ -101,16 +113,18 @@ def store(items, *, now, bot_enabled):
         "texts": [item.text for item in items],
         "media": [item.media.pk if item.media is not None else None for item in items],
         "closed": Status.CLOSED, "customer": SenderKind.CUSTOMER, "now": now,
-        "pending": BotTurn.State.PENDING, "bot_enabled": bot_enabled, "bot": Status.BOT,
+        "bot_enabled": bot_enabled, "bot": Status.BOT,
     }
+    statement, defaults = _statement()
+    params.update(defaults)
     try:
         # Inside a caller's transaction a savepoint keeps a failure from spoiling it;
         # otherwise the statement is a transaction of its own, with no BEGIN or COMMIT to wait for.
         if connection.in_atomic_block:
             with transaction.atomic():
-                found = sql.rows(_statement(), params)
+                found = sql.rows(statement, params)
         else:
-            found = sql.rows(_statement(), params)
+            found = sql.rows(statement, params)
     except IntegrityError:
         return None
     if any(conversation_id is None for _, _, conversation_id, *_ in found):
@@ -135,14 +149,11 @@ def _stored(items, found, now, bot_enabled):
             queue_moved |= first and status == Status.QUEUED
             if bot_enabled and status == Status.BOT:
                 bot_turns.add(conversation_id)
-        message = by_key[key] = Message.from_db(
-            connection.alias,
-            # Every field, in the model's field order (what from_db expects).
-            ["id", "conversation_id", "seq", "sender", "sender_user_id", "sender_name", "is_note", "refused",
-             "client_msg_id", "text", "media_id", "stream_id", "created_at"],
-            [message_id, conversation_id, seq, SenderKind.CUSTOMER, None, "", False, False, item.client_msg_id,
-             item.text, item.media.pk if item.media is not None else None, None, now],
-        )
+        message = by_key[key] = sql.from_values(Message, {
+            "id": message_id, "conversation_id": conversation_id, "seq": seq, "sender": SenderKind.CUSTOMER,
+            "client_msg_id": item.client_msg_id, "text": item.text,
+            "media_id": item.media.pk if item.media is not None else None, "created_at": now,
+        })
         if item.media is not None:
             message.media = item.media
         message.conversation = conversation

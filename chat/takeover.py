@@ -40,15 +40,23 @@ def claim_device(*, customer_id, device_id, platform, app_version=""):
     update_or_create, update and read took six).
     """
     table = sql.table(Device)
+    columns, values, params = _claim_row(customer_id, device_id, platform, app_version)
     generation = sql.rows(
-        f"INSERT INTO {table} (customer_id, device_id, platform, app_version, generation, last_seen)"
-        " VALUES (%s, %s, %s, %s, 1, %s) ON CONFLICT (customer_id, device_id) DO UPDATE SET"
+        f"INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT (customer_id, device_id) DO UPDATE SET"
         " platform = EXCLUDED.platform, app_version = EXCLUDED.app_version, last_seen = EXCLUDED.last_seen,"
         f" generation = {table}.generation + 1 RETURNING generation",
-        [customer_id, device_id, platform, app_version, timezone.now()],
+        params,
     )[0][0]
     Customer.objects.filter(pk=customer_id).update(current_device=device_id)
     return generation
+
+
+def _claim_row(customer_id, device_id, platform, app_version):
+    """The new device row's columns and values, from the model's fields: a first hello is generation 1."""
+    return sql.insert_select(Device, columns={"generation": "1"}, values={
+        "customer_id": customer_id, "device_id": device_id, "platform": platform, "app_version": app_version,
+        "last_seen": timezone.now(),
+    })
 
 
 def current_claims(pairs):

@@ -5,7 +5,7 @@ from django.db import transaction
 from .. import realtime
 from ..models import Conversation, Message, SenderKind
 from ..presenters import message_frame
-from .core import ConversationStateError, Kind, Status, _change_status, _lock, _store_message
+from .core import ConversationStateError, Kind, Status, _change_status, _insert_messages, _lock, _store_message
 
 
 @transaction.atomic
@@ -42,10 +42,10 @@ def send_agent_reply(*, conversation, agent, text, agent_name, media=None):
 def add_private_note(*, conversation, agent, text, agent_name=""):
     """Store a note for staff only: no seq, never sent to the customer."""
     conversation = _lock(conversation)
-    note = Message.objects.create(
+    [note] = _insert_messages([Message(
         conversation=conversation, seq=None, is_note=True, sender=SenderKind.AGENT, sender_user=agent,
         sender_name=agent_name, text=text,
-    )
+    )])
     frame = message_frame(note)
     realtime.publish_on_commit(
         realtime.conversation_group(conversation.pk),

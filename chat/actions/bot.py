@@ -7,12 +7,21 @@ bot's runner claims it, may stream the answer, and completes it at most once.
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .. import sql
 from ..models import BotTurn, Conversation, Message, SenderKind
-from .core import ConversationStateError, Status, _lock, _pk, _publish_message, _store_message, request_handoff
+from .core import (
+    ConversationStateError,
+    Status,
+    _insert_messages,
+    _lock,
+    _pk,
+    _publish_message,
+    _store_message,
+    request_handoff,
+)
 
 
 @transaction.atomic
@@ -36,13 +45,14 @@ def _queue_bot_turns(messages):
     mine = [m for m in messages if m.conversation.status == Status.BOT]
     if not mine:
         return []
-    turns, table = BotTurn._meta.db_table, Message._meta.db_table
-    stamp = connection.ops.adapt_datetimefield_value(mine[0].created_at)
+    columns, select, params = sql.insert_select(
+        BotTurn, columns={"conversation_id": "m.conversation_id", "message_id": "m.id"},
+        values={"created_at": mine[0].created_at},
+    )
     sql.run(
-        f"INSERT INTO {turns} (conversation_id, message_id, state, attempts, claimed_by, stream_id, outcome, created_at) "
-        f"SELECT m.conversation_id, m.id, %s, 0, '', '', '', %s FROM {table} m "
+        f"INSERT INTO {sql.table(BotTurn)} ({columns}) SELECT {select} FROM {sql.table(Message)} m "
         f"JOIN (VALUES {sql.placeholders(len(mine), 2)}) AS v ON m.conversation_id = v.column1 AND m.seq = v.column2",
-        [BotTurn.State.PENDING, stamp, *[value for m in mine for value in (m.conversation_id, m.seq)]],
+        [*params, *[value for m in mine for value in (m.conversation_id, m.seq)]],
     )
     return sorted({m.conversation_id for m in mine})
 
@@ -123,7 +133,7 @@ def complete_bot_turns(*, worker, results):
             conversation.last_seq += 1
             replies.append((r, Message(conversation=conversation, seq=conversation.last_seq, sender=SenderKind.BOT,
                                        text=text)))
-    Message.objects.bulk_create([message for _, message in replies])
+    _insert_messages([message for _, message in replies])
     moved = {message.conversation_id: message.conversation for _, message in replies}
     Conversation.objects.bulk_update(list(moved.values()), ["last_seq"])
     stored = {r.turn.id: [] for r in results}

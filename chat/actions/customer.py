@@ -20,6 +20,7 @@ from .core import (
     Kind,
     Recorded,
     Status,
+    _insert_messages,
     _lock,
     _pk,
     _publish_message,
@@ -150,27 +151,6 @@ def _announce_customer_messages(messages, turns, queue_moved):
         _publish_queue()
 
 
-def _insert_messages(messages):
-    """Insert new customer messages with one statement and set their ids.
-
-    The plain multi-row INSERT ... RETURNING costs a fraction of bulk_create's
-    per-object work on the hottest path. Ids are matched back by seq, not by
-    the order of the returned rows.
-    """
-    stamp = connection.ops.adapt_datetimefield_value(messages[0].created_at)
-    columns = "conversation_id, seq, sender, sender_name, is_note, client_msg_id, text, created_at, media_id"
-    rows = [(m.conversation_id, m.seq, m.sender, "", False, m.client_msg_id, m.text, stamp, m.media_id) for m in messages]
-    returned = sql.rows(
-        f"INSERT INTO {Message._meta.db_table} ({columns}) VALUES {sql.placeholders(len(rows), 9)} "
-        "RETURNING id, conversation_id, seq",
-        [value for row in rows for value in row],
-    )
-    ids = {(conversation_id, seq): pk for pk, conversation_id, seq in returned}
-    for message in messages:
-        message.pk = ids[(message.conversation_id, message.seq)]
-        message._state.adding = False
-
-
 def _save_heads(conversations):
     """Write each conversation's last_seq and first message time in one statement.
 
@@ -201,10 +181,10 @@ def record_refused_message(*, customer, client_msg_id, text, media=None):
     existing = _stored_messages([customer_id], [client_msg_id]).get((customer_id, client_msg_id))
     if existing is not None:
         return Recorded(message=existing, created=False)
-    message = Message.objects.create(
+    [message] = _insert_messages([Message(
         conversation=conversation, seq=None, refused=True, sender=SenderKind.CUSTOMER, client_msg_id=client_msg_id,
         text=text, media=media,
-    )
+    )])
     # Staff see it, marked refused; the customer's other devices and the bot never do.
     realtime.publish_on_commit(
         realtime.conversation_group(conversation.pk),
