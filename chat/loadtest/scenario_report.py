@@ -42,8 +42,9 @@ def render_roll(roll):
         f"(t={roll.get('from_s')} s to t={roll.get('to_s')} s)",
         f"  ack in roll   {latency(roll.get('ack_latency_ms'))}",
         f"  close->synced {latency(roll.get('close_to_synced_again_ms'))}",
-        f"  refused       {roll['handshakes_refused']} handshakes {roll['refused_by_kind'] or ''}, "
-        f"{roll['closed_1013']} sockets closed with 1013",
+        f"  refused       {roll['handshakes_refused']} handshakes"
+        + (f" {roll['refused_by_kind']}" if roll["refused_by_kind"] else "")
+        + f", {roll['closed_1013']} sockets closed with 1013",
     ]
     lines.extend(f"  | {line}" for line in roll.get("output_tail") or ())
     return lines
