@@ -142,10 +142,11 @@ def report(plan, rec, users, elapsed, watch):
 
 
 def window_report(rec, start, end):
-    """Ack latency of the messages scheduled between start and end."""
+    """Ack latency of the messages scheduled between start and end, and the way back of the sockets closed then."""
     inside = [lat for lat, at in zip(rec.ack_latency, rec.ack_at) if start <= at <= end]
+    resync = [lat for lat, at in zip(rec.resync, rec.resync_at) if start <= at <= end]
     return {"from_s": round(start - rec.started, 1), "to_s": round(end - rec.started, 1),
-            "ack_latency_ms": summary_ms(inside)}
+            "ack_latency_ms": summary_ms(inside), "close_to_synced_again_ms": summary_ms(resync)}
 
 
 def agent_delivery(watch, users):

@@ -52,6 +52,7 @@ class Recorder:
         self.loop_lag_at = []
         self.first_connects = []  # when each user's first connection synced
         self.resync = []  # a socket closing -> the same user synced again on a new one (restarts, kills)
+        self.resync_at = []  # when each of those sockets closed
         self.errors = collections.Counter()
         # The bot scenario: each acked question timed from its scheduled send to the bot's reply.
         self.bot_latency = []

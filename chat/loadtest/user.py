@@ -6,11 +6,11 @@ import time
 
 import websockets
 
+from .backoff import full_jitter
 from .wire import ClientWire
 
 # Close codes after which the SDK stops instead of reconnecting.
 FINAL_CODES = {1009, 4400, 4403, 4409}
-MAX_BACKOFF_S = 8.0
 
 
 class SimUser:
@@ -53,9 +53,9 @@ class SimUser:
                 if await self._session(end_at):
                     attempt = 0
                     continue
+                # The SDK's full-jitter backoff, cut short by the end of the run.
+                await asyncio.sleep(min(full_jitter(attempt), max(0.0, end_at - time.monotonic())))
                 attempt += 1
-                # Exponential backoff with jitter, like the SDK.
-                await asyncio.sleep(min(MAX_BACKOFF_S, 0.25 * 2**attempt) * random.uniform(0.5, 1.0))
         finally:
             sender.cancel()
 
@@ -91,6 +91,7 @@ class SimUser:
             self.rec.first_connects.append(time.monotonic())
         elif self.closed_at is not None:
             self.rec.resync.append(time.monotonic() - self.closed_at)
+            self.rec.resync_at.append(self.closed_at)
         self.rec.connect_times.append(time.monotonic() - started)
         self.rec.connects += 1
         self.sessions += 1
