@@ -12,7 +12,9 @@ contract or a measurement gave:
   lower-level `sendCloseFrame`, which makes the same state change.
 - Going away. Daphne stops on SIGTERM without a close frame; clients then
   see 1006 and wait out a backoff. Here every open socket is sent 1001 once
-  the listening ports are closed, so clients resume at once elsewhere.
+  the listening ports are closed, so clients resume at once elsewhere, paced
+  (csbot/drain.py) so that they do not all arrive at the other instances in
+  the same second; daphne's cancelling of the applications waits for it.
 - The outgoing budget and pong deadline of each socket (csbot/socket_guard.py).
 - Writes without an epoll round (csbot/transport.py).
 - The access log goes through logging, so the secret filter scrubs tokens in
@@ -38,10 +40,10 @@ from daphne.access import AccessLogGenerator
 from daphne.http_protocol import HTTPFactory as DaphneHTTPFactory
 from daphne.http_protocol import WebRequest as DaphneWebRequest
 from daphne.ws_protocol import WebSocketProtocol as DaphneWebSocketProtocol
-from twisted.internet import reactor, tcp
+from twisted.internet import defer, reactor, tcp
 from twisted.internet.task import deferLater
 
-from csbot import socket_guard, workers
+from csbot import drain, socket_guard, workers
 from csbot.api_http import body_limit
 from csbot.transport import FlushingConnection
 from csbot.versions import require
@@ -161,22 +163,47 @@ class Server(daphne.server.Server):
 
     def run(self):
         self.ports = []
+        self._told = None
         reactor.addSystemEventTrigger("before", "shutdown", self.going_away)
         socket_guard.start_sweeps(reactor)
         reactor.callWhenRunning(workers.start)
         super().run()
 
     def going_away(self):
-        """Close the listening ports, then send 1001 to every open socket; shutdown waits for the frames to leave."""
+        """Close the listening ports, then tell every open socket 1001, paced; shutdown waits for the last frames."""
         # Ports first: a client told 1001 must not reconnect to this process
         # (Twisted would close them only after these triggers).
         for port in self.ports:
             port.stopListening()
-        sent = 0
-        for protocol in list(WebSocketProtocol.open_sockets):
-            try:
-                protocol.sendCloseFrame(code=GOING_AWAY, isReply=False)
-                sent += 1
-            except Exception:  # A socket mid-handshake or already closing: nothing to say.
-                pass
-        return deferLater(reactor, CLOSE_FLUSH_S, lambda: None) if sent else None
+        sockets = list(WebSocketProtocol.open_sockets)
+        if not sockets:
+            return None
+        self._told = drain.tell_paced(sockets, _tell_going_away)
+        self._told.addCallback(lambda told: deferLater(reactor, CLOSE_FLUSH_S, lambda: None))
+        return self._told
+
+    def kill_all_applications(self):
+        """Cancel the applications once every socket was told 1001, not before.
+
+        Daphne cancels them in the same shutdown phase as `going_away`; a
+        socket still waiting for its 1001 must keep its consumer, or what its
+        customer sends meanwhile would never be acknowledged.
+        """
+        kill = super().kill_all_applications
+        if self._told is None or self._told.called:
+            return kill()
+        killed = defer.Deferred()
+
+        def then(result):
+            defer.maybeDeferred(kill).chainDeferred(killed)
+            return result
+
+        self._told.addBoth(then)
+        return killed
+
+
+def _tell_going_away(protocol):
+    try:
+        protocol.sendCloseFrame(code=GOING_AWAY, isReply=False)
+    except Exception:  # A socket mid-handshake: nothing to say; one closing or closed is ignored by autobahn.
+        pass

@@ -351,6 +351,11 @@ CSBOT_BULK_READS_AT_ONCE = env_int("CSBOT_BULK_READS_AT_ONCE", 2)
 CSBOT_ADMIT_AT_ONCE = env_int("CSBOT_ADMIT_AT_ONCE", 3)
 CSBOT_ADMIT_QUEUE = env_int("CSBOT_ADMIT_QUEUE", 5000)
 CSBOT_ADMIT_WAIT_S = env_float("CSBOT_ADMIT_WAIT_S", 10.0)
+# Going away (csbot.drain): open sockets are told 1001 at this many a second, so their
+# reconnects reach the other instances at a pace they take; never for longer than
+# CSBOT_DRAIN_MAX_S (keep it below the service manager's stop timeout).
+CSBOT_DRAIN_RATE = env_float("CSBOT_DRAIN_RATE", 100.0)
+CSBOT_DRAIN_MAX_S = env_float("CSBOT_DRAIN_MAX_S", 10.0)
 # The welcome page, and a resume's replay, in bytes; a longer replay is not honoured (the latest page instead).
 CSBOT_PAGE_MAX_BYTES = env_int("CSBOT_PAGE_MAX_BYTES", 256 * 1024)
 # How often each process checks its sockets against the database for a

@@ -43,6 +43,7 @@ SOURCE_PINS = [
     ("daphne.server", "Server.run", "447c6bd42c62e98c"),
     ("daphne.server", "Server.listen_success", "0aa2ef7d71380301"),
     ("daphne.server", "Server.__init__", "e090af1e2673d44f"),
+    ("daphne.server", "Server.kill_all_applications", "4e1618c6f7871758"),
     ("daphne.cli", "CommandLineInterface.run", "039cb21244f402ac"),
     ("daphne.access", "AccessLogGenerator", "bae91bfb352ce8d1"),
     ("daphne.http_protocol", "HTTPFactory.__init__", "5a2ab14fe1e58653"),
