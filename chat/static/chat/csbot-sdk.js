@@ -2998,23 +2998,13 @@ var CsbotSDK = (() => {
     } catch (err) {
       return client._refuse(err.code || "upload_failed", err.message);
     }
-    const item = {
+    return client._queue({
       client_msg_id: newId("m-", client.random),
       text: words,
       media_id: uploaded.media_id,
       created_at: Date.now(),
       media: client.absoluteMedia(uploaded)
-    };
-    try {
-      client.outbox.add(item);
-    } catch (err) {
-      if (!err.code) throw err;
-      return client._refuse(err.code, err.message);
-    }
-    client.emit("pending", item);
-    if (client._canSend()) client._sendOutboxItem(item);
-    else if (client.transport === "poll") client.poll.flush();
-    return item;
+    });
   }
   async function uploadImage(client, file) {
     if (typeof client.adapter.upload !== "function") throw Object.assign(new Error("this platform cannot upload"), { code: "upload_failed" });
@@ -3150,17 +3140,7 @@ var CsbotSDK = (() => {
     send(text) {
       const problem = textProblem(text);
       if (problem) return this._refuse(problem, TEXT_MESSAGES[problem]);
-      const item = { client_msg_id: newId("m-", this.random), text, created_at: Date.now() };
-      try {
-        this.outbox.add(item);
-      } catch (err) {
-        if (!err.code) throw err;
-        return this._refuse(err.code, err.message);
-      }
-      this.emit("pending", item);
-      if (this._canSend()) this._sendOutboxItem(item);
-      else if (this.transport === "poll") this.poll.flush();
-      return item;
+      return this._queue({ client_msg_id: newId("m-", this.random), text, created_at: Date.now() });
     }
     /**
      * Upload a picture (browser: a File or Blob; mini-program: the temp path
@@ -3262,6 +3242,22 @@ var CsbotSDK = (() => {
       if (why === "stopped") for (const r of this._pendingRates.splice(0)) r.reject(new Error(why));
     }
     // --------------------------------------------------------------- outbox
+    /**
+     * Put a message in the persisted outbox and send it now if the socket (or
+     * the long poll) can; a full outbox refuses it. Returns the item, or null.
+     */
+    _queue(item) {
+      try {
+        this.outbox.add(item);
+      } catch (err) {
+        if (!err.code) throw err;
+        return this._refuse(err.code, err.message);
+      }
+      this.emit("pending", item);
+      if (this._canSend()) this._sendOutboxItem(item);
+      else if (this.transport === "poll") this.poll.flush();
+      return item;
+    }
     /**
      * A message refused before it was queued: told to the app once, as an
      * `error` event with a code, and `send()` returns null. Nothing is stored.

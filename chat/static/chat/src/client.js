@@ -115,17 +115,7 @@ export class CsbotClient extends Emitter {
   send(text) {
     const problem = textProblem(text);
     if (problem) return this._refuse(problem, TEXT_MESSAGES[problem]);
-    const item = { client_msg_id: newId('m-', this.random), text, created_at: Date.now() };
-    try {
-      this.outbox.add(item);
-    } catch (err) {
-      if (!err.code) throw err;
-      return this._refuse(err.code, err.message);
-    }
-    this.emit('pending', item);
-    if (this._canSend()) this._sendOutboxItem(item);
-    else if (this.transport === 'poll') this.poll.flush();
-    return item;
+    return this._queue({ client_msg_id: newId('m-', this.random), text, created_at: Date.now() });
   }
 
   /**
@@ -244,6 +234,23 @@ export class CsbotClient extends Emitter {
   }
 
   // --------------------------------------------------------------- outbox
+
+  /**
+   * Put a message in the persisted outbox and send it now if the socket (or
+   * the long poll) can; a full outbox refuses it. Returns the item, or null.
+   */
+  _queue(item) {
+    try {
+      this.outbox.add(item);
+    } catch (err) {
+      if (!err.code) throw err;
+      return this._refuse(err.code, err.message);
+    }
+    this.emit('pending', item);
+    if (this._canSend()) this._sendOutboxItem(item);
+    else if (this.transport === 'poll') this.poll.flush();
+    return item;
+  }
 
   /**
    * A message refused before it was queued: told to the app once, as an

@@ -22,18 +22,8 @@ export async function sendImage(client, file, text) {
   } catch (err) {
     return client._refuse(err.code || 'upload_failed', err.message);
   }
-  const item = { client_msg_id: newId('m-', client.random), text: words, media_id: uploaded.media_id, created_at: Date.now(),
-                 media: client.absoluteMedia(uploaded) };
-  try {
-    client.outbox.add(item);
-  } catch (err) {
-    if (!err.code) throw err;
-    return client._refuse(err.code, err.message);
-  }
-  client.emit('pending', item);
-  if (client._canSend()) client._sendOutboxItem(item);
-  else if (client.transport === 'poll') client.poll.flush();
-  return item;
+  return client._queue({ client_msg_id: newId('m-', client.random), text: words, media_id: uploaded.media_id,
+                         created_at: Date.now(), media: client.absoluteMedia(uploaded) });
 }
 
 /** client.uploadImage: POST the picture, logging in again once on a 401. */
