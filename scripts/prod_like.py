@@ -100,18 +100,28 @@ def manage(env, *args):
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
-def wait_listening(port, proc, timeout=30):
-    """Wait until something accepts on 127.0.0.1:port; fail if `proc` exits first."""
+def wait_for_port(port, *, timeout=20.0, proc=None):
+    """Wait until something accepts on 127.0.0.1:port; RuntimeError if `proc` exits first, TimeoutError after `timeout`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"nginx exited with {proc.returncode}; see its error.log")
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode}")
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.1)
-    raise SystemExit(f"nothing listens on {port} after {timeout} s")
+    raise TimeoutError(f"port {port} did not open")
+
+
+def wait_listening(port, proc, timeout=30):
+    """Wait for nginx to accept on `port`; stop the script with its reason if it does not."""
+    try:
+        wait_for_port(port, timeout=timeout, proc=proc)
+    except RuntimeError:
+        raise SystemExit(f"nginx exited with {proc.returncode}; see its error.log") from None
+    except TimeoutError:
+        raise SystemExit(f"nothing listens on {port} after {timeout} s") from None
 
 
 def ensure_admin(env):

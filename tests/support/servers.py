@@ -3,31 +3,18 @@
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
+from scripts.prod_like import wait_for_port  # noqa: F401  (the tests' helper is the operator script's)
+
 from .services import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def wait_for_port(port, *, timeout=20.0, proc=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"port {port} did not open")
 
 
 class Database:
