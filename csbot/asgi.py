@@ -25,5 +25,7 @@ application = forwarded.TrustedProxies(ProtocolTypeRouter({
     "lifespan": workers.Lifespan(),
 }))
 
-# Last, so that everything loaded at start is frozen out of later collections.
+# Last, so that everything loaded at start (the workers' modules included,
+# which would otherwise load with the first task) is frozen out of later collections.
+workers.load()
 gcpolicy.apply(freeze=settings.CSBOT_GC_FREEZE, thresholds=settings.CSBOT_GC_THRESHOLDS)

@@ -15,11 +15,17 @@ def start():
     asyncio.get_event_loop().call_soon(_start_on_loop)
 
 
-def _start_on_loop():
+def load():
+    """Import the workers' modules (they need Django's apps ready): the entry point does so before it freezes the heap."""
     from chat import notifier
     from chat.bot import runner
     from chat.observability.readiness import readiness
 
+    return notifier, runner, readiness
+
+
+def _start_on_loop():
+    notifier, runner, readiness = load()
     readiness.start_warm_up()
     runner.ensure_started()
     notifier.ensure_started()

@@ -38,3 +38,23 @@ def test_apply_sets_thresholds_freezes_and_records_pauses(restore_gc):
     gc.collect()
     assert pauses(2) > before
 
+
+
+def test_the_entry_point_loads_the_workers_before_it_freezes():
+    """What the workers import is frozen with the rest, not loaded later by their first task."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = (
+        "import gc, sys; frozen = []\n"
+        "import csbot.gcpolicy as g; apply = g.apply\n"
+        "g.apply = lambda **kw: frozen.extend(m for m in ('chat.notifier', 'chat.bot.runner') if m in sys.modules)\n"
+        "import csbot.asgi\n"
+        "print(sorted(frozen))\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "csbot.settings", "DEBUG": "1"}
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", probe], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip().splitlines()[-1] == "['chat.bot.runner', 'chat.notifier']", out.stderr[-2000:]
