@@ -36,11 +36,15 @@ def detect_language(text: str, *, default: Language = "zh") -> Language:
 # --- a person, and why ------------------------------------------------------
 
 # 人工 alone also means "made or checked by hand" (人工审核, 人工现做, 人工费): it asks
-# for a person only after a verb of asking, before 客服 / 服务, or on its own.
+# for a person only after a verb of asking, before 客服 / 服务, or on its own, and
+# never when a word of checking or making follows it ("转人工审核": sent for review by hand).
+_BY_HAND = r"(?!审核|审批|复核|核实|核查|核验|核对|鉴定|检测|检查|现做|制作|费|成本)"
 _HANDOFF_ZH = re.compile(
-    r"(?:转|找|要|接|叫|请|呼叫|联系|切换|切|换|求|申请|来个|给我)(?:一下|一个|个|到)?人工|"
+    r"(?:转|找|要|接|叫|请|呼叫|联系|切换|切|换|求|申请|来个|给我)(?:一下|一个|个|到)?人工" + _BY_HAND + "|"
     r"人工(?:客服|服务|坐席|座席|在吗|在不在|呢|吧|啊|！|!)|^人工$|真人|活人|找客服|联系客服|叫客服|要客服|转客服|接客服|客服人员|客服小姐姐|客服小哥|"
-    r"客服专员|找个人|找人工|有没有人工|换个人|跟人说|和人说|人来回答|人来处理"
+    r"客服专员|找个人|找人工" + _BY_HAND + r"|有没有人工|换个人|跟人说|和人说|人来回答|人来处理|"
+    # Done with the bot: "不要机器人", "别让机器人回答".
+    r"(?:不要|不想要|不想跟|不想和|不跟|不和|别用|别让|不用)(?:跟|和|你们的?)?(?:机器人|机器|智能客服|AI客服|ai客服)"
 )
 # "客服" alone asks for a person; inside a question ("客服几点上班") it does not.
 _HANDOFF_ZH_ALONE = re.compile(r"^(?:有|找|要|我要|我找)?客服(?:呢|吗|在吗|在不在|在哪|在哪里|有吗)?$")
@@ -54,7 +58,11 @@ _HANDOFF_EN = re.compile(
     r"representative|operator)\b|"
     r"\b(?:talk|speak|chat|connect|transfer|put me through|get me|give me|"
     r"need|want|like|request|call)\b(?: \w+){0,4}? (?:to |with )?" + _HANDOFF_NOUNS + r"\b|"
-    r"\bis there (?:a |an )?(?:human|person|real person|agent|someone)\b"
+    r"\bis there (?:a |an )?(?:human|person|real person|agent|someone)\b|"
+    # Done with the bot: "stop the bot", "no more bot", and a bare "human" as the last clause ("useless. human").
+    r"\b(?:stop|enough with|no more|skip|bypass|get rid of|turn off) (?:the |this |your |a )?(?:bot|robot|chatbot|"
+    r"automated (?:reply|replies|answers|assistant))\b|"
+    r"[,.;!?] ?(?:a |an )?(?:human|real person|live agent|agent)(?: please| pls| now)?[.!]*$"
 )
 _HANDOFF_EN_ALONE = re.compile(
     r"^(?:please |pls )?(?:a |an )?(?:human|agent|real agent|customer service|support|person)"
@@ -63,7 +71,7 @@ _HANDOFF_EN_ALONE = re.compile(
 # A message that asks *about* the service ("人工客服几点上班", "do your agents speak
 # English") is a question for the knowledge base, not a request to be handed over.
 _ABOUT_SERVICE = re.compile(
-    r"几点|什么时候|啥时候|多久|时间|上班|下班|营业|工作日|周末|节假日|假期|电话|热线|号码|说英语|英文|英语|"
+    r"几点|什么时候|啥时候|多久|几天|几个工作日|时间|上班|下班|营业|工作日|周末|节假日|假期|电话|热线|号码|说英语|英文|英语|"
     r"\b(?:hours?|what time|when|open|opening|weekends?|holidays?|english|chinese|mandarin|cantonese|phone|"
     r"number|hotline|languages?)\b"
 )

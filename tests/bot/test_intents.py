@@ -62,6 +62,12 @@ def test_follow_up_detection(text, expected):
     ("I don't need an agent, how do I reset my password", None),
     ("人工", "customer_request"), ("给我转人工", "customer_request"), ("不要机器人 要人工", "customer_request"),
     ("人工服务", "customer_request"), ("接人工", "customer_request"),
+    # Sent for a check by hand is not a request; being done with the bot is.
+    ("申请被转人工复核了 还要等吗", None), ("提交以后会转人工核实吗", None), ("资料要人工审批的话要几天", None),
+    ("别让机器人回答了", "customer_request"), ("我不想跟机器人聊", "customer_request"),
+    ("stop the bot please", "customer_request"), ("no more chatbot", "customer_request"),
+    ("this is going nowhere. real person please", "customer_request"),
+    ("are you a bot?", None), ("does the bot work on weekends", None), ("is the human review done yet", None),
     # Questions about the service, not requests for it.
     ("人工客服几点上班", None), ("人工客服的工作时间是什么时候", None), ("what are your agents' working hours", None),
     ("退款多久到账", None), ("how do I get a refund", None),
