@@ -42,3 +42,10 @@ def test_dashboard_is_valid_json_with_panels():
     dashboard = json.loads((OPS / "grafana-dashboard.json").read_text())
     assert dashboard["uid"] == "csbot-overview" and len(dashboard["panels"]) >= 10
     assert all(panel["targets"] for panel in dashboard["panels"])
+
+
+def test_the_unit_waits_longer_than_the_paced_going_away(settings):
+    """systemd must not kill an instance that is still telling its sockets 1001."""
+    unit = (OPS / "systemd" / "csbot@.service").read_text()
+    stop = float(re.search(r"^TimeoutStopSec=(\d+)", unit, re.MULTILINE).group(1))
+    assert stop > settings.CSBOT_DRAIN_MAX_S + 2  # the last slice, the flush, the exit
