@@ -42,7 +42,7 @@ _BY_HAND = r"(?!审核|审批|复核|核实|核查|核验|核对|鉴定|检测|�
 _HANDOFF_ZH = re.compile(
     r"(?:转|找|要|接|叫|请|呼叫|联系|切换|切|换|求|申请|来个|给我)(?:一下|一个|个|到)?人工" + _BY_HAND + "|"
     r"人工(?:客服|服务|坐席|座席|在吗|在不在|呢|吧|啊|！|!)|^人工$|真人|活人|找客服|联系客服|叫客服|要客服|转客服|接客服|客服人员|客服小姐姐|客服小哥|"
-    r"客服专员|找个人|找人工" + _BY_HAND + r"|有没有人工|换个人|跟人说|和人说|人来回答|人来处理|"
+    r"客服专员|找个人|找人工" + _BY_HAND + r"|(?:找|要|叫|转|接|联系|换)(?:一个|一位|个|位)客服|有没有人工|换个人|跟人说|和人说|人来回答|人来处理|"
     # Done with the bot: "不要机器人", "别让机器人回答".
     r"(?:不要|不想要|不想跟|不想和|不跟|不和|别用|别让|不用)(?:跟|和|你们的?)?(?:机器人|机器|智能客服|AI客服|ai客服)"
 )
@@ -100,6 +100,14 @@ _MANAGER = re.compile(
 )
 
 
+# "does a real person check my return?": a question about who does the work, not a request
+# (unless what the person would do is talk to the customer).
+_ABOUT_A_PERSON = re.compile(
+    r"^(?:does|do|did|will|would) (?:a |an |the |your |some |real |actual |human )*"
+    r"(?:person|people|human|humans|agent|agents|staff|someone|somebody|employee|employees)"
+    r" (?!help|talk|speak|chat|call|contact|answer|reply|respond|get back)\w+"
+)
+
 # "不用转人工，我就问一下…", "no need for a human, just tell me…": a person declined, not asked for.
 _DECLINED = re.compile(
     r"(?:不用|不需要|不要|别|无需|用不着|没必要|不必)(?:给我|帮我)?(?:转|找|叫|接|换)?(?:到)?(?:人工|真人|客服)|"
@@ -113,7 +121,7 @@ def is_handoff_request(text: str) -> bool:
     """Tell whether the customer explicitly asks for a human (not a question about the service)."""
     norm = normalize(text)
     compact = norm.replace(" ", "")
-    if _DECLINED.search(compact) or _DECLINED.search(norm):
+    if _DECLINED.search(compact) or _DECLINED.search(norm) or _ABOUT_A_PERSON.match(norm):
         return False
     if _HANDOFF_ZH_ALONE.match(compact) or _HANDOFF_EN_ALONE.match(norm):
         return True

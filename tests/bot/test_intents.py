@@ -67,6 +67,9 @@ def test_follow_up_detection(text, expected):
     ("别让机器人回答了", "customer_request"), ("我不想跟机器人聊", "customer_request"),
     ("stop the bot please", "customer_request"), ("no more chatbot", "customer_request"),
     ("this is going nowhere. real person please", "customer_request"),
+    ("我说的它不懂 帮我找一个客服", "customer_request"), ("换个客服吧", "customer_request"),
+    ("does a human approve the refund or is it automatic", None), ("do your staff check the parcel before shipping", None),
+    ("will a real person call me back", "customer_request"), ("does someone answer the chat at night", None),
     ("are you a bot?", None), ("does the bot work on weekends", None), ("is the human review done yet", None),
     # Questions about the service, not requests for it.
     ("人工客服几点上班", None), ("人工客服的工作时间是什么时候", None), ("what are your agents' working hours", None),
