@@ -18,6 +18,8 @@ Frame = dict[str, Any]
 
 
 class Kind(StrEnum):
+    """Every kind of event; a new one needs a constructor below and a receiver (tests/chat/test_events.py)."""
+
     MESSAGE = "message"  # a stored message, to the customer's sockets and the conversation's consoles
     STATUS = "status"  # a conversation's status or queue position changed
     RECEIPT = "receipt"  # an agent read up to a seq: the customer sees it
@@ -151,7 +153,7 @@ def of_frame(*, conversation_id: int, frame: Frame) -> ConversationFrame:
 
 
 def build(kind: str, **fields: Any) -> Event:
-    """Return the event of `kind` through its constructor; raise ValueError for a kind outside the set."""
+    """Return the event of a kind known only at run time; raise ValueError for a kind outside the set."""
     if kind not in KINDS:
         raise ValueError(f"unknown event kind {kind!r}")
     return CONSTRUCTORS[Kind(kind)](**fields)
