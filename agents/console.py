@@ -4,7 +4,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from chat.models import Conversation, ConversationEvent, Message, SenderKind
-from chat.presenters import message_frame, ms
+from chat.presenters import entry_frame, lists_frame, ms, transcript_frame
 from chat.sync import messages_after
 
 from . import assignment, presence
@@ -87,10 +87,8 @@ def snapshot(user):
         "id": user.pk, "name": profile.name, "status": presence.effective_status(profile),
         "load": len(mine), "capacity": profile.max_concurrent_chats,
     }
-    return {
-        "type": "lists", "me": me, "queue": queue, "mine": mine, "bot": bot, "others": others, "agents": agent_rows(),
-        "canned": canned_responses(),
-    }
+    return lists_frame(me=me, queue=queue, mine=mine, bot=bot, others=others, agents=agent_rows(),
+                       canned=canned_responses())
 
 
 def canned_responses():
@@ -119,30 +117,18 @@ def _customer(conversation):
     }
 
 
-def entry_frame(message):
-    """Return a message or a private note as the console shows it."""
-    frame = message_frame(message)
-    if message.media_id is not None and message.media.refused:
-        frame["media_refused"] = True  # staff see that a picture was there and refused
-    if message.is_note or message.refused:
-        frame.update(type="note", seq=None)
-        frame.pop("client_msg_id", None)
-    return frame
-
-
 def transcript(conversation):
     """Return the full record of a conversation for the console: messages, notes and the customer."""
     entries = Message.objects.filter(conversation=conversation).select_related("media").order_by("created_at", "pk")
-    return {
-        "type": "transcript",
-        "conversation": {
+    return transcript_frame(
+        conversation={
             "id": str(conversation.pk), "status": conversation.status, "agent_id": conversation.assigned_agent_id,
             "agent_name": conversation.agent_name, "last_seq": conversation.last_seq, "rating": conversation.rating,
             "rating_comment": conversation.rating_comment, "opened_at": ms(conversation.opened_at),
         },
-        "entries": [entry_frame(m) for m in entries],
-        "customer": _customer(conversation),
-    }
+        entries=[entry_frame(m) for m in entries],
+        customer=_customer(conversation),
+    )
 
 
 def catch_up(conversation_id, after_seq, *, upto=None):

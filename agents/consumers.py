@@ -10,9 +10,24 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from chat import db, metrics, realtime
+from chat import db, events, metrics, realtime
 from chat.dispatching import LeanDispatch
+from chat.events import Kind
 from chat.http_input import clean_text
+from chat.presenters import (
+    assigned_frame,
+    console_error_frame,
+    console_pong_frame,
+    console_rated_frame,
+    console_relayed_frame,
+    console_synced_frame,
+    console_welcome_frame,
+    done_frame,
+    note_frame,
+    refused_frame,
+    typing_frame,
+    viewers_frame,
+)
 from chat.protocol.errors import CloseCode, ErrorCode
 
 from . import access, commands, console, language, presence, runner
@@ -24,7 +39,7 @@ FORBIDDEN, UNAUTHORIZED, BAD_FRAME = CloseCode.FORBIDDEN, CloseCode.UNAUTHORIZED
 MAX_TEXT = 4000
 COMMANDS = {"take_over", "return_to_bot", "close", "transfer", "reply", "note", "read"}
 FREES_ROOM = {"return_to_bot", "close", "transfer"}
-# The frames a console may send; other handlers (on_viewer) serve channel-layer events only.
+# The frames a console may send; other handlers (on_viewer, show_*) serve channel-layer events only.
 CLIENT_FRAMES = frozenset({"hello", "ping", "status", "open", "leave", "typing", "command"})
 MAX_ID = 2**63 - 1  # ids are 64-bit columns
 MAX_SEQ = 2**31 - 1  # seq is a 32-bit column
@@ -81,7 +96,7 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
     async def refuse(self, code, error, message):
         with translation.override(self.language):
             message = str(message)
-        await self.send_json({"type": "error", "code": str(ErrorCode(error)), "message": message})
+        await self.send_json(console_error_frame(ErrorCode(error), message))
         await self.close(code=code)
 
     async def still_allowed(self):
@@ -130,19 +145,19 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
         except commands.Refused as exc:
             with translation.override(self.language):
                 message = str(exc.message)
-            await self.send_json({"type": "error", "code": str(exc.code), "message": message, "ref": frame.get("ref")})
+            await self.send_json(refused_frame(exc.code, message, frame.get("ref")))
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError) as exc:
             # The detail is for the log (never the input itself: JSON nested thousands deep, a number
             # too big for int); the agent gets a sentence in their language, not a Python error.
             log.info("bad console frame: %s", type(exc).__name__)
             with translation.override(self.language):
                 message = _("The console sent something the server does not understand. Reload the page.")
-            await self.send_json({"type": "error", "code": str(ErrorCode.BAD_FRAME), "message": message})
+            await self.send_json(console_error_frame(ErrorCode.BAD_FRAME, message))
             await self.close(code=BAD_FRAME)
         except Exception:
             # A fault of ours, not the console's: report it and keep the console open.
             log.exception("console frame failed")
-            await self.send_json({"type": "error", "code": str(ErrorCode.SERVER_ERROR), "message": "server error"})
+            await self.send_json(console_error_frame(ErrorCode.SERVER_ERROR, "server error"))
 
     # --- frames from the console -----------------------------------------
 
@@ -151,13 +166,13 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
         if frame.get("status") in presence.Status.values:
             self.profile = await db.read(presence.touch, user=self.user, status=frame["status"])
         await self.tell_colleagues()
-        await self.send_json({
-            "type": "welcome", "me": {"id": self.user.pk, "name": self.profile.name},
-            "canned": await db.read(console.canned_responses), "server_time": int(time.time() * 1000),
-        })
+        await self.send_json(console_welcome_frame(
+            user_id=self.user.pk, name=self.profile.name, canned=await db.read(console.canned_responses),
+            server_time=int(time.time() * 1000),
+        ))
         await self.resume(frame.get("conversations") or {})
         await self.refresh()
-        await self.send_json({"type": "synced"})
+        await self.send_json(console_synced_frame())
         runner.nudge()
 
     async def resume(self, known):
@@ -171,7 +186,7 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
             await self.fill(conversation_id, upto=last_seq)
 
     async def on_ping(self, frame):
-        await self.send_json({"type": "pong", "ts": frame.get("ts")})
+        await self.send_json(console_pong_frame(frame.get("ts")))
 
     async def on_status(self, frame):
         if frame["status"] not in presence.Status.values:
@@ -183,7 +198,7 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
 
     async def tell_colleagues(self):
         """Have every console read its lists again: who may take a transfer just changed."""
-        await realtime.publish_many([(realtime.QUEUE_GROUP, realtime.event("queue"))])
+        await realtime.publish_many([(realtime.QUEUE_GROUP, events.queue())])
 
     async def on_open(self, frame):
         """Show one conversation: its transcript, then live messages, typing and viewers."""
@@ -215,8 +230,8 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
             customer_id = await db.read(commands.may_type, user=self.user, conversation_id=self.viewing)
             if customer_id is None:
                 raise commands.Refused("forbidden", "only the assigned agent or a manager can type to the customer")
-            await realtime.publish_many([(realtime.customer_group(customer_id), realtime.event(
-                "typing", conversation_id=self.viewing, frame={"type": "typing", "sender": "agent"}))])
+            await realtime.publish_many([(realtime.customer_group(customer_id), events.typing(
+                conversation_id=self.viewing, frame=typing_frame("agent")))])
 
     async def on_command(self, frame):
         """Run a command through its domain action and answer `done` with the same ref."""
@@ -237,7 +252,7 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
         if name == "read":
             args["seq"] = _id(frame["seq"], MAX_SEQ)
         await db.call(getattr(commands, name), user=self.user, **args)
-        await self.send_json({"type": "done", "ref": frame.get("ref"), "command": name})
+        await self.send_json(done_frame(frame.get("ref"), name))
         if name in FREES_ROOM:
             runner.nudge()
         self.schedule_refresh()
@@ -286,7 +301,7 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
             await self.follow(conversation_id, mine[conversation_id]["last_seq"])
             # New to this console: assigned or transferred since it last looked, or waiting for a first answer.
             if self.last_lists is not None or mine[conversation_id]["awaiting_answer"]:
-                await self.send_json({"type": "assigned", "conversation": mine[conversation_id]})
+                await self.send_json(assigned_frame(mine[conversation_id]))
         for conversation_id in self.mine - set(mine) - {self.viewing}:
             await self.unfollow(conversation_id)
         self.mine = set(mine)
@@ -299,8 +314,8 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
     # --- viewers -----------------------------------------------------------
 
     async def _announce(self, conversation_id, state, to_channel=None):
-        message = realtime.event(
-            "viewer", conversation_id=conversation_id, state=state, channel=self.channel_name, name=self.profile.name
+        message = events.viewer(
+            conversation_id=conversation_id, state=state, channel=self.channel_name, name=self.profile.name
         )
         if to_channel:
             await realtime.send_to_channel(to_channel, message)
@@ -323,33 +338,57 @@ class AgentConsumer(LeanDispatch, AsyncWebsocketConsumer):
             if event["state"] == "join" and self.viewing == conversation_id:
                 await self._announce(conversation_id, "here", to_channel=channel)
         if self.viewing == conversation_id:
-            await self.send_json({"type": "viewers", "conversation_id": str(conversation_id),
-                                  "viewers": self.viewers.names(conversation_id)})
+            await self.send_json(viewers_frame(conversation_id, self.viewers.names(conversation_id)))
 
     # --- channel-layer events ------------------------------------------------
 
     async def chat_event(self, event):
         """Turn a wake-up into console frames, filling any seq gap from the database first."""
-        if getattr(self, "seqs", None) is None:
+        if getattr(self, "seqs", None) is not None:
+            await RECEIVER.dispatch(self, event)
+
+    async def show_queue(self, event):
+        """Read the lists again soon: the queue or the agents changed."""
+        self.schedule_refresh()
+
+    async def show_message(self, event):
+        """Send a new message of a followed conversation in seq order, filling any gap first."""
+        conversation_id = event.get("conversation_id")
+        if not self.seqs.following(conversation_id):
             return
-        kind, conversation_id = event["kind"], event.get("conversation_id")
-        if kind == "queue":
-            self.schedule_refresh()
-        elif kind == "viewer":
-            await self.on_viewer(event)
-        elif kind == "message" and self.seqs.following(conversation_id):
-            seq = event["frame"]["seq"]
-            if self.seqs.gap(conversation_id, seq):
-                await self.fill(conversation_id, upto=seq - 1)
-            if self.seqs.is_new(conversation_id, seq):
-                await self.send_json(event["frame"])
-                metrics.observe_agent_delivery(event["frame"])
-                self.seqs.shown(conversation_id, seq)
-        elif kind == "status":
+        seq = event["frame"]["seq"]
+        if self.seqs.gap(conversation_id, seq):
+            await self.fill(conversation_id, upto=seq - 1)
+        if self.seqs.is_new(conversation_id, seq):
             await self.send_json(event["frame"])
-            self.schedule_refresh()
-        elif kind == "rated":
-            await self.send_json({**event["frame"], "conversation_id": str(conversation_id), "comment": event.get("comment", "")})
-        elif kind in ("note", "typing", "stream"):
-            await self.send_json({**event["frame"], "conversation_id": str(conversation_id)} if kind != "note"
-                                 else {**event["frame"], "type": "note", "seq": None})
+            metrics.observe_agent_delivery(event["frame"])
+            self.seqs.shown(conversation_id, seq)
+
+    async def show_status(self, event):
+        """Send a conversation's new status, then read the lists again."""
+        await self.send_json(event["frame"])
+        self.schedule_refresh()
+
+    async def show_rated(self, event):
+        """Send the customer's rating with their comment."""
+        await self.send_json(console_rated_frame(event["frame"], event.get("conversation_id"), event.get("comment", "")))
+
+    async def show_note(self, event):
+        """Send a private note, or a message the content check refused, as a `note`."""
+        await self.send_json(note_frame(event["frame"]))
+
+    async def show_relayed(self, event):
+        """Send a `typing` or `stream` frame, naming its conversation."""
+        await self.send_json(console_relayed_frame(event["frame"], event.get("conversation_id")))
+
+
+RECEIVER = events.Receiver("agent console", {
+    Kind.QUEUE: AgentConsumer.show_queue,
+    Kind.VIEWER: AgentConsumer.on_viewer,
+    Kind.MESSAGE: AgentConsumer.show_message,
+    Kind.STATUS: AgentConsumer.show_status,
+    Kind.RATED: AgentConsumer.show_rated,
+    Kind.NOTE: AgentConsumer.show_note,
+    Kind.TYPING: AgentConsumer.show_relayed,
+    Kind.STREAM: AgentConsumer.show_relayed,
+})

@@ -14,6 +14,8 @@ from .accounts import read_token
 from .admission import Overloaded, admission_gate
 from .delivery import Delivery
 from .dispatching import LeanDispatch
+from .events import Kind, Receiver
+from .presenters import error_frame, kick_frame, pong_frame
 from .protocol.codecs import choose_codec
 from .protocol.errors import CloseCode, ErrorCode, ProtocolError, soft
 from .protocol.frames import validate_client_frame
@@ -190,10 +192,7 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
         metrics.ack_latency.observe(time.perf_counter() - started)
 
     async def on_ping(self, fields):
-        frame = {"type": "pong"}
-        if fields["ts"] is not None:
-            frame["ts"] = fields["ts"]
-        await self.send_frame(frame)
+        await self.send_frame(pong_frame(fields["ts"]))
 
     async def on_read(self, fields):
         await self.delivery.mark_read(fields["seq"])
@@ -227,11 +226,9 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
         """Turn a wake-up from the channel layer into frames for this client."""
         if self.closing or self.delivery is None:
             return
-        if event["kind"] == "connected":
-            return await self.on_connected_elsewhere(event)
-        if event["kind"] == "blocked":
-            return await self.on_blocked()
-        await self.delivery.on_event(event)
+        handler = RECEIVER.handler(event)
+        if handler is not None:
+            await handler(self, event)
 
     async def on_connected_elsewhere(self, event):
         """Give way to a newer socket of this customer, per the device policy."""
@@ -257,12 +254,12 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
     async def give_way(self, code):
         if code == CloseCode.REPLACED:
             metrics.kicks.inc()
-            await self.send_frame({"type": "kick", "reason": "signed_in_elsewhere"})
+            await self.send_frame(kick_frame("signed_in_elsewhere"))
         await self.close_with(code)
 
-    async def on_blocked(self):
+    async def on_blocked(self, event=None):
         """The customer was blocked from the admin: their tokens are revoked, so this socket closes."""
-        await self.send_frame({"type": "kick", "reason": "blocked"})
+        await self.send_frame(kick_frame("blocked"))
         await self.close_with(CloseCode.FORBIDDEN)
 
     # --- called by the process-wide watcher ------------------------------
@@ -272,12 +269,34 @@ class CustomerConsumer(LeanDispatch, AsyncWebsocketConsumer):
         if not self.closing and not getattr(self, "timed_out", False):
             self.timed_out = True
             metrics.heartbeat_timeouts.inc()
-            await self.send_frame(
-                {"type": "error", "code": str(ErrorCode.HEARTBEAT_TIMEOUT), "message": "no frame within 3 heartbeats"}
-            )
+            await self.send_frame(error_frame(ErrorCode.HEARTBEAT_TIMEOUT, "no frame within 3 heartbeats"))
             await self.close_with(CloseCode.HEARTBEAT_TIMEOUT)
 
     async def reconcile(self, last_seq, status):
         if not self.closing:
             await self.delivery.reconcile(last_seq, status)
 
+
+# Plain functions that return the delivery's coroutine: no extra task or frame per event on the socket.
+def _message(consumer, event):
+    return consumer.delivery.on_message(event)
+
+
+def _status(consumer, event):
+    return consumer.delivery.on_status(event)
+
+
+def _frame(consumer, event):
+    return consumer.delivery.on_frame(event)
+
+
+RECEIVER = Receiver("customer socket", {
+    Kind.CONNECTED: CustomerConsumer.on_connected_elsewhere,
+    Kind.BLOCKED: CustomerConsumer.on_blocked,
+    Kind.MESSAGE: _message,
+    Kind.STATUS: _status,
+    Kind.STREAM: _frame,
+    Kind.RECEIPT: _frame,
+    Kind.TYPING: _frame,
+    Kind.RATED: _frame,
+})

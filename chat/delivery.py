@@ -16,13 +16,12 @@ from .actions.customer import rate_conversation
 from .actions.queue import queue_position
 from .admission import admission_gate
 from .models import SenderKind
-from .presenters import ack_frame, status_frame
+from .presenters import ack_frame, history_frame, rated_frame, status_frame, synced_frame, welcome_frame
 from .protocol.errors import ErrorCode, soft
-from .sync import messages_after, page_before, prepare_welcome, welcome_frame
+from .sync import messages_after, page_before, prepare_welcome
 from .takeover import claim_device
 
 STATE_ERRORS = {"conversation_closed": ErrorCode.CONVERSATION_CLOSED, "nothing_to_rate": ErrorCode.NOTHING_TO_RATE}
-FORWARDED = frozenset({"typing", "rated"})
 
 
 def state_error(exc):
@@ -99,7 +98,7 @@ class Delivery:
             if resume is not None:
                 metrics.resumes.labels(recovered=str(welcome.recovered).lower()).inc()
                 metrics.replayed.inc(len(welcome.frames))
-            await self.send({"type": "synced", "last_seq": self.last_seq})
+            await self.send(synced_frame(self.last_seq))
             self.synced = True
             self.status = welcome.status
             if "queue_position" in welcome.status:
@@ -137,13 +136,13 @@ class Delivery:
             )
         except ConversationStateError as exc:
             raise state_error(exc) from exc
-        await self.send({"type": "rated", "conversation_id": str(conversation.pk), "score": conversation.rating})
+        await self.send(rated_frame(conversation.pk, conversation.rating))
 
     async def history(self, before_seq, limit):
         """Send a page of older messages; return its size."""
         frames = await db.read_bulk(page_before, self.conversation_id, before_seq, limit,
                                max_bytes=settings.CSBOT_HISTORY_MAX_BYTES)
-        return await self.send({"type": "history", "messages": frames})
+        return await self.send(history_frame(frames))
 
     async def mark_read(self, seq):
         if self.conversation_id is not None:
@@ -151,23 +150,36 @@ class Delivery:
 
     # --- wake-ups --------------------------------------------------------
 
-    async def on_event(self, event):
-        """Turn one channel-layer event into frames, filling any seq gap first."""
-        kind = event["kind"]
+    # The customer socket's `Receiver` (chat/consumers.py) picks one of these by the event's kind.
+
+    async def on_message(self, event):
+        """Send a new message in seq order, filling any gap before it first."""
         async with self.lock:
-            if not self.synced:
-                return  # hello's database read covers whatever this was
-            conversation_id = event.get("conversation_id")
-            if conversation_id is not None and conversation_id != self.conversation_id:
-                if kind not in ("message", "status") or conversation_id < self.conversation_id:
-                    return
-                self._follow(conversation_id)  # another device opened a newer conversation
-            if kind == "message":
+            if self._shows(event, newer_follows=True):
                 await self._deliver(event["frame"])
-            elif kind == "status":
+
+    async def on_status(self, event):
+        """Send a status that differs from the last one sent."""
+        async with self.lock:
+            if self._shows(event, newer_follows=True):
                 await self._send_status(event["frame"])
-            elif kind in ("stream", "receipt") or kind in FORWARDED:
+
+    async def on_frame(self, event):
+        """Send a frame that is neither stored nor counted by seq (typing, stream, receipt, rated)."""
+        async with self.lock:
+            if self._shows(event, newer_follows=False):
                 await self.send(event["frame"])
+
+    def _shows(self, event, *, newer_follows):
+        """Return whether this socket shows the event; follow a newer conversation when `newer_follows`."""
+        if not self.synced:
+            return False  # hello's database read covers whatever this was
+        conversation_id = event.get("conversation_id")
+        if conversation_id is not None and conversation_id != self.conversation_id:
+            if not newer_follows or conversation_id < self.conversation_id:
+                return False
+            self._follow(conversation_id)  # another device opened a newer conversation
+        return True
 
     async def _deliver(self, frame):
         seq = frame["seq"]

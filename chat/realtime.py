@@ -15,7 +15,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from . import metrics
+from . import events, metrics
+from .presenters import typing_frame
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,6 @@ QUEUE_GROUP = "agents.queue"
 BOT_TURNS_GROUP = "bot.turns"
 # Nobody listens here: readiness publishes to it to prove the layer answers.
 PROBE_GROUP = "health.probe"
-EVENT_TYPE = "chat.event"
 
 _collector = threading.local()
 
@@ -35,11 +35,6 @@ def customer_group(customer_id):
 
 def conversation_group(conversation_id):
     return f"conv.{conversation_id}"
-
-
-def event(kind, **fields):
-    """Return a channel-layer message of our one event type."""
-    return {"type": EVENT_TYPE, "kind": kind, **fields}
 
 
 def publish_on_commit(group, message):
@@ -123,7 +118,7 @@ async def _drain(outbox):
 
 async def probe():
     """Publish to a group nobody joins; raise when the channel layer cannot take it (readiness)."""
-    await get_channel_layer().group_send(PROBE_GROUP, event("probe"))
+    await get_channel_layer().group_send(PROBE_GROUP, events.probe())
 
 
 async def join(layer, group, channel_name):
@@ -212,7 +207,7 @@ async def announce_connection(customer_id, device_id, channel_name, generation):
     """
     await publish_many(
         [(customer_group(customer_id),
-          event("connected", device_id=device_id, channel=channel_name, generation=generation))]
+          events.connected(device_id=device_id, channel=channel_name, generation=generation))]
     )
 
 
@@ -220,14 +215,14 @@ async def customer_typing(conversation_id):
     """Tell the agents watching a conversation that the customer is typing."""
     if conversation_id is not None:
         await publish_many(
-            [(conversation_group(conversation_id), event("typing", conversation_id=conversation_id,
-                                                          frame={"type": "typing", "sender": "customer"}))]
+            [(conversation_group(conversation_id),
+              events.typing(conversation_id=conversation_id, frame=typing_frame("customer")))]
         )
 
 
 async def bot_activity(customer_id, conversation_id, frame, *, agents=True):
     """Send a bot `typing` or `stream` frame, which is never stored, to the customer (and agents)."""
-    message = event(frame["type"], conversation_id=conversation_id, frame=frame)
+    message = events.of_frame(conversation_id=conversation_id, frame=frame)
     targets = [(customer_group(customer_id), message)]
     if agents:
         targets.append((conversation_group(conversation_id), message))
@@ -236,4 +231,4 @@ async def bot_activity(customer_id, conversation_id, frame, *, agents=True):
 
 def customer_blocked_on_commit(customer_id):
     """Once the block commits, tell the customer's sockets on every instance to close."""
-    publish_on_commit(customer_group(customer_id), event("blocked", customer_id=customer_id))
+    publish_on_commit(customer_group(customer_id), events.blocked(customer_id=customer_id))

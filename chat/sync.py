@@ -9,7 +9,7 @@ from . import sql
 from .actions.core import open_conversation
 from .actions.queue import queue_position
 from .models import Conversation, Media, Message
-from .presenters import conversation_summary, message_frame, status_frame
+from .presenters import message_frame, status_frame
 
 
 @dataclass
@@ -163,20 +163,6 @@ def prepare_welcome(*, customer, resume=None):
     )
     welcome.status = status_frame(current, queue_position(current))
     return welcome
-
-
-def welcome_frame(welcome, *, heartbeat_s, max_frame_bytes, server_time):
-    return {
-        "type": "welcome",
-        "conversation": conversation_summary(welcome.conversation),
-        "last_seq": welcome.conversation.last_seq,
-        "heartbeat_s": heartbeat_s,
-        "max_frame_bytes": max_frame_bytes,
-        "max_media_bytes": settings.CSBOT_MAX_MEDIA_BYTES,
-        "compress": ["snappy"],
-        "recovered": welcome.recovered,
-        "server_time": server_time,
-    }
 
 
 def conversation_heads(conversation_ids):

@@ -14,10 +14,11 @@ from . import db, ingest, limits, metrics, notifications, realtime, wechat
 from .accounts import PLATFORMS, check_allowed, read_token, recently_allowed, sign_in
 from .actions.core import latest_conversation, open_conversation
 from .actions.queue import queue_position
+from .events import Kind, Receiver
 from .http_input import BadInput, json_object, query_int, query_seconds
 from .presenters import ack_frame, status_frame
 from .protocol.errors import ErrorCode, ProtocolError
-from .protocol.frames import validate_client_frame
+from .protocol.frames import validate_posted_message
 from .sync import earlier_page, messages_after
 
 POLL_PAGE = 100
@@ -128,7 +129,7 @@ async def post_message(request):
     except BadInput as exc:
         return bad_input(exc)
     try:
-        _, fields = validate_client_frame({**body, "type": "message"})
+        fields = validate_posted_message(body)
     except ProtocolError as exc:
         return error(exc.code, 400, exc.message)
     try:
@@ -234,11 +235,15 @@ async def _wait_for_change(customer_id, after_seq, timeout):
         await realtime.close_listener(layer, group, channel)
 
 
+# A poll answers once a message or a status is committed: no handler, the wake-up is all it needs.
+POLL = Receiver("long poll", {Kind.MESSAGE: None, Kind.STATUS: None})
+
+
 async def _woken(layer, channel, timeout):
     """Wait for a message or status wake-up; False when the time runs out."""
     try:
         async with asyncio.timeout(timeout):
-            while (await layer.receive(channel)).get("kind") not in ("message", "status"):
+            while not POLL.takes(await layer.receive(channel)):
                 pass
         return True
     except TimeoutError:

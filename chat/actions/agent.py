@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from .. import realtime
+from .. import events, realtime
 from ..models import Conversation, Message, SenderKind
 from ..presenters import message_frame
 from .core import ConversationStateError, Kind, Status, _change_status, _insert_messages, _lock, _store_message
@@ -49,7 +49,7 @@ def add_private_note(*, conversation, agent, text, agent_name=""):
     frame = message_frame(note)
     realtime.publish_on_commit(
         realtime.conversation_group(conversation.pk),
-        realtime.event("note", conversation_id=conversation.pk, frame=frame),
+        events.note(conversation_id=conversation.pk, frame=frame),
     )
     return note
 
@@ -83,5 +83,5 @@ def transfer_conversation(*, conversation, by, agent, agent_name):
         previous_agent=previous, agent=agent.pk,
     )
     # Consoles list conversations per agent; the queue group reaches them all.
-    realtime.publish_on_commit(realtime.QUEUE_GROUP, realtime.event("queue"))
+    realtime.publish_on_commit(realtime.QUEUE_GROUP, events.queue())
     return conversation

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .. import metrics, notifications, realtime, sql
+from .. import events, metrics, notifications, realtime, sql
 from ..models import Conversation, ConversationEvent, Message, SenderKind
-from ..presenters import message_frame, status_frame
+from ..presenters import message_frame, receipt_frame, status_frame
 from ..protocol.errors import ErrorCode
 from .queue import _publish_queue, queue_position
 
@@ -97,18 +97,18 @@ def _insert_messages(messages):
 def _publish_message(conversation, message):
     frame = message_frame(message)
     for group in (realtime.customer_group(conversation.customer_id), realtime.conversation_group(conversation.pk)):
-        realtime.publish_on_commit(group, realtime.event("message", conversation_id=conversation.pk, frame=frame))
+        realtime.publish_on_commit(group, events.message(conversation_id=conversation.pk, frame=frame))
 
 
 def _publish_status(conversation):
     frame = status_frame(conversation, queue_position(conversation))
     realtime.publish_on_commit(
         realtime.customer_group(conversation.customer_id),
-        realtime.event("status", conversation_id=conversation.pk, frame=frame),
+        events.status(conversation_id=conversation.pk, frame=frame),
     )
     realtime.publish_on_commit(
         realtime.conversation_group(conversation.pk),
-        realtime.event("status", conversation_id=conversation.pk, frame=frame),
+        events.status(conversation_id=conversation.pk, frame=frame),
     )
 
 
@@ -196,6 +196,6 @@ def mark_read(*, conversation, seq, reader):
             conv = Conversation.objects.only("customer_id").get(pk=_pk(conversation))
             realtime.publish_on_commit(
                 realtime.customer_group(conv.customer_id),
-                realtime.event("receipt", conversation_id=conv.pk, frame={"type": "receipt", "seq": seq}),
+                events.receipt(conversation_id=conv.pk, frame=receipt_frame(seq)),
             )
     return bool(updated)

@@ -11,9 +11,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .. import batch_statement, realtime, sql
+from .. import batch_statement, events, realtime, sql
 from ..models import Conversation, Media, Message, SenderKind
-from ..presenters import message_frame
+from ..presenters import message_frame, rated_frame
 from .bot import _queue_bot_turns
 from .core import (
     ConversationStateError,
@@ -146,7 +146,7 @@ def _announce_customer_messages(messages, turns, queue_moved):
     for message in messages:
         _publish_message(message.conversation, message)
     for conversation_id in turns:
-        realtime.publish_on_commit(realtime.BOT_TURNS_GROUP, realtime.event("bot_turn", conversation_id=conversation_id))
+        realtime.publish_on_commit(realtime.BOT_TURNS_GROUP, events.bot_turn(conversation_id=conversation_id))
     if queue_moved:
         _publish_queue()
 
@@ -188,7 +188,7 @@ def record_refused_message(*, customer, client_msg_id, text, media=None):
     # Staff see it, marked refused; the customer's other devices and the bot never do.
     realtime.publish_on_commit(
         realtime.conversation_group(conversation.pk),
-        realtime.event("note", conversation_id=conversation.pk, frame=message_frame(message)),
+        events.note(conversation_id=conversation.pk, frame=message_frame(message)),
     )
     return Recorded(message=message, created=True)
 
@@ -210,7 +210,6 @@ def rate_conversation(*, customer, score, comment="", conversation_id=None):
     realtime.publish_on_commit(
         realtime.conversation_group(conversation.pk),
         # The comment rides beside the frame: consoles show it, the customer's frame stays as the contract has it.
-        realtime.event("rated", conversation_id=conversation.pk, comment=comment,
-                       frame={"type": "rated", "conversation_id": str(conversation.pk), "score": score}),
+        events.rated(conversation_id=conversation.pk, comment=comment, frame=rated_frame(conversation.pk, score)),
     )
     return conversation

@@ -6,7 +6,7 @@ the queue call these.
 
 from django.db.models import Q
 
-from .. import realtime
+from .. import events, realtime
 from ..models import Conversation
 from ..presenters import status_frame
 
@@ -36,10 +36,6 @@ def _publish_queue():
     for position, conversation in enumerate(queued, start=1):
         realtime.publish_on_commit(
             realtime.customer_group(conversation.customer_id),
-            realtime.event(
-                "status",
-                conversation_id=conversation.pk,
-                frame=status_frame(conversation, position),
-            ),
+            events.status(conversation_id=conversation.pk, frame=status_frame(conversation, position)),
         )
-    realtime.publish_on_commit(realtime.QUEUE_GROUP, realtime.event("queue"))
+    realtime.publish_on_commit(realtime.QUEUE_GROUP, events.queue())

@@ -13,6 +13,7 @@ from django.conf import settings
 from .. import db, metrics, realtime
 from ..actions.bot import begin_bot_stream, complete_bot_turn
 from ..models import Conversation
+from ..presenters import stream_frame, typing_frame
 from . import turns
 from .decision import TEXTS, after_llm_failure, after_llm_no_answer, detect_language
 from .dialogue import respond
@@ -27,7 +28,8 @@ log = logging.getLogger(__name__)
 CHECK_S = 0.3
 # A turn whose process died this many times is handed to a person instead.
 MAX_ATTEMPTS = 3
-TYPING = {"type": "typing", "sender": "bot"}
+# Built once: every turn sends this same frame, and nothing changes it.
+TYPING = typing_frame("bot")
 
 
 class TurnJob:
@@ -169,8 +171,7 @@ class TurnJob:
         async def publish(delta: str) -> None:
             if not delta:
                 return
-            frame = {"type": "stream", "conversation_id": str(conversation_id), "stream_id": stream_id,
-                     "index": len(said), "delta": delta}
+            frame = stream_frame(conversation_id, stream_id, len(said), delta)
             said.append(delta)
             await realtime.bot_activity(customer_id, conversation_id, frame)
             if len(said) == 1:

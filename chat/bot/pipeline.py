@@ -25,7 +25,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 
-from .. import db, metrics, realtime
+from .. import db, events, metrics, realtime
 from ..actions.bot import TurnResult, complete_bot_turn, complete_bot_turns
 from ..models import Conversation
 from . import turns
@@ -68,7 +68,7 @@ async def _answer(claimed, *, worker, start_stream) -> None:
     if live:
         await realtime.publish_many([
             (realtime.customer_group(context.customer_id),
-             realtime.event("typing", conversation_id=turn.conversation_id, frame=TYPING))
+             events.typing(conversation_id=turn.conversation_id, frame=TYPING))
             for turn, context in live
         ])
     current = await knowledge.current() if live else None

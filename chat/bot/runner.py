@@ -21,7 +21,7 @@ import uuid
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from .. import db, realtime
+from .. import db, events, realtime
 from . import turns
 from .answering import TurnJob
 from .pipeline import answer_batch
@@ -148,12 +148,19 @@ class Runner:
                     except TimeoutError:
                         await layer.group_add(realtime.BOT_TURNS_GROUP, channel)
                         continue
-                    job = self.jobs.get(message.get("conversation_id", -1))
-                    if job is not None:
-                        job.nudge()  # the customer wrote again mid-answer
-                    self.wake.set()
+                    await RECEIVER.dispatch(self, message)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the poll still finds every turn meanwhile
                 log.warning("bot wake-up listener failed: %r", exc)
                 await asyncio.sleep(1)
+
+    async def on_bot_turn(self, event) -> None:
+        """Look at the database now; nudge a stream whose customer wrote again mid-answer."""
+        job = self.jobs.get(event.get("conversation_id", -1))
+        if job is not None:
+            job.nudge()
+        self.wake.set()
+
+
+RECEIVER = events.Receiver("bot runner", {events.Kind.BOT_TURN: Runner.on_bot_turn})

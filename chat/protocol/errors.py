@@ -69,10 +69,10 @@ class ProtocolError(Exception):
 
     def frame(self):
         """Return the `error` frame that tells the client about this problem."""
-        frame = {"type": "error", "code": str(self.code), "message": self.message}
-        if self.client_msg_id is not None:
-            frame["client_msg_id"] = self.client_msg_id
-        return frame
+        # Imported here: the protocol package stays importable without Django, which the frames module needs.
+        from ..presenters import error_frame
+
+        return error_frame(self.code, self.message, self.client_msg_id)
 
 
 def fatal(code, message):

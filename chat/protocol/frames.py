@@ -190,3 +190,8 @@ def validate_client_frame(frame):
     if validator is None:
         raise fatal(ErrorCode.UNKNOWN_TYPE, "unknown frame type")
     return kind, validator(frame)
+
+
+def validate_posted_message(body):
+    """Return the fields of a message posted over HTTP, checked as the socket's `message` frame; or raise ProtocolError."""
+    return validate_client_frame({**body, "type": "message"})[1]

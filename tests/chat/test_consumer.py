@@ -7,7 +7,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import User
 
-from chat import actions, liveness, realtime
+from chat import actions, events, liveness, realtime
 from chat.models import Conversation, Message, SenderKind
 
 from .helpers import Socket, make_customer, token_for
@@ -311,8 +311,8 @@ async def test_late_announcement_from_an_older_socket_does_not_kick_a_newer_one(
     socket = await connected(token)
     await socket.hello()
     # A wake-up delayed in transit: another device that connected long ago.
-    await realtime.publish_many([(realtime.customer_group(customer.pk), realtime.event(
-        "connected", device_id="old-tablet", channel="elsewhere!1", connected_ms=1))])
+    await realtime.publish_many([(realtime.customer_group(customer.pk), events.connected(
+        device_id="old-tablet", channel="elsewhere!1", generation=0))])
     await socket.nothing(0.5)
     await socket.send({"type": "ping", "ts": 1})
     assert await socket.recv() == {"type": "pong", "ts": 1}

@@ -6,7 +6,7 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 
-from chat import liveness, realtime
+from chat import events, liveness, realtime
 from chat.protocol.errors import CloseCode
 from chat.takeover import Claim, verdict
 
@@ -101,8 +101,8 @@ async def test_two_sockets_of_one_device_at_once_leave_exactly_one(customer):
 
 async def test_a_late_announcement_of_an_older_socket_of_the_same_device_is_ignored(customer):
     socket = await opened(customer, "phone")
-    await realtime.publish_many([(realtime.customer_group(customer.pk), realtime.event(
-        "connected", device_id="phone", channel="elsewhere!1", generation=0))])
+    await realtime.publish_many([(realtime.customer_group(customer.pk), events.connected(
+        device_id="phone", channel="elsewhere!1", generation=0))])
     await socket.send({"type": "ping", "ts": 1})
     assert await socket.recv() == {"type": "pong", "ts": 1}
     await socket.close()
