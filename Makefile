@@ -60,8 +60,9 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	DJANGO_SETTINGS_MODULE=csbot.settings $(VENV)/bin/mypy
 
+# The chat app's tests without the load generator's and the log scrubbing's real servers.
 test-fast: $(STAMP)
-	$(PY) -m pytest tests/protocol tests/bot tests/chat
+	$(PY) -m pytest tests/chat --ignore=tests/chat/loadtest --ignore=tests/chat/observability/test_log_secrets.py
 
 test-js:
 	@if [ -x js/run-tests.sh ]; then js/run-tests.sh; else echo "no JS tests"; fi

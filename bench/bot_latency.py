@@ -40,7 +40,7 @@ def direct_questions():
     encoder = embedding.encoder()
     prepared = prepare(demo_articles(), {}, encoder)
     knowledge = Knowledge(prepared.index, calibrated(prepared, encoder, None)[0])
-    items = json.loads((ROOT / "tests/bot/eval_set.json").read_text(encoding="utf-8"))["items"]
+    items = json.loads((ROOT / "tests/chat/bot/eval_set.json").read_text(encoding="utf-8"))["items"]
 
     async def embed(text):
         return encoder.queries([text])[0]

@@ -3,7 +3,7 @@
 The contract (docs/protocol.md) fixes each frame's fields and when an
 optional one is left out; the JSON and protobuf codecs encode these dicts as
 they are. No other module writes a server frame's dict
-(tests/protocol/test_server_frames.py): the shape of each frame is here.
+(tests/chat/protocol/test_server_frames.py): the shape of each frame is here.
 """
 
 from django.conf import settings

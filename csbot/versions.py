@@ -5,7 +5,7 @@ csbot/api_http.py, chat/dispatching.py) subclasses a library class and
 overrides or copies part of it; what it relies on was read in one release
 series. A different major or minor version may change that code without
 notice, so the process stops at import with the file to re-read, instead of
-running with a seam that no longer fits. tests/ops/test_seams.py pins the
+running with a seam that no longer fits. tests/csbot/test_seams.py pins the
 source of every overridden library function, so a patch release that touches
 one fails the tests too.
 """

@@ -9,7 +9,7 @@ from agents.commands import Refused
 from chat.actions import ConversationStateError
 from chat.protocol.errors import ErrorCode
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 RAISERS = {"Refused", "ConversationStateError", "ProtocolError", "fatal", "soft"}
 
 

@@ -10,7 +10,7 @@ anywhere else fails here.
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PACKAGES = ("chat", "agents", "csbot")
 FRAMES_MODULE = "chat/presenters.py"
 ALLOWED = {

@@ -16,7 +16,7 @@ from chat.protocol.proto_codec import (
     SCALARS_BY_TYPE,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 MODULE = Path("chat/protocol/csbot_pb2.py")
 
 

@@ -12,7 +12,7 @@ from chat.protocol.proto_codec import ProtoCodec
 
 from .samples import ALL_FRAMES, CLIENT_FRAMES, CONV, TS, long_answer
 
-CORPUS = Path(__file__).resolve().parents[2] / "bench" / "corpus" / "frames.jsonl"
+CORPUS = Path(__file__).resolve().parents[3] / "bench" / "corpus" / "frames.jsonl"
 GARBAGE = [b"\xff\xff\xff\xff", b"\x0a\x05ab", b"\x0a\x02\xc3\x28", b'{"type": "hel']
 
 
