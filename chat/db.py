@@ -20,17 +20,6 @@ async def call(fn, /, *args, **kwargs):
     return result
 
 
-async def call_then_publish_later(fn, /, *args, **kwargs):
-    """Like `call`, but return at once after the commit and publish in the background, in order.
-
-    For the hot path: the caller can acknowledge what was stored while the
-    wake-ups for other sockets are still on their way.
-    """
-    result, items = await _collecting(fn, *args, **kwargs)
-    realtime.publish_in_order(items)
-    return result
-
-
 def _collecting(fn, /, *args, **kwargs):
     """Run fn on the thread pool; return (its result, what it published on commit)."""
     return database_sync_to_async(realtime.collecting(fn), thread_sensitive=False)(*args, **kwargs)

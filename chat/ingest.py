@@ -12,7 +12,9 @@ import asyncio
 import logging
 import weakref
 
-from . import db, safety
+from channels.db import database_sync_to_async
+
+from . import db, realtime, safety
 from .actions.customer import Incoming, record_customer_message, record_customer_messages, record_refused_message
 from .media import own_media
 from .protocol.errors import ErrorCode, soft
@@ -21,6 +23,12 @@ from .protocol.frames import storable
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 200
+
+
+# The batch's trip: on the thread pool, not the one shared ORM thread, so a
+# slow query elsewhere never queues every socket's messages; what the batch
+# published on commit comes back with its result.
+_store_batch = database_sync_to_async(realtime.collecting(record_customer_messages), thread_sensitive=False)
 
 
 class Ingest:
@@ -49,13 +57,16 @@ class Ingest:
 
     async def _store(self, batch):
         try:
-            results = await db.call_then_publish_later(record_customer_messages, items=[item for item, _ in batch])
+            results, published = await _store_batch(items=[item for item, _ in batch])
         except Exception:
             # One bad message must not fail its neighbours: store them one by one.
             log.warning("batch of %d messages failed; storing them singly", len(batch), exc_info=True)
             for item, future in batch:
                 await self._store_one(item, future)
             return
+        # Acknowledge at once after the commit; the wake-ups for other sockets
+        # go out in the background, in order.
+        realtime.publish_in_order(published)
         for (_, future), result in zip(batch, results):
             if not future.done():
                 future.set_result(result)
