@@ -78,12 +78,15 @@ _ABOUT_SERVICE = re.compile(
 _SECURITY = re.compile(
     r"盗号|被(?:人)?盗|被(?:人)?黑|被骗|诈骗|骗子|盗刷|被刷|冒用|冒充|没有?授权|未授权|不是我(?:本人)?(?:下的单|付的|操作|登录|登陆|扣的|开通)|"
     r"陌生(?:的)?(?:订单|登录|登陆|设备)|异地登录|异常登录|密码被(?:改|修改|盗)|账号被(?:人)?(?:登|用|改|封)|"
-    r"有人(?:用|登|盗用|冒用)(?:了)?我的(?:账号|账户|卡|手机号)|莫名(?:其妙)?(?:被)?扣(?:了)?(?:钱|款|费)|乱扣(?:钱|款|费)|"
+    r"有人(?:用|登|拿|盗用|冒用)(?:了)?我的(?:账号|账户|卡|手机号|身份证|身份|证件|名字|名义|信息)|以我的名义|"
+    r"(?<!是)不是我(?:本人)?(?:办|买|签|申请|注册|开)的|莫名(?:其妙)?(?:被)?扣(?:了)?(?:钱|款|费)|乱扣(?:钱|款|费)|"
     r"钱被(?:转走|盗|偷)|没(?:有)?(?:开|开通|订|订阅|办|办理|买|购买)过?(?:这个|什么)?(?:会员|自动续费|连续包月|包月|套餐|业务|增值服务)[^。]{0,12}(?:扣|收)|"
     r"\b(?:hack|hacked|hacker|stolen (?:account|card|credit card|identity|password)|(?:account|card) (?:was |got |has been )?"
     r"(?:stolen|hacked|compromised)|fraud|fraudulent|scam|scammed|phishing|identity theft|"
     r"unauthori[sz]ed|(?:didn'?t|did not|never) (?:make|made|authori[sz]e|authori[sz]ed|order|ordered|place|placed|buy|bought|sign(?:ed)? up|agree to|approve|approved)|"
-    r"someone (?:else )?(?:logged|placed|used|ordered|bought|charged|accessed|changed)|"
+    r"someone (?:else )?(?:logged|placed|used|ordered|bought|charged|accessed|changed|took out|opened|signed up|applied)|"
+    r"in my name without|(?:\w+ed|taken|took|made|bought|done|set|sent|paid|sold|given) "
+    r"(?:\w+ ){0,4}?without my (?:knowledge|consent|permission|authori[sz]ation)|"
     r"(?:password|email|phone number) (?:was |got |has been )?changed without|suspicious (?:login|sign-in|activity|charge)|"
     r"(?:charge|charges|payment|order) i (?:don'?t|do not|didn'?t|did not) recogni[sz]e)\b"
 )
@@ -117,11 +120,32 @@ _DECLINED = re.compile(
 )
 
 
+# Asking to be called back by someone is asking for a person, even though 电话 / "phone" also
+# make questions about the service ("客服电话多少").
+_CALL_BACK = re.compile(
+    r"(?:让|叫|请|安排|麻烦)[^，。,.？?]{0,10}(?:给我|跟我|和我)(?:回|打)(?:个|一个|一下)?电话|"
+    r"(?:让|叫|请|安排|麻烦)[^，。,.？?]{0,10}(?:回电话?给我|打电话给我|联系我)|"
+    r"\b(?:have|get|ask|need|want|can|could|would|like) " + _HANDOFF_NOUNS + r" (?:to )?(?:call|ring|phone) me\b|"
+    r"\b(?:call|ring|phone) me back\b|\bgive me a (?:call|ring)\b"
+)
+_TAKE_OVER = re.compile(_HANDOFF_NOUNS + r" (?:to )?(?:take over|step in|jump in)\b")
+# "客服人员能看到我的文件吗": a question about what staff can do, not a request (unless it is to
+# help, call or talk to the customer).
+_ABOUT_STAFF_ZH = re.compile(
+    r"(?:客服|工作人员|员工|人工|真人)(?:人员)?(?:能|会|可以|能否|是否|能不能|会不会)"
+    r"(?!帮|跟|和|给我|联系|回|打|接|处理一下|过来)[\u4e00-\u9fff]{1,16}(?:吗|么|嘛)[?？]?$"
+)
+
+
 def is_handoff_request(text: str) -> bool:
     """Tell whether the customer explicitly asks for a human (not a question about the service)."""
     norm = normalize(text)
     compact = norm.replace(" ", "")
     if _DECLINED.search(compact) or _DECLINED.search(norm) or _ABOUT_A_PERSON.match(norm):
+        return False
+    if _CALL_BACK.search(compact) or _CALL_BACK.search(norm) or _TAKE_OVER.search(norm):
+        return True
+    if _ABOUT_STAFF_ZH.search(compact):
         return False
     if _HANDOFF_ZH_ALONE.match(compact) or _HANDOFF_EN_ALONE.match(norm):
         return True

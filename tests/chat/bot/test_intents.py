@@ -71,6 +71,20 @@ def test_follow_up_detection(text, expected):
     ("does a human approve the refund or is it automatic", None), ("do your staff check the parcel before shipping", None),
     ("will a real person call me back", "customer_request"), ("does someone answer the chat at night", None),
     ("are you a bot?", None), ("does the bot work on weekends", None), ("is the human review done yet", None),
+    # Being called back, or a person taking over the chat, is asking for a person, though 电话 / "phone"
+    # also make questions about the service; being asked for a call back by a shop is not.
+    ("麻烦安排个顾问跟我打个电话", "customer_request"), ("请你们的人回电话给我", "customer_request"),
+    ("can an agent call me this afternoon", "customer_request"), ("please ring me back", "customer_request"),
+    ("I'd like a real person to step in here", "customer_request"),
+    ("can the courier call me when he arrives", None), ("can you text me the code instead of calling", None),
+    ("客服电话是多少", None),
+    # Someone else's doing in the customer's name is a security report; asking who may do it is not.
+    ("有人冒用我的身份证开了个账户", "security"), ("这份合同根本不是我签的", "security"),
+    ("a loan was taken out in my name without me knowing", "security"),
+    ("my subscription was upgraded without my permission", "security"),
+    ("是不是我本人签的才有效", None), ("can my husband renew the policy without my consent", None),
+    # What staff can do is a question; staff doing something for the customer is a request.
+    ("你们的工作人员会看到我的聊天记录吗", None), ("人工客服能看到我的付款密码吗", None),
     # Questions about the service, not requests for it.
     ("人工客服几点上班", None), ("人工客服的工作时间是什么时候", None), ("what are your agents' working hours", None),
     ("退款多久到账", None), ("how do I get a refund", None),
