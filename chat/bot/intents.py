@@ -41,13 +41,13 @@ def detect_language(text: str, *, default: Language = "zh") -> Language:
 _BY_HAND = r"(?!审核|审批|复核|核实|核查|核验|核对|鉴定|检测|检查|现做|制作|费|成本)"
 _HANDOFF_ZH = re.compile(
     r"(?:转|找|要|接|叫|请|呼叫|联系|切换|切|换|求|申请|来个|给我)(?:一下|一个|个|到)?人工" + _BY_HAND + "|"
-    r"人工(?:客服|服务|坐席|座席|在吗|在不在|呢|吧|啊|！|!)|^人工$|真人|活人|找客服|联系客服|叫客服|要客服|转客服|接客服|客服人员|客服小姐姐|客服小哥|"
+    r"人工(?:客服|服务|坐席|座席|在吗|在不在|呢|吧|啊|！|!)|^(?:人工)+$|真人|活人|找客服|联系客服|叫客服|要客服|转客服|接客服|客服人员|客服小姐姐|客服小哥|"
     r"客服专员|找个人|找人工" + _BY_HAND + r"|(?:找|要|叫|转|接|联系|换)(?:一个|一位|个|位)客服|有没有人工|换个人|跟人说|和人说|人来回答|人来处理|"
     # Done with the bot: "不要机器人", "别让机器人回答".
     r"(?:不要|不想要|不想跟|不想和|不跟|不和|别用|别让|不用)(?:跟|和|你们的?)?(?:机器人|机器|智能客服|AI客服|ai客服)"
 )
 # "客服" alone asks for a person; inside a question ("客服几点上班") it does not.
-_HANDOFF_ZH_ALONE = re.compile(r"^(?:有|找|要|我要|我找)?客服(?:呢|吗|在吗|在不在|在哪|在哪里|有吗)?$")
+_HANDOFF_ZH_ALONE = re.compile(r"^(?:有|找|要|我要|我找)?(?:客服)+(?:呢|吗|在吗|在不在|在哪|在哪里|有吗)?$")
 _HANDOFF_NOUNS = (
     r"(?:a |an |the |your |some |real |live |actual |human )*"
     r"(?:human|humans|agent|agents|person|people|someone|somebody|anyone|representative|rep|"
@@ -64,9 +64,10 @@ _HANDOFF_EN = re.compile(
     r"automated (?:reply|replies|answers|assistant))\b|"
     r"[,.;!?] ?(?:a |an )?(?:human|real person|live agent|agent)(?: please| pls| now)?[.!]*$"
 )
+# Said once or again and again ("agent agent agent", "人工！！人工！！").
 _HANDOFF_EN_ALONE = re.compile(
-    r"^(?:please |pls )?(?:a |an )?(?:human|agent|real agent|customer service|support|person)"
-    r"(?: please| pls| now)?$"
+    r"^(?:(?:please |pls )?(?:a |an )?(?:human|agent|real agent|customer service|support|person)"
+    r"(?: please| pls| now)? ?)+$"
 )
 # A message that asks *about* the service ("人工客服几点上班", "do your agents speak
 # English") is a question for the knowledge base, not a request to be handed over.
@@ -77,7 +78,7 @@ _ABOUT_SERVICE = re.compile(
 )
 _SECURITY = re.compile(
     r"盗号|被(?:人)?盗|被(?:人)?黑|被骗|诈骗|骗子|盗刷|被刷|冒用|冒充|没有?授权|未授权|不是我(?:本人)?(?:下的单|付的|操作|登录|登陆|扣的|开通)|"
-    r"陌生(?:的)?(?:订单|登录|登陆|设备)|异地登录|异常登录|密码被(?:改|修改|盗)|账号被(?:人)?(?:登|用|改|封)|"
+    r"陌生(?:的)?(?:订单|登录|登陆|设备)|异地登录|异常登录|密码被(?:改|修改|盗)|(?:账号|账户|帐号|帐户)被(?:别人|他人|陌生人|人)?(?:登|用|改|封|盗|绑)|不认识的(?:卡|银行卡|设备|手机|登录|登陆|订单|扣款)|"
     r"有人(?:用|登|拿|盗用|冒用)(?:了)?我的(?:账号|账户|卡|手机号|身份证|身份|证件|名字|名义|信息)|以我的名义|"
     r"(?<!是)不是我(?:本人)?(?:办|买|签|申请|注册|开)的|莫名(?:其妙)?(?:被)?扣(?:了)?(?:钱|款|费)|乱扣(?:钱|款|费)|"
     r"钱被(?:转走|盗|偷)|没(?:有)?(?:开|开通|订|订阅|办|办理|买|购买)过?(?:这个|什么)?(?:会员|自动续费|连续包月|包月|套餐|业务|增值服务)[^。]{0,12}(?:扣|收)|"
@@ -128,7 +129,12 @@ _CALL_BACK = re.compile(
     r"\b(?:have|get|ask|need|want|can|could|would|like) " + _HANDOFF_NOUNS + r" (?:to )?(?:call|ring|phone) me\b|"
     r"\b(?:call|ring|phone) me back\b|\bgive me a (?:call|ring)\b"
 )
-_TAKE_OVER = re.compile(_HANDOFF_NOUNS + r" (?:to )?(?:take over|step in|jump in)\b")
+_TAKE_OVER = re.compile(
+    _HANDOFF_NOUNS + r" (?:to )?(?:take over|step in|jump in)\b|"
+    # Put through to someone "on the phone" is still a request, though "phone" marks questions about the service.
+    r"^(?:please |pls |can you |could you )?(?:put me through|transfer me|connect me|pass me)(?: \w+){0,2}? (?:to|with) "
+    + _HANDOFF_NOUNS + r"\b"
+)
 # "客服人员能看到我的文件吗": a question about what staff can do, not a request (unless it is to
 # help, call or talk to the customer).
 _ABOUT_STAFF_ZH = re.compile(

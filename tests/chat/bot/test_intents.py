@@ -85,6 +85,11 @@ def test_follow_up_detection(text, expected):
     ("是不是我本人签的才有效", None), ("can my husband renew the policy without my consent", None),
     # What staff can do is a question; staff doing something for the customer is a request.
     ("你们的工作人员会看到我的聊天记录吗", None), ("人工客服能看到我的付款密码吗", None),
+    # Said again and again; put through "on the phone"; an account taken over by someone else.
+    ("客服！客服！", "customer_request"), ("人工人工人工", "customer_request"), ("agent!! agent!!", "customer_request"),
+    ("connect me with a person over the phone", "customer_request"), ("what's the phone number for your agents", None),
+    ("帐号被陌生人登了 还绑了别的手机", "security"), ("扣款记录里有张不认识的卡", "security"),
+    ("账户被冻结了怎么解冻", None), ("人工智能客服是什么意思", None),
     # Questions about the service, not requests for it.
     ("人工客服几点上班", None), ("人工客服的工作时间是什么时候", None), ("what are your agents' working hours", None),
     ("退款多久到账", None), ("how do I get a refund", None),
