@@ -28,5 +28,12 @@ def client():
     if found is None:
         import redis.asyncio as aioredis
 
-        found = _by_loop[loop] = aioredis.Redis.from_url(settings.REDIS_URL)
+        # A pool that makes a burst wait for a connection: redis-py's default fails any
+        # command past its 100th at once, and sockets closing by the thousand each
+        # take their customer off the presence set.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            settings.REDIS_URL, max_connections=settings.CSBOT_REDIS_MAX_CONNECTIONS,
+            timeout=settings.CSBOT_REDIS_POOL_WAIT_S,
+        )
+        found = _by_loop[loop] = aioredis.Redis(connection_pool=pool)
     return found

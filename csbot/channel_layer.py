@@ -27,8 +27,9 @@ import asyncio
 import contextlib
 import logging
 
+import redis.asyncio as aioredis
 from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer, RedisSingleShardConnection
-from channels_redis.utils import _wrap_close, decode_hosts
+from channels_redis.utils import _wrap_close, create_pool, decode_hosts
 
 from csbot.versions import require
 
@@ -43,6 +44,8 @@ READ_WAIT_S = 0.02
 # How long the owner sleeps with nothing subscribed and nothing asked.
 IDLE_S = 1.0
 RETRY_S = 1.0
+# How long a publish waits for one of the pool's connections when all are busy.
+POOL_WAIT_S = 5.0
 
 
 class Shard(RedisSingleShardConnection):
@@ -52,6 +55,25 @@ class Shard(RedisSingleShardConnection):
         super().__init__(host, channel_layer)
         self._asked = []  # (subscribing, channel, future), in the order asked
         self._wake = asyncio.Event()
+
+    def _ensure_redis(self):
+        """As channels_redis does, on a pool where a publish waits for a free connection.
+
+        channels_redis's pool fails a command at once (MaxConnectionsError) when
+        all of its connections are busy. Thousands of sockets closing at once
+        (the end of a load run, a deploy) publish more at once than the pool
+        holds, and each failed publish was a lost wake-up and a warning per
+        socket. Here the burst waits its turn, for at most `pool_wait_s`.
+        """
+        if self._redis is None:
+            host = dict(self.host)
+            wait = host.pop("pool_wait_s", POOL_WAIT_S)
+            if "address" in host:
+                pool = aioredis.BlockingConnectionPool.from_url(host.pop("address"), timeout=wait, **host)
+            else:  # sentinels and the like: channels_redis's own pool
+                pool = create_pool(host)
+            self._redis = aioredis.Redis(connection_pool=pool)
+            self._pubsub = self._redis.pubsub()
 
     async def publish(self, channel, message):
         """PUBLISH on the pool; no lock, so subscribes never wait behind publishes."""
@@ -152,6 +174,13 @@ class Shard(RedisSingleShardConnection):
         else:
             await self._pubsub.unsubscribe(*changing)
             self._subscribed_to.difference_update(changing)
+            # redis-py forgets a channel only when Redis confirms the UNSUBSCRIBE, and
+            # subscribes every channel it still knows again when it reconnects. Written
+            # to a connection Redis was closing, the command is never confirmed, and the
+            # reconnect would renew a subscription nobody receives on.
+            encoder = self._pubsub.encoder
+            for channel in changing:
+                self._pubsub.channels.pop(encoder.decode(encoder.encode(channel)), None)
 
 
 def _runs(asked):

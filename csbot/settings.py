@@ -50,6 +50,10 @@ def env_list(name, default):
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Connections per Redis pool of a process (the channel layer's, the shared state's). A burst of
+# commands beyond them (thousands of sockets closing at once) waits this long for one rather than failing.
+CSBOT_REDIS_MAX_CONNECTIONS = env_int("CSBOT_REDIS_MAX_CONNECTIONS", 200)
+CSBOT_REDIS_POOL_WAIT_S = env_float("CSBOT_REDIS_POOL_WAIT_S", 5.0)
 # The embedded setup is what runs when nobody configured a database.
 EMBEDDED = not DATABASE_URL
 
@@ -197,7 +201,8 @@ if REDIS_URL:
                 "hosts": [
                     {
                         "address": REDIS_URL,
-                        "max_connections": env_int("CSBOT_REDIS_MAX_CONNECTIONS", 200),
+                        "max_connections": CSBOT_REDIS_MAX_CONNECTIONS,
+                        "pool_wait_s": CSBOT_REDIS_POOL_WAIT_S,
                         "socket_connect_timeout": 5,
                         "socket_keepalive": True,
                         "health_check_interval": 15,

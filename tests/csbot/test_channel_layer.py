@@ -188,3 +188,38 @@ async def test_a_socket_leaving_during_an_outage_logs_no_traceback_and_stays_uns
         await layer.flush()
         if client is not None:
             await client.aclose()
+
+
+async def test_a_burst_of_publishes_beyond_the_pool_waits_its_turn_instead_of_failing(redis_url):
+    from channels_redis.utils import create_pool
+    from redis.exceptions import MaxConnectionsError
+
+    burst = 60
+    # channels_redis's own pool fails such a burst at once: the lost wake-ups this layer avoids.
+    stock = aioredis.Redis(connection_pool=create_pool({"address": redis_url, "max_connections": 3}))
+    try:
+        results = await asyncio.gather(*(stock.publish("nobody", b"x") for _ in range(burst)), return_exceptions=True)
+        assert any(isinstance(r, MaxConnectionsError) for r in results)
+    finally:
+        await stock.aclose()
+    layer = ChannelLayer(hosts=[{"address": redis_url, "max_connections": 3}], prefix=f"t{uuid.uuid4().hex[:8]}")
+    try:
+        channel = await layer.new_channel()
+        await asyncio.gather(*(layer.send(channel, {"type": "chat.event", "n": n}) for n in range(burst)))
+        got = {(await asyncio.wait_for(layer.receive(channel), 5))["n"] for _ in range(burst)}
+        assert got == set(range(burst))
+    finally:
+        await layer.flush()
+
+
+async def test_a_publish_that_finds_no_free_connection_in_time_fails_with_a_connection_error(redis_url):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    layer = ChannelLayer(hosts=[{"address": redis_url, "max_connections": 1, "pool_wait_s": 0.2}],
+                         prefix=f"t{uuid.uuid4().hex[:8]}")
+    try:
+        channel = await layer.new_channel()  # the one connection now carries the subscription
+        with pytest.raises(RedisConnectionError):
+            await layer.send(channel, {"type": "chat.event"})
+    finally:
+        await layer.flush()

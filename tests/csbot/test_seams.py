@@ -39,6 +39,11 @@ SOURCE_PINS = [
     ("channels_redis.pubsub", "RedisSingleShardConnection._ensure_redis", "ba228d3cee7116dc"),
     ("channels_redis.pubsub", "RedisSingleShardConnection._ensure_receiver", "dd56277da120f858"),
     ("channels_redis.utils", "_wrap_close", "3d610af1683772a9"),
+    ("channels_redis.utils", "create_pool", "c706feb32b834078"),
+    # The layer forgets an unsubscribed channel in redis-py's own record, which a reconnect subscribes again.
+    ("redis.asyncio.client", "PubSub.on_connect", "4f91994e4caeecb7"),
+    ("redis.asyncio.client", "PubSub.handle_message", "310d88dea8e59a04"),
+    ("redis.asyncio.connection", "BlockingConnectionPool.get_connection", "6382c8e6cc2841e4"),
     ("channels_redis.utils", "decode_hosts", "012afe3ce1b8e8a5"),
     ("daphne.server", "Server.run", "447c6bd42c62e98c"),
     ("daphne.server", "Server.listen_success", "0aa2ef7d71380301"),
