@@ -1,6 +1,7 @@
 """csbot's Redis layer: subscribes batched by one owner per connection, publishes pipelined, Redis restarts survived."""
 
 import asyncio
+import contextlib
 import uuid
 
 import pytest
@@ -16,6 +17,26 @@ SOCKETS = 300
 @pytest.fixture
 def redis_url():
     return services.redis_url()
+
+
+@contextlib.asynccontextmanager
+async def layer_on(hosts):
+    """A layer of its own (a fresh prefix) on these hosts, flushed afterwards."""
+    layer = ChannelLayer(hosts=hosts, prefix=f"t{uuid.uuid4().hex[:8]}")
+    try:
+        yield layer
+    finally:
+        await layer.flush()
+
+
+@contextlib.asynccontextmanager
+async def plain_client(url):
+    """A plain Redis client, to look at what the layer did."""
+    client = aioredis.from_url(url)
+    try:
+        yield client
+    finally:
+        await client.aclose()
 
 
 def test_production_settings_name_this_layer():
@@ -37,9 +58,7 @@ async def command_calls(client, name):
 
 
 async def test_many_sockets_connecting_at_once_subscribe_in_a_few_commands_and_all_receive(redis_url):
-    layer = ChannelLayer(hosts=[redis_url], prefix=f"t{uuid.uuid4().hex[:8]}")
-    client = aioredis.from_url(redis_url)
-    try:
+    async with layer_on([redis_url]) as layer, plain_client(redis_url) as client:
         before = await command_calls(client, "subscribe")
         # What 300 sockets do at connect: a channel of their own, then their customer's group.
         channels = await asyncio.gather(*(layer.new_channel() for _ in range(SOCKETS)))
@@ -50,15 +69,10 @@ async def test_many_sockets_connecting_at_once_subscribe_in_a_few_commands_and_a
         await layer.send(channels[250], {"type": "chat.event", "n": 250})
         assert (await asyncio.wait_for(layer.receive(channels[7]), 5))["n"] == 7
         assert (await asyncio.wait_for(layer.receive(channels[250]), 5))["n"] == 250
-    finally:
-        await layer.flush()
-        await client.aclose()
 
 
 async def test_subscribe_and_unsubscribe_of_one_channel_apply_in_the_order_asked(redis_url):
-    layer = ChannelLayer(hosts=[redis_url], prefix=f"t{uuid.uuid4().hex[:8]}")
-    client = aioredis.from_url(redis_url)
-    try:
+    async with layer_on([redis_url]) as layer, plain_client(redis_url) as client:
         channel = await layer.new_channel()
         group_channel = layer._get_layer()._get_group_channel_name("g")
         # Queued in one turn: add, discard, add, discard, add. The last one wins.
@@ -72,9 +86,6 @@ async def test_subscribe_and_unsubscribe_of_one_channel_apply_in_the_order_asked
         await layer._get_layer()._shards[0].unsubscribe("never-subscribed")
         await layer.send(channel, {"type": "chat.event", "still": "here"})
         assert (await asyncio.wait_for(layer.receive(channel), 5))["still"] == "here"
-    finally:
-        await layer.flush()
-        await client.aclose()
 
 
 async def test_a_failed_command_reaches_every_caller_of_its_batch(redis_url, monkeypatch):
@@ -95,24 +106,17 @@ async def test_a_failed_command_reaches_every_caller_of_its_batch(redis_url, mon
 
 
 async def test_group_send_many_arrives_in_order_in_one_round_trip_per_shard(redis_url):
-    layer = ChannelLayer(hosts=[redis_url], prefix=f"t{uuid.uuid4().hex[:8]}")
-    client = aioredis.from_url(redis_url)
-    try:
+    async with layer_on([redis_url]) as layer:
         channel = await layer.new_channel()
         await layer.group_add("conv.1", channel)
         await layer.group_add("conv.2", channel)
         await layer.group_send_many([(f"conv.{1 + n % 2}", {"type": "chat.event", "n": n}) for n in range(20)])
         received = [(await asyncio.wait_for(layer.receive(channel), 5))["n"] for _ in range(20)]
         assert received == list(range(20))
-    finally:
-        await layer.flush()
-        await client.aclose()
 
 
 async def test_drop_channel_unsubscribes_a_channel_nobody_receives_on(redis_url):
-    layer = ChannelLayer(hosts=[redis_url], prefix=f"t{uuid.uuid4().hex[:8]}")
-    client = aioredis.from_url(redis_url)
-    try:
+    async with layer_on([redis_url]) as layer, plain_client(redis_url) as client:
         channel = await layer.new_channel()
         assert channel in layer.own_channels()
         assert (await client.pubsub_numsub(channel))[0][1] == 1
@@ -120,15 +124,11 @@ async def test_drop_channel_unsubscribes_a_channel_nobody_receives_on(redis_url)
         assert channel not in layer.own_channels()
         assert (await client.pubsub_numsub(channel))[0][1] == 0
         await layer.drop_channel(channel)  # twice: nothing left to do
-    finally:
-        await layer.flush()
-        await client.aclose()
 
 
 async def test_a_redis_restart_under_subscribes_leaves_one_reader_and_every_channel_subscribed(private_redis, caplog):
     """Subscribes racing the reconnect once failed with "read() called while another coroutine is already waiting"."""
-    layer = ChannelLayer(hosts=[private_redis.url], prefix=f"t{uuid.uuid4().hex[:8]}")
-    try:
+    async with layer_on([private_redis.url]) as layer:
         before = await asyncio.gather(*(layer.new_channel() for _ in range(20)))
         private_redis.stop()
         private_redis.start()
@@ -152,8 +152,6 @@ async def test_a_redis_restart_under_subscribes_leaves_one_reader_and_every_chan
             assert receiving.done() and receiving.result()["to"] == channel
         assert "already waiting" not in caplog.text
         assert "Traceback" not in caplog.text
-    finally:
-        await layer.flush()
 
 
 async def test_a_socket_leaving_during_an_outage_logs_no_traceback_and_stays_unsubscribed(private_redis, caplog):
@@ -202,24 +200,17 @@ async def test_a_burst_of_publishes_beyond_the_pool_waits_its_turn_instead_of_fa
         assert any(isinstance(r, MaxConnectionsError) for r in results)
     finally:
         await stock.aclose()
-    layer = ChannelLayer(hosts=[{"address": redis_url, "max_connections": 3}], prefix=f"t{uuid.uuid4().hex[:8]}")
-    try:
+    async with layer_on([{"address": redis_url, "max_connections": 3}]) as layer:
         channel = await layer.new_channel()
         await asyncio.gather(*(layer.send(channel, {"type": "chat.event", "n": n}) for n in range(burst)))
         got = {(await asyncio.wait_for(layer.receive(channel), 5))["n"] for _ in range(burst)}
         assert got == set(range(burst))
-    finally:
-        await layer.flush()
 
 
 async def test_a_publish_that_finds_no_free_connection_in_time_fails_with_a_connection_error(redis_url):
     from redis.exceptions import ConnectionError as RedisConnectionError
 
-    layer = ChannelLayer(hosts=[{"address": redis_url, "max_connections": 1, "pool_wait_s": 0.2}],
-                         prefix=f"t{uuid.uuid4().hex[:8]}")
-    try:
+    async with layer_on([{"address": redis_url, "max_connections": 1, "pool_wait_s": 0.2}]) as layer:
         channel = await layer.new_channel()  # the one connection now carries the subscription
         with pytest.raises(RedisConnectionError):
             await layer.send(channel, {"type": "chat.event"})
-    finally:
-        await layer.flush()
