@@ -390,6 +390,9 @@ CSBOT_EMBEDDINGS_TIMEOUT_S = env_float("CSBOT_EMBEDDINGS_TIMEOUT_S", 10.0)
 # Questions embedded together, and how many may wait before turns queue for room.
 CSBOT_BOT_EMBED_BATCH = env_int("CSBOT_BOT_EMBED_BATCH", 32)
 CSBOT_BOT_EMBED_QUEUE = env_int("CSBOT_BOT_EMBED_QUEUE", 1000)
+# Texts whose vectors are kept (questions are read without the order numbers they
+# quote, so a question many customers ask is embedded once); 0 keeps none.
+CSBOT_BOT_EMBED_CACHE = env_int("CSBOT_BOT_EMBED_CACHE", 20000)
 # A turn claimed by a process that then dies is redelivered once its lease expires.
 CSBOT_BOT_LEASE_S = env_float("CSBOT_BOT_LEASE_S", 30.0)
 # How often a process looks for turns whose wake-up was lost, and for expired leases.

@@ -10,6 +10,7 @@ import numpy as np
 from .decision import Decision, answer_with, decide
 from .hybrid import Ranking
 from .intents import Language, detect_language, handoff_reason, looks_like_follow_up, pick
+from .references import without_references
 
 __all__ = ["Previous", "respond", "Reply"]
 
@@ -55,11 +56,12 @@ async def respond(
             chosen = previous.suggestions[choice]
             return Reply(answer_with(chosen, {chosen: articles.article(chosen)}), language, how="picked")
 
-    ranking = articles.rank(text, await embed(text), language=language)
+    query = without_references(text)  # what is asked, without the order numbers it quotes
+    ranking = articles.rank(query, await embed(query), language=language)
     decision = _decide(text, ranking, knowledge, misses, llm_configured, language)
     missed = decision.kind in ("suggest", "llm") or decision.reason == "repeated_miss"
     if missed and previous.question and looks_like_follow_up(text):
-        combined = f"{previous.question} {text}"
+        combined = f"{without_references(previous.question)} {query}"
         joined = articles.rank(combined, await embed(combined), language=language)
         calibration = knowledge.calibration
         if joined.top and joined.score >= calibration.answer_score and joined.margin >= calibration.answer_margin:

@@ -73,16 +73,19 @@ def _build():
     if kind == "off":
         return None
     if kind == "local":
-        return CachingEncoder(LocalEncoder(threads=settings.CSBOT_BOT_ENCODER_THREADS))
-    if kind == "endpoint":
+        inner = LocalEncoder(threads=settings.CSBOT_BOT_ENCODER_THREADS)
+    elif kind == "endpoint":
         if not settings.CSBOT_EMBEDDINGS_BASE_URL or not settings.CSBOT_EMBEDDINGS_MODEL:
             raise ImproperlyConfigured("CSBOT_BOT_ENCODER=endpoint needs CSBOT_EMBEDDINGS_BASE_URL and _MODEL")
-        return CachingEncoder(EndpointEncoder(
+        inner = EndpointEncoder(
             base_url=settings.CSBOT_EMBEDDINGS_BASE_URL, model=settings.CSBOT_EMBEDDINGS_MODEL,
             api_key=settings.CSBOT_EMBEDDINGS_API_KEY, query_prefix=settings.CSBOT_EMBEDDINGS_QUERY_PREFIX,
             passage_prefix=settings.CSBOT_EMBEDDINGS_PASSAGE_PREFIX, timeout_s=settings.CSBOT_EMBEDDINGS_TIMEOUT_S,
-        ))
-    raise ImproperlyConfigured("CSBOT_BOT_ENCODER must be 'local', 'endpoint' or 'off'")
+        )
+    else:
+        raise ImproperlyConfigured("CSBOT_BOT_ENCODER must be 'local', 'endpoint' or 'off'")
+    size = settings.CSBOT_BOT_EMBED_CACHE
+    return CachingEncoder(inner, size=size) if size > 0 else inner
 
 
 def encoder():

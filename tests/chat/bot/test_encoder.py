@@ -108,3 +108,22 @@ async def test_when_the_endpoint_fails_the_bot_still_answers_from_words(endpoint
     frames = await collect(sock, bot_message, timeout=15)
     assert frames[-1]["sender"] == "bot" and frames[-1]["text"]
     await sock.close()
+
+
+@pytest.mark.parametrize("size", [0, 3])
+def test_the_vector_cache_holds_as_many_texts_as_set_and_none_at_zero(endpoint, settings, size):
+    settings.CSBOT_BOT_ENCODER = "endpoint"
+    settings.CSBOT_EMBEDDINGS_BASE_URL = endpoint.base_url
+    settings.CSBOT_EMBEDDINGS_MODEL = "fake-embed"
+    settings.CSBOT_BOT_EMBED_CACHE = size
+    bundled = embedding.encoder()
+    embedding.reset()
+    try:
+        enc = embedding.encoder()
+        before = len(endpoint.requests)
+        for _ in range(2):
+            enc.queries(["a", "b", "c"])
+        assert len(endpoint.requests) - before == (2 if size == 0 else 1)
+        assert isinstance(enc, EndpointEncoder) == (size == 0)
+    finally:
+        embedding.install(bundled)
