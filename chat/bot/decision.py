@@ -116,8 +116,13 @@ def decide(
     consecutive_misses: int,
     articles: Mapping[str, Article] | None = None,
     language: Language | None = None,
+    stored: str | None = None,
 ) -> Decision:
-    """Choose greeting, thanks, answer, LLM, suggestions or handoff for one message."""
+    """Choose greeting, thanks, answer, LLM, suggestions or handoff for one message.
+
+    `stored` is the article that stores the message as one of its questions, word for
+    word: the knowledge base's author answered it, so no floor is needed.
+    """
     language = language or detect_language(text)
     reason = handoff_reason(text)
     if reason is not None:
@@ -126,6 +131,8 @@ def decide(
         return Decision(kind="greeting", text=TEXTS["greeting"][language])
     if is_thanks(text):
         return Decision(kind="thanks", text=TEXTS["thanks"][language])
+    if stored is not None:
+        return answer_with(stored, articles)
 
     top = ranking.top
     if top is not None and ranking.score >= calibration.answer_score and ranking.margin >= calibration.answer_margin:

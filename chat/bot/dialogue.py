@@ -57,8 +57,10 @@ async def respond(
             return Reply(answer_with(chosen, {chosen: articles.article(chosen)}), language, how="picked")
 
     query = without_references(text)  # what is asked, without the order numbers it quotes
-    ranking = articles.rank(query, await embed(query), language=language)
-    decision = _decide(text, ranking, knowledge, misses, llm_configured, language)
+    stored = articles.storing(query, language=language)
+    # A question the base stores word for word needs no meaning to be found: words rank it, the encoder rests.
+    ranking = articles.rank(query, None if stored else await embed(query), language=language)
+    decision = _decide(text, ranking, knowledge, misses, llm_configured, language, stored)
     missed = decision.kind in ("suggest", "llm") or decision.reason == "repeated_miss"
     if missed and previous.question and looks_like_follow_up(text):
         combined = f"{without_references(previous.question)} {query}"
@@ -70,7 +72,10 @@ async def respond(
     return Reply(decision, language, ranking, how="ranked" if decision.kind in ("answer", "suggest", "llm") else "intent")
 
 
-def _decide(text, ranking, knowledge, misses, llm_configured, language) -> Decision:
+def _decide(text, ranking, knowledge, misses, llm_configured, language, stored=None) -> Decision:
     hits = {h.article_id: knowledge.index.article(h.article_id) for h in ranking.hits}
+    if stored is not None:
+        hits[stored.id] = stored
     return decide(text=text, ranking=ranking, calibration=knowledge.calibration, llm_configured=llm_configured,
-                  consecutive_misses=misses, articles=hits, language=language)
+                  consecutive_misses=misses, articles=hits, language=language,
+                  stored=stored.id if stored is not None else None)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .retrieval import Article, Hit, Index
+from .text import normalize
 
 __all__ = ["ANSWER_WEIGHT", "LEXICAL_WEIGHT", "HybridIndex", "Ranking", "article_texts", "vector_key", "encode_articles"]
 
@@ -96,6 +97,11 @@ class HybridIndex:
         self._language_masks = {
             lang: (langs == lang) | (langs == "") for lang in ("zh", "en") if bool((langs == lang).any())
         }
+        # Every stored phrasing (questions and title), normalised, with the articles that store it.
+        self._phrasings: dict[str, list[Article]] = {}
+        for article in self.articles:
+            for phrasing in {normalize(p) for p in (*article.questions, article.title)} - {""}:
+                self._phrasings.setdefault(phrasing, []).append(article)
         self.dense = matrices is not None and len(self.articles) > 0
         if self.dense:
             n_sentences = [len(answer_sentences(a.answer)) for a in self.articles]
@@ -111,6 +117,16 @@ class HybridIndex:
     def article(self, article_id: str) -> Article | None:
         """Return the article with this id, if indexed."""
         return self._by_id.get(article_id)
+
+    def storing(self, query: str, *, language: str) -> Article | None:
+        """The one article of the customer's language that stores this question word for word, if exactly one does.
+
+        Case, width, punctuation and spacing aside; an article with no language serves both.
+        """
+        found = self._phrasings.get(normalize(query), ())
+        if language in self._language_masks:
+            found = [a for a in found if a.language in ("", None, language)]
+        return found[0] if len(found) == 1 else None
 
     def components(self, query: str, vector: np.ndarray | None, *, language: str) -> tuple[np.ndarray, np.ndarray]:
         """Return every article's meaning score and lexical score (0..1); other languages get -inf."""
