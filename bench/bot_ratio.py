@@ -27,14 +27,15 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.core_socket import drive, login_many, open_socket, server_arguments, wait_ack  # noqa: E402
+from bench.bot_pipeline import _wait_ready  # noqa: E402
+from bench.core_socket import login_many, open_socket, server_arguments  # noqa: E402
+from bench.echo_ratio import csbot_rate as plain_rate  # noqa: E402
 from chat.loadtest.procstat import cpu_seconds  # noqa: E402
 from tests.support.servers import Daphne, Database  # noqa: E402
 
@@ -58,21 +59,6 @@ def paraphrases():
 def with_order_number(question, user, n):
     number = f"{user:05d}{n:05d}"
     return f"{question} 订单号{number}" if not question.isascii() else f"{question} order #{number}"
-
-
-async def plain_rate(server, tokens, round_no, seconds):
-    connections = [await open_socket(server, t) for t in tokens]
-
-    def frame(i, n):
-        return json.dumps({"type": "message", "client_msg_id": f"p{round_no}-{i}-{n}", "text": "where is my order?"})
-
-    async def answered(ws, i, n):
-        await wait_ack(ws, f"p{round_no}-{i}-{n}")
-
-    rate = await drive(connections, seconds, frame, answered)
-    for ws in connections:
-        await ws.close()
-    return rate
 
 
 async def bot_rate(server, tokens, round_no, seconds, texts, order_numbers):
@@ -121,19 +107,6 @@ async def bot_rate(server, tokens, round_no, seconds, texts, order_numbers):
     return rate, handed_off, unanswered
 
 
-def wait_ready(server, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{server.http}/readyz", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError("the bot instance never became ready")
-
-
 async def main():
     parser = argparse.ArgumentParser()
     server_arguments(parser, db="postgres")
@@ -154,7 +127,7 @@ async def main():
     plain = Daphne(database, redis_url=args.redis or None, name="plain", **quiet, CSBOT_BOT_ENABLED=0)
     bot = Daphne(database, redis_url=args.redis or None, name="bot", **bot_settings)
     try:
-        wait_ready(bot)
+        _wait_ready(bot.port, bot.proc)
         plain_tokens = await login_many(plain, args.sockets, "plain")
         rows = []
         for round_no in range(args.rounds):
