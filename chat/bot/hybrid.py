@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .intents import without_courtesy
 from .retrieval import Article, Hit, Index
 from .text import normalize
 
@@ -100,7 +101,7 @@ class HybridIndex:
         # Every stored phrasing (questions and title), normalised, with the articles that store it.
         self._phrasings: dict[str, list[Article]] = {}
         for article in self.articles:
-            for phrasing in {normalize(p) for p in (*article.questions, article.title)} - {""}:
+            for phrasing in {_phrasing(p) for p in (*article.questions, article.title)} - {""}:
                 self._phrasings.setdefault(phrasing, []).append(article)
         self.dense = matrices is not None and len(self.articles) > 0
         if self.dense:
@@ -121,9 +122,10 @@ class HybridIndex:
     def storing(self, query: str, *, language: str) -> Article | None:
         """The one article of the customer's language that stores this question word for word, if exactly one does.
 
-        Case, width, punctuation and spacing aside; an article with no language serves both.
+        Case, width, punctuation, spacing and the courtesies around it aside ("你好，请问…吗？谢谢"); an
+        article with no language serves both.
         """
-        found = self._phrasings.get(normalize(query), ())
+        found = self._phrasings.get(_phrasing(query), ())
         if language in self._language_masks:
             found = [a for a in found if a.language in ("", None, language)]
         return found[0] if len(found) == 1 else None
@@ -152,6 +154,10 @@ class HybridIndex:
             return Ranking(hits=(), score=0.0, margin=0.0, language=language)
         dense, lexical = self.components(query, vector, language=language)
         return ranking_from_components(dense, lexical, self.articles, language=language, k=k)
+
+
+def _phrasing(text: str) -> str:
+    return without_courtesy(normalize(text))
 
 
 def _starts(counts: Sequence[int]) -> np.ndarray:

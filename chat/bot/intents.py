@@ -192,6 +192,23 @@ _FILLER = re.compile(
 )
 
 
+# What a customer puts before or after a question without changing it ("你好，请问…", "hi, …, thanks").
+_COURTESY_HEAD = re.compile(
+    rf"^(?:(?:{_GREETING.pattern}|客服|亲|请问|想问一下|想问下|问一下|问下|麻烦问一下|麻烦问下|麻烦|打扰一下|"
+    r"\b(?:please|excuse me|sorry|there|team|everyone)\b)\s*)+"
+)
+_TAIL_WINDOW = 64
+_COURTESY_TAIL = re.compile(rf"(?:\s*(?:{_THANKS.pattern}|\bplease\b|谢谢你|谢谢您|[啦啊哈呀哦]))+$")
+
+
+def without_courtesy(normalized: str) -> str:
+    """A normalised question without the greetings, 请问 and thanks around it ("" if that is all it was)."""
+    text = _COURTESY_HEAD.sub("", normalized, count=1)
+    # A tail pattern searched over a whole long text retries from every position; courtesies are short.
+    body, tail = text[:-_TAIL_WINDOW], text[-_TAIL_WINDOW:]
+    return (body + _COURTESY_TAIL.sub("", tail, count=1)).strip()
+
+
 def is_greeting(text: str) -> bool:
     """Tell whether the message is only a greeting."""
     return _only(text, _GREETING)

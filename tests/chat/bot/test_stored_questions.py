@@ -79,3 +79,25 @@ async def test_over_the_socket_a_stored_question_is_answered(bot, demo_kb, text,
     answer = await db(lambda: ArticleRow.objects.get(slug=article).answer)()
     assert reply["text"] == answer
     await socket.close()
+
+
+@pytest.mark.parametrize("query,article", [
+    ("你好，请问我想退款，谢谢", "refund-zh"), ("亲，在吗？我想退款啊", "refund-zh"),
+    ("Hi there, how do I get a refund? Thanks!", "refund-en"), ("sorry, when are you open please", "hours"),
+])
+def test_greetings_and_thanks_around_a_stored_question_do_not_hide_it(query, article):
+    language = "zh" if any("\u4e00" <= c <= "\u9fff" for c in query) else "en"
+    assert INDEX.storing(query, language=language).id == article
+
+
+@pytest.mark.parametrize("query", ["你好", "hi there", "谢谢", "thanks!", "请问"])
+def test_courtesy_alone_matches_no_article(query):
+    assert INDEX.storing(query, language="en") is None and INDEX.storing(query, language="zh") is None
+
+
+def test_a_long_text_is_read_in_linear_time():
+    # The tail pattern, searched over a whole text, would retry from every position: seconds at this length.
+    from chat.bot.intents import without_courtesy
+
+    assert without_courtesy("啊" * 20000 + "x") == "啊" * 20000 + "x"
+    assert without_courtesy("你好 " * 10000 + "怎么退款 谢谢") == "怎么退款"
