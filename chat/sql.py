@@ -177,6 +177,38 @@ def insert(model, objs, *, match=()):
     return objs
 
 
+def update(model, objs, fields):
+    """Write `fields` of saved instances with one UPDATE, their values prepared as on save; return the rows changed.
+
+    On PostgreSQL the new values come as one `FROM (VALUES ...)` list: `bulk_update`
+    builds a CASE with a WHEN per row for every field, and compiling those cost
+    more than the update on the path that finishes every bot turn. Elsewhere it
+    is `bulk_update`.
+    """
+    objs = list(objs)
+    if not objs:
+        return 0
+    if connection.vendor != "postgresql":
+        return model.objects.bulk_update(objs, fields)
+    pk = model._meta.pk
+    targets = [model._meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in (pk, *targets)) + ")"
+    params: list = []
+    for obj in objs:
+        params.append(pk.get_db_prep_save(obj.pk, connection))
+        params.extend(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in targets)
+    names = ", ".join(quote(f.column) for f in (pk, *targets))
+    assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in targets)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table(model)} SET {assignments} FROM (VALUES {', '.join([row] * len(objs))}) AS v ({names}) "
+            f"WHERE {table(model)}.{quote(pk.column)} = v.{quote(pk.column)}",
+            params,
+        )
+        return cursor.rowcount
+
+
 def insert_select(model, *, columns, values, named=""):
     """The column list, select list and parameters of an INSERT ... SELECT (or VALUES row) into `model`.
 

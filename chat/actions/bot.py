@@ -135,7 +135,7 @@ def complete_bot_turns(*, worker, results):
                                        text=text)))
     _insert_messages([message for _, message in replies])
     moved = {message.conversation_id: message.conversation for _, message in replies}
-    Conversation.objects.bulk_update(list(moved.values()), ["last_seq"])
+    sql.update(Conversation, moved.values(), ["last_seq"])
     stored = {r.turn.id: [] for r in results}
     for r, message in replies:
         stored[r.turn.id].append(message)
@@ -153,9 +153,7 @@ def complete_bot_turns(*, worker, results):
         turn.reply = messages[0] if messages else None
         turn.lease_until, turn.finished_at = None, now
         finished.append(turn)
-    BotTurn.objects.bulk_update(
-        finished, ["state", "outcome", "article", "suggestions", "reply", "lease_until", "finished_at"]
-    )
+    sql.update(BotTurn, finished, ["state", "outcome", "article", "suggestions", "reply", "lease_until", "finished_at"])
     return stored
 
 

@@ -71,6 +71,42 @@ def test_a_batch_without_match_fields_is_refused_and_writes_nothing():
     assert not Message.objects.filter(conversation=conv).exists()
 
 
+TURN_FIELDS = ["state", "outcome", "article", "suggestions", "reply", "lease_until", "finished_at"]
+
+
+def test_update_stores_what_bulk_update_stores_field_for_field():
+    conv = conversation()
+    asked = [Message.objects.create(conversation=conv, seq=n, sender=SenderKind.CUSTOMER, text=f"q{n}") for n in (1, 2, 3, 4)]
+    replies = [Message.objects.create(conversation=conv, seq=n, sender=SenderKind.BOT, text="a") for n in (5, 6)]
+    turns = [BotTurn.objects.create(conversation=conv, message=m, state=BotTurn.State.RUNNING, lease_until=timezone.now())
+             for m in asked]
+    now = timezone.now()
+    finish = [  # (state, outcome, article, suggestions, reply, lease_until, finished_at)
+        (BotTurn.State.DONE, "answer", "refunds", [], replies[0], None, now),
+        (BotTurn.State.DONE, "suggest", "", ["a-1", "b'2", '{"x"}'], replies[1], None, now),
+    ]
+    for turn, values in zip(turns, finish + finish):
+        for name, value in zip(TURN_FIELDS, values):
+            setattr(turn, name, value)
+    turns[2].reply = turns[3].reply = None  # a reply is one to one
+
+    assert sql.update(BotTurn, turns[:2], TURN_FIELDS) == 2
+    BotTurn.objects.bulk_update(turns[2:], TURN_FIELDS)
+
+    ours = [stored(BotTurn, t.pk) for t in turns[:2]]
+    orm = [stored(BotTurn, t.pk) for t in turns[2:]]
+    differ_by_construction = {"message_id", "reply_id", "created_at"}
+    for a, b in zip(ours, orm):
+        assert {k: v for k, v in a.items() if k not in differ_by_construction} == \
+            {k: v for k, v in b.items() if k not in differ_by_construction}
+    assert [o["reply_id"] for o in ours] == [replies[0].pk, replies[1].pk]
+    assert ours[1]["suggestions"] == ["a-1", "b'2", '{"x"}'] and ours[0]["lease_until"] is None
+
+
+def test_update_of_nothing_changes_nothing():
+    assert sql.update(Conversation, [], ["last_seq"]) == 0
+
+
 def test_insert_select_names_every_field_and_fills_the_rest_with_defaults():
     columns, select, params = sql.insert_select(
         BotTurn, columns={"conversation_id": "%s", "message_id": "%s"}, values={"created_at": timezone.now()}
