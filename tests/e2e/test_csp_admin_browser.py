@@ -51,6 +51,7 @@ def server():
 
 
 async def test_every_staff_page_carries_the_policy_and_breaks_none_of_it(chromium, server):
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
     from playwright.async_api import async_playwright, expect
 
     found, unguarded = {}, []
@@ -82,7 +83,10 @@ async def test_every_staff_page_carries_the_policy_and_breaks_none_of_it(chromiu
                 assert response.status == 200, (path, response.status)
                 if "Content-Security-Policy" not in {k.title(): v for k, v in response.headers.items()}:
                     unguarded.append(path)
-                await staff.wait_for_load_state("networkidle")
+                try:
+                    await staff.wait_for_load_state("networkidle")
+                except PlaywrightTimeout:
+                    pytest.fail(f"{path} never went quiet on the network: a request kept it busy for 30 s")
                 reported = await staff.evaluate("window.__violations")
                 if reported:
                     found[path] = reported
