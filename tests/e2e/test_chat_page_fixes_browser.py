@@ -332,7 +332,29 @@ async def test_earlier_messages_reach_back_past_a_page_into_the_closed_conversat
     await expect(page.locator("#list .bubble", has_text="answer 40")).to_be_visible(timeout=10000)
     await expect(page.locator("#list .bubble", has_text="first words")).to_have_count(0)
     await expect(page.locator("#load-earlier")).to_be_visible()
-    await page.click("#load-earlier")
+    # A click event rather than a pointer click: scrolling the button into view
+    # would itself reach the top of the list and load the page, hiding the
+    # button under the pointer (the scroll path has its own test).
+    await page.locator("#load-earlier").dispatch_event("click")
     await expect(page.locator("#list .bubble", has_text="first words")).to_be_visible(timeout=10000)
     assert (await bubbles(page))[:2] == ["first words", "answer 1"]
     await expect(page.locator("#load-earlier")).to_be_hidden()
+
+
+async def test_scrolling_to_the_top_of_the_list_loads_the_earlier_page(browser, site):
+    from playwright.async_api import expect
+
+    page = await chat_page(browser, site)
+    await say(page, "first words")
+    site.run(AGENT + "c = current()\nfor n in range(1, 41):\n"
+             "    actions.post_bot_reply(conversation=c, text=f'answer {n}')\n"
+             "actions.close_conversation(conversation=c, actor='bot', reason='done')\n")
+    await page.reload()
+    await expect(page.locator("#list .bubble", has_text="answer 40")).to_be_visible(timeout=10000)
+    await expect(page.locator("#load-earlier")).to_be_visible()
+    await expect(page.locator("#list .bubble", has_text="first words")).to_have_count(0)
+    await page.locator("#messages").evaluate("el => { el.scrollTop = 0; }")
+    await expect(page.locator("#list .bubble", has_text="first words")).to_be_visible(timeout=10000)
+    await expect(page.locator("#load-earlier")).to_be_hidden()
+    # The view stays where the reader was: the newly loaded page sits above it.
+    assert await page.locator("#messages").evaluate("el => el.scrollTop") > 0
