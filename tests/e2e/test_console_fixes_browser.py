@@ -1,5 +1,6 @@
 """The console's and the admin's rough edges, each walked in Chromium against a real daphne."""
 
+import json
 import re
 import subprocess
 import sys
@@ -346,3 +347,51 @@ async def test_the_status_an_agent_chose_survives_a_reload(browser, server):
     # A second reload changes nothing either.
     assert await shown_after_reload(page) == "online"
     assert stored_status(server, "bob") == "online"
+
+
+async def test_lists_read_before_a_close_but_delivered_after_it_do_not_reopen_the_header(browser, server):
+    from playwright.async_api import expect
+
+    context = await browser.new_context(base_url=server.http, locale="en-US", viewport={"width": 1280, "height": 900},
+                                        extra_http_headers={"Accept-Language": "en"})
+    seen = {"lists": None, "replayed": False}
+
+    def relay(ws):
+        upstream = ws.connect_to_server()
+
+        def from_server(message):
+            frame = json.loads(message) if isinstance(message, str) else {}
+            before = seen["lists"]
+            if frame.get("type") == "lists":
+                seen["lists"] = message
+            ws.send(message)
+            if frame.get("type") == "status" and frame.get("status") == "closed" and before and not seen["replayed"]:
+                seen["replayed"] = True
+                ws.send(before)  # a read begun before the close, arriving after its status frame
+
+        upstream.on_message(from_server)
+
+    await context.route_web_socket(re.compile(r".*/ws/agent/.*"), relay)
+    page = await context.new_page()
+    page.on("dialog", accept_dialog)
+    await page.goto("/admin/login/?next=/admin/console/")
+    await page.fill("#id_username", "alice")
+    await page.fill("#id_password", "console-pass-1")
+    await page.click("input[type=submit]")
+    await expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=10000)
+    await page.select_option("#my-status", "away")
+    customer = await customer_waiting(server, "o-stale", "where is my refund")
+    try:
+        await page.locator("#queue li", has_text="where is my refund").click()
+        await page.click("#act-take-over")
+        await expect(page.locator("#chat-status")).to_contain_text("With an agent", timeout=10000)
+        await expect(page.locator("#mine li", has_text="where is my refund")).to_have_count(1, timeout=10000)
+        await page.click("#act-close")
+        await customer.expect("status", status="closed")
+        await expect(page.locator("#mine li", has_text="where is my refund")).to_have_count(0, timeout=10000)
+        assert seen["replayed"]
+        await expect(page.locator("#chat-status")).to_have_text("Closed", timeout=10000)
+        await expect(page.locator("#act-close")).to_be_disabled()
+    finally:
+        await customer.close()
+        await context.close()

@@ -188,7 +188,9 @@
   function renderHead(fromLists) {
     if (!state.open) return;
     var row = fromLists ? findRow(state.open) : null;
-    if (row) { state.status = row.status; state.agentId = row.agent_id; state.agentName = row.agent_name; }
+    // Closed is final: lists read before the close but delivered after its status frame must not undo it
+    // (the lists that follow no longer hold the conversation, so nothing would put it right).
+    if (row && state.status !== "closed") { state.status = row.status; state.agentId = row.agent_id; state.agentName = row.agent_name; }
     var closed = state.status === "closed";
     var mine = state.me && state.agentId === state.me.id && state.status === "agent";
     $("chat-status").textContent = (STATUS[state.status] || state.status) + (state.agentName && state.status === "agent" ? " · " + state.agentName : "");
