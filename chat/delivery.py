@@ -14,7 +14,7 @@ from . import db, ingest, metrics
 from .actions.core import ConversationStateError, mark_read, request_handoff
 from .actions.customer import rate_conversation
 from .actions.queue import queue_position
-from .admission import FINISH, admission_gate
+from .admission import admission_gate
 from .models import SenderKind
 from .presenters import ack_frame, history_frame, rated_frame, status_frame, synced_frame, welcome_frame
 from .protocol.errors import ErrorCode, soft
@@ -79,7 +79,7 @@ class Delivery:
         """Claim the device, send welcome, the replay or the latest page, then synced; return the generation."""
         resume = fields.get("resume")
         async with self.lock:
-            async with admission_gate().slot(FINISH):  # raises Overloaded in a storm: nothing was read or changed
+            async with admission_gate().slot():  # raises Overloaded in a storm: nothing was read or changed
                 welcome, generation = await db.call(
                     _hello, customer_id=self.customer_id, device_id=fields["device_id"], platform=fields["platform"],
                     app_version=fields["app_version"], resume=resume,
