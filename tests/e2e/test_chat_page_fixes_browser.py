@@ -319,15 +319,21 @@ async def test_outside_business_hours_the_page_gives_the_hours_and_asks_for_a_me
     assert icon.ok and icon.headers["content-type"].startswith("image/svg")
 
 
-async def test_earlier_messages_reach_back_past_a_page_into_the_closed_conversation(browser, site):
-    from playwright.async_api import expect
-
+async def reloaded_after_forty_answers(browser, site):
+    """A page whose customer said "first words", got 40 answers and a close, then reloaded: more than one page back."""
     page = await chat_page(browser, site)
     await say(page, "first words")
     site.run(AGENT + "c = current()\nfor n in range(1, 41):\n"
              "    actions.post_bot_reply(conversation=c, text=f'answer {n}')\n"
              "actions.close_conversation(conversation=c, actor='bot', reason='done')\n")
     await page.reload()
+    return page
+
+
+async def test_earlier_messages_reach_back_past_a_page_into_the_closed_conversation(browser, site):
+    from playwright.async_api import expect
+
+    page = await reloaded_after_forty_answers(browser, site)
     await expect(page.locator("#conn")).to_have_attribute("data-state", "open", timeout=15000)
     await expect(page.locator("#list .bubble", has_text="answer 40")).to_be_visible(timeout=10000)
     await expect(page.locator("#list .bubble", has_text="first words")).to_have_count(0)
@@ -344,12 +350,7 @@ async def test_earlier_messages_reach_back_past_a_page_into_the_closed_conversat
 async def test_scrolling_to_the_top_of_the_list_loads_the_earlier_page(browser, site):
     from playwright.async_api import expect
 
-    page = await chat_page(browser, site)
-    await say(page, "first words")
-    site.run(AGENT + "c = current()\nfor n in range(1, 41):\n"
-             "    actions.post_bot_reply(conversation=c, text=f'answer {n}')\n"
-             "actions.close_conversation(conversation=c, actor='bot', reason='done')\n")
-    await page.reload()
+    page = await reloaded_after_forty_answers(browser, site)
     await expect(page.locator("#list .bubble", has_text="answer 40")).to_be_visible(timeout=10000)
     await expect(page.locator("#load-earlier")).to_be_visible()
     await expect(page.locator("#list .bubble", has_text="first words")).to_have_count(0)

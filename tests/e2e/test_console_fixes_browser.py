@@ -56,12 +56,14 @@ async def accept_dialog(dialog):
     await dialog.accept()
 
 
-async def signed_in(browser, server, username, path="/admin/console/", status=None):
-    """Return a page signed in as `username` (English), at `path`; on the console, live and in `status`."""
+async def signed_in(browser, server, username, path="/admin/console/", status=None, context=None):
+    """Return a page signed in as `username` (English unless `context` says otherwise), at `path`; on the console,
+    live and in `status`."""
     from playwright.async_api import expect
 
-    context = await browser.new_context(base_url=server.http, locale="en-US", viewport={"width": 1280, "height": 900},
-                                        extra_http_headers={"Accept-Language": "en"})
+    if context is None:
+        context = await browser.new_context(base_url=server.http, locale="en-US", viewport={"width": 1280, "height": 900},
+                                            extra_http_headers={"Accept-Language": "en"})
     page = await context.new_page()
     page.on("dialog", accept_dialog)
     await page.goto(f"/admin/login/?next={path}")
@@ -280,14 +282,7 @@ async def test_console_and_dashboard_fit_a_375_px_phone_without_sideways_scrolli
     try:
         context = await browser.new_context(base_url=server.http, locale="zh-CN", viewport={"width": 375, "height": 812},
                                             is_mobile=True, has_touch=True)
-        page = await context.new_page()
-        page.on("dialog", accept_dialog)
-        await page.goto("/admin/login/?next=/admin/console/")
-        await page.fill("#id_username", "alice")
-        await page.fill("#id_password", "console-pass-1")
-        await page.click("input[type=submit]")
-        await expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=10000)
-        await page.select_option("#my-status", "away")
+        page = await signed_in(browser, server, "alice", status="away", context=context)
         await page.locator("#queue li", has_text="my order never came").click(timeout=10000)
         await page.click("#act-take-over")
         await expect(page.locator("#send")).to_be_enabled(timeout=10000)
@@ -372,14 +367,7 @@ async def test_lists_read_before_a_close_but_delivered_after_it_do_not_reopen_th
         upstream.on_message(from_server)
 
     await context.route_web_socket(re.compile(r".*/ws/agent/.*"), relay)
-    page = await context.new_page()
-    page.on("dialog", accept_dialog)
-    await page.goto("/admin/login/?next=/admin/console/")
-    await page.fill("#id_username", "alice")
-    await page.fill("#id_password", "console-pass-1")
-    await page.click("input[type=submit]")
-    await expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=10000)
-    await page.select_option("#my-status", "away")
+    page = await signed_in(browser, server, "alice", status="away", context=context)
     customer = await customer_waiting(server, "o-stale", "where is my refund")
     try:
         await page.locator("#queue li", has_text="where is my refund").click()
