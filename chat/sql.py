@@ -19,9 +19,10 @@ from django.db.models.sql import Query
 
 
 def run(statement, params):
-    """Execute a statement that returns nothing."""
+    """Execute a statement that returns no rows; return how many rows it changed."""
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
+        return cursor.rowcount
 
 
 def rows(statement, params):
@@ -200,13 +201,12 @@ def update(model, objs, fields):
         params.extend(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in targets)
     names = ", ".join(quote(f.column) for f in (pk, *targets))
     assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in targets)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table(model)} SET {assignments} FROM (VALUES {', '.join([row] * len(objs))}) AS v ({names}) "
-            f"WHERE {table(model)}.{quote(pk.column)} = v.{quote(pk.column)}",
-            params,
-        )
-        return cursor.rowcount
+    name = table(model)
+    return run(
+        f"UPDATE {name} SET {assignments} FROM (VALUES {', '.join([row] * len(objs))}) AS v ({names}) "
+        f"WHERE {name}.{quote(pk.column)} = v.{quote(pk.column)}",
+        params,
+    )
 
 
 def insert_select(model, *, columns, values, named=""):

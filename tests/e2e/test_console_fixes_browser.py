@@ -56,15 +56,18 @@ async def accept_dialog(dialog):
     await dialog.accept()
 
 
+async def english_context(browser, server):
+    """A desktop browser context that asks for English pages from this server."""
+    return await browser.new_context(base_url=server.http, locale="en-US", viewport={"width": 1280, "height": 900},
+                                     extra_http_headers={"Accept-Language": "en"})
+
+
 async def signed_in(browser, server, username, path="/admin/console/", status=None, context=None):
     """Return a page signed in as `username` (English unless `context` says otherwise), at `path`; on the console,
     live and in `status`."""
     from playwright.async_api import expect
 
-    if context is None:
-        context = await browser.new_context(base_url=server.http, locale="en-US", viewport={"width": 1280, "height": 900},
-                                            extra_http_headers={"Accept-Language": "en"})
-    page = await context.new_page()
+    page = await (context or await english_context(browser, server)).new_page()
     page.on("dialog", accept_dialog)
     await page.goto(f"/admin/login/?next={path}")
     await page.fill("#id_username", username)
@@ -347,8 +350,7 @@ async def test_the_status_an_agent_chose_survives_a_reload(browser, server):
 async def test_lists_read_before_a_close_but_delivered_after_it_do_not_reopen_the_header(browser, server):
     from playwright.async_api import expect
 
-    context = await browser.new_context(base_url=server.http, locale="en-US", viewport={"width": 1280, "height": 900},
-                                        extra_http_headers={"Accept-Language": "en"})
+    context = await english_context(browser, server)
     seen = {"lists": None, "replayed": False}
 
     def relay(ws):
