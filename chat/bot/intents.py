@@ -79,14 +79,18 @@ _ABOUT_SERVICE = re.compile(
 _SECURITY = re.compile(
     r"盗号|被(?:人)?盗|被(?:人)?黑|被骗|诈骗|骗子|盗刷|被刷|冒用|冒充|没有?授权|未授权|不是我(?:本人)?(?:下的单|付的|操作|登录|登陆|扣的|开通)|"
     r"陌生(?:的)?(?:订单|登录|登陆|设备)|异地登录|异常登录|密码被(?:改|修改|盗)|(?:账号|账户|帐号|帐户)被(?:别人|他人|陌生人|人)?(?:登|用|改|封|盗|绑)|不认识的(?:卡|银行卡|设备|手机|登录|登陆|订单|扣款)|"
-    r"有人(?:用|登|拿|盗用|冒用)(?:了)?我的(?:账号|账户|卡|手机号|身份证|身份|证件|名字|名义|信息)|以我的名义|"
+    r"盗用|有人(?:一直|偷偷|总是|老是)?在?(?:用|登|拿|冒用|刷)(?:了)?我的[^，。,.!?！？ ]{0,4}?(?:账号|账户|卡|手机号|身份证|身份|证件|名字|名义|信息)|以我的名义|"
     r"(?<!是)不是我(?:本人)?(?:办|买|签|申请|注册|开)的|莫名(?:其妙)?(?:被)?扣(?:了)?(?:钱|款|费)|乱扣(?:钱|款|费)|"
     r"钱被(?:转走|盗|偷)|没(?:有)?(?:开|开通|订|订阅|办|办理|买|购买)过?(?:这个|什么)?(?:会员|自动续费|连续包月|包月|套餐|业务|增值服务)[^。]{0,12}(?:扣|收)|"
     r"\b(?:hack|hacked|hacker|stolen (?:account|card|credit card|identity|password)|(?:account|card) (?:was |got |has been )?"
     r"(?:stolen|hacked|compromised)|fraud|fraudulent|scam|scammed|phishing|identity theft|"
     r"unauthori[sz]ed|(?:didn'?t|did not|never) (?:make|made|authori[sz]e|authori[sz]ed|order|ordered|place|placed|buy|bought|sign(?:ed)? up|agree to|approve|approved)|"
-    r"someone (?:else )?(?:logged|placed|used|ordered|bought|charged|accessed|changed|took out|opened|signed up|applied)|"
-    r"in my name without|(?:\w+ed|taken|took|made|bought|done|set|sent|paid|sold|given) "
+    r"someone (?:else )?(?:has |had )?(?:logged|placed|used|ordered|bought|charged|accessed|changed|took out|taken out|"
+    r"opened|signed up|applied)|"
+    # "someone has been using my card" (not "parking for someone using a wheelchair": the tense is required).
+    r"someone (?:else )?(?:has been|had been|is|was|keeps|kept|is still|keeps on) (?:logging|placing|using|ordering|"
+    r"buying|charging|accessing|changing|taking out|opening|signing up|applying)|"
+    r"in my name without|(?:\w+ed|taken|took|made|bought|done|set|sent|paid|sold|given|using|charging|logging) "
     r"(?:\w+ ){0,4}?without my (?:knowledge|consent|permission|authori[sz]ation)|"
     r"(?:password|email|phone number) (?:was |got |has been )?changed without|suspicious (?:login|sign-in|activity|charge)|"
     r"(?:charge|charges|payment|order) i (?:don'?t|do not|didn'?t|did not) recogni[sz]e)\b"
@@ -234,10 +238,10 @@ _ZH_ORDINALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "1":
 _PICK_ZH = re.compile(r"^(?:我)?(?:选|要|是|看)?(?:第)?([一二两三四五1-5])(?:个|条|项|号|种)?(?:吧|啊|呀|的|问题)?$")
 _PICK_DIGIT = re.compile(r"^(?:option |number |no |choice |#)?([1-5])(?:st|nd|rd|th)?$")
 _EN_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "1st": 1, "2nd": 2, "3rd": 3,
-                "one": 1, "two": 2, "three": 3}
+                "4th": 4, "5th": 5, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _PICK_EN = re.compile(
     r"^(?:i (?:want|mean|meant|choose|pick) |i'?d like |(?:it'?s |its )?)?(?:the |number |option )?"
-    r"(first|second|third|fourth|fifth|1st|2nd|3rd|one|two|three)(?: one| option| question| please)?$"
+    r"(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|one|two|three|four|five)(?: one| option| question| please)?$"
 )
 _LAST = re.compile(r"^(?:the )?last(?: one)?$|^最后(?:一个|一条|那个)$")
 

@@ -26,6 +26,22 @@ def test_pick_in_english(text, expected):
     assert pick(text, EN_TITLES) == expected
 
 
+FIVE = ["Returns", "Refunds", "Shipping fees", "Delivery times", "Invoices"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("4", 3), ("5", 4), ("the fourth", 3), ("fifth", 4), ("the 5th one", 4), ("five", 4), ("number four", 3),
+    ("the last one", 4), ("6", None), ("the sixth", None),
+])
+def test_pick_from_a_list_of_five(text, expected):
+    assert pick(text, FIVE) == expected
+
+
+@pytest.mark.parametrize("text,expected", [("第四个", 3), ("选5", 4), ("第五条", 4), ("最后一个", 4), ("第六个", None)])
+def test_pick_from_a_list_of_five_in_chinese(text, expected):
+    assert pick(text, ["退货", "退款", "运费", "配送时效", "发票"]) == expected
+
+
 def test_pick_with_no_list_picks_nothing():
     assert pick("1", []) is None
 
@@ -42,6 +58,10 @@ def test_follow_up_detection(text, expected):
 @pytest.mark.parametrize("text,reason", [
     ("转人工", "customer_request"), ("我要人工客服", "customer_request"), ("找个真人", "customer_request"),
     ("talk to a human", "customer_request"), ("can I speak to an agent please", "customer_request"),
+    ("有人盗用我的会员卡刷脸进店", "security"), ("有人一直在用我的会员卡", "security"),
+    ("someone has been using my membership without my permission", "security"),
+    ("someone is using my account", "security"), ("they renewed it without my consent", "security"),
+    ("a stranger keeps using my card without my permission", "security"),
     ("我的账号被盗了", "security"), ("有人盗刷我的卡", "security"), ("someone hacked my account", "security"),
     ("我要投诉你们", "complaint"), ("I want to file a complaint", "complaint"),
     ("叫你们经理来", "manager"), ("I want to speak to your manager", "manager"),
@@ -78,6 +98,9 @@ def test_follow_up_detection(text, expected):
     ("I'd like a real person to step in here", "customer_request"),
     ("can the courier call me when he arrives", None), ("can you text me the code instead of calling", None),
     ("客服电话是多少", None),
+    # A person using something in an ordinary question is not someone using the customer's account.
+    ("is there parking for someone using a wheelchair", None), ("can someone else use my guest pass", None),
+    ("我的会员卡能给家人用吗", None),
     # Someone else's doing in the customer's name is a security report; asking who may do it is not.
     ("有人冒用我的身份证开了个账户", "security"), ("这份合同根本不是我签的", "security"),
     ("a loan was taken out in my name without me knowing", "security"),
