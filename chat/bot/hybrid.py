@@ -148,7 +148,7 @@ class HybridIndex:
             dense[~mask] = -np.inf
         return dense, lexical
 
-    def rank(self, query: str, vector: np.ndarray | None, *, language: str, k: int = 3) -> Ranking:
+    def rank(self, query: str, vector: np.ndarray | None, *, language: str, k: int = 5) -> Ranking:
         """Return the k best articles in the customer's language (or any, if the KB has none in it)."""
         if not self.articles:
             return Ranking(hits=(), score=0.0, margin=0.0, language=language)

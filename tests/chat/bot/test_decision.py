@@ -19,12 +19,12 @@ from chat.bot.retrieval import Article, Hit
 T = Calibration(answer_score=1.6, answer_margin=0.06, suggest_score=1.2, positives=40, covered=20)
 HITS = [
     Hit(article_id="returns-zh", score=1.9, title="退货流程"),
-    Hit(article_id="refund-request-zh", score=1.75, title="如何申请退款"),
+    Hit(article_id="refund-request-zh", score=1.85, title="如何申请退款"),
     Hit(article_id="exchanges-zh", score=1.4, title="换货"),  # over SUGGESTION_GAP behind the first
 ]
 EN_HITS = [
     Hit(article_id="returns-en", score=1.9, title="Returning an item"),
-    Hit(article_id="refund-request-en", score=1.8, title="How to request a refund"),
+    Hit(article_id="refund-request-en", score=1.85, title="How to request a refund"),
 ]
 ARTICLES = {
     "returns-zh": Article(id="returns-zh", title="退货流程", questions=["怎么退货"], answer="签收后7天内可无理由退货。", tags=[]),
@@ -211,6 +211,16 @@ def test_suggest_lists_close_runners_up_in_customer_language():
     assert decision.suggestions == ("returns-zh", "refund-request-zh")  # 1.4 is too far behind 1.9
     assert "1. 退货流程" in decision.text and "2. 如何申请退款" in decision.text
     assert "人工" in decision.text
+
+
+def test_a_list_holds_at_most_five_titles_and_stops_where_the_runners_up_fall_behind():
+    close = [Hit(article_id=f"a{i}", score=1.9 - 0.01 * i, title=f"标题{i}") for i in range(7)]
+    assert run("东西不想要了", hits=close, conf=WEAK).suggestions == ("a0", "a1", "a2", "a3", "a4")
+    spread = [Hit(article_id="a0", score=1.9, title="甲"), Hit(article_id="a1", score=1.81, title="乙"),
+              Hit(article_id="a2", score=1.79, title="丙"), Hit(article_id="a3", score=1.78, title="丁")]
+    decision = run("东西不想要了", hits=spread, conf=WEAK)
+    assert decision.suggestions == ("a0", "a1")  # 1.79 is more than 0.10 behind 1.9
+    assert "1. 甲" in decision.text and "2. 乙" in decision.text and "丙" not in decision.text
 
 
 def test_suggest_in_english_offers_a_person():

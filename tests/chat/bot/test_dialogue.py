@@ -20,7 +20,8 @@ async def ask(socket, n, text):
 
 
 @pytest.mark.parametrize("question,reply,index", [
-    ("退款", "2", 1), ("退款", "第二个", 1), ("快递", "第一个", 0), ("refund", "the second one", 1), ("refund", "3", 2),
+    ("退款", "2", 1), ("退款", "第二个", 1), ("快递", "第一个", 0), ("refund", "the second one", 1), ("shipping", "3", 2),
+    ("快递", "第四个", 3), ("order", "the fifth one", 4),
 ])
 async def test_a_reply_to_the_numbered_list_picks_that_article(bot, demo_kb, question, reply, index):
     _, socket = await open_socket(openid=f"o-pick-{question}-{index}")
