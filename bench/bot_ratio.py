@@ -1,7 +1,7 @@
 """Bot answers per second against plain messages per second on one instance, side by side.
 
     .venv/bin/python bench/bot_ratio.py [--redis URL] [--rounds 3] [--sockets 50] [--seconds 10] \
-        [--questions stored|paraphrases] [--embed-cache N]
+        [--questions stored|paraphrases] [--embed-cache N] [--claims-too]
 
 Two daphne processes of the same build on one fresh PostgreSQL database with
 the demo knowledge base: one with the bot off, one with it on. Round after
@@ -9,6 +9,8 @@ round, --sockets sockets drive each in turn in a closed loop: on the first,
 each sends its next message when the ack of the last comes back; on the
 second, each asks its next question when the bot's reply to the last comes
 back. The ratio (answered questions/s over acked messages/s) is taken per round.
+--claims-too adds a third instance with CSBOT_BOT_DIRECT=0, whose every turn
+waits for a runner's claim, driven the same way in the same rounds.
 
 --questions stored asks the base's own stored questions, each with a fresh
 order number, as `manage.py loadtest --bot` does; --questions paraphrases
@@ -115,6 +117,7 @@ async def main():
     parser.add_argument("--sockets", type=int, default=50)
     parser.add_argument("--questions", choices=["stored", "paraphrases"], default="stored")
     parser.add_argument("--embed-cache", type=int, default=None, metavar="N")
+    parser.add_argument("--claims-too", action="store_true")
     args = parser.parse_args()
     texts = stored_questions() if args.questions == "stored" else paraphrases()
     database = Database(args.db, args.pg if args.db == "postgres" else None)
@@ -126,35 +129,47 @@ async def main():
         bot_settings["CSBOT_BOT_EMBED_CACHE"] = args.embed_cache
     plain = Daphne(database, redis_url=args.redis or None, name="plain", **quiet, CSBOT_BOT_ENABLED=0)
     bot = Daphne(database, redis_url=args.redis or None, name="bot", **bot_settings)
+    bots = {"bot": bot}
+    if args.claims_too:
+        bots["bot, claimed"] = Daphne(database, redis_url=args.redis or None, name="claims", **bot_settings,
+                                      CSBOT_BOT_DIRECT=0)
     try:
-        _wait_ready(bot.port, bot.proc)
+        for server in bots.values():
+            _wait_ready(server.port, server.proc)
         plain_tokens = await login_many(plain, args.sockets, "plain")
         rows = []
         for round_no in range(args.rounds):
             cpu0 = cpu_seconds(plain.proc.pid)
             p = await plain_rate(plain, plain_tokens, round_no, args.seconds)
             p_cpu = (cpu_seconds(plain.proc.pid) - cpu0) / args.seconds
-            # Fresh customers each round: no conversation carries a miss streak or a hand-off into the next.
-            bot_tokens = await login_many(bot, args.sockets, f"bot{round_no}")
-            first_turn = database.query("SELECT COALESCE(MAX(id), 0) FROM chat_botturn")[0][0]
-            cpu0 = cpu_seconds(bot.proc.pid)
-            b, handed, unanswered = await bot_rate(bot, bot_tokens, round_no, args.seconds, texts,
-                                                   order_numbers=args.questions == "stored")
-            b_cpu = (cpu_seconds(bot.proc.pid) - cpu0) / args.seconds
-            outcomes = Counter(dict(database.query(
-                "SELECT outcome, COUNT(*) FROM chat_botturn WHERE id > %s GROUP BY outcome", (first_turn,))))
-            rows.append((p, b, b / p))
-            print(f"round {round_no + 1}: plain acked {p:.0f}/s (CPU {p_cpu * 100:.0f}%)  bot answered {b:.1f}/s "
-                  f"(CPU {b_cpu * 100:.0f}%)  ratio {b / p:.3f}  turns {dict(outcomes)}  "
-                  f"handed off {handed}/{args.sockets}  unanswered {unanswered}", flush=True)
+            cells = [f"round {round_no + 1}: plain acked {p:.0f}/s (CPU {p_cpu * 100:.0f}%)"]
+            row = {"plain": p}
+            for label, server in bots.items():
+                # Fresh customers each round: no conversation carries a miss streak or a hand-off into the next.
+                tag = f"{label.replace(', ', '-')}{round_no}"
+                bot_tokens = await login_many(server, args.sockets, tag)
+                first_turn = database.query("SELECT COALESCE(MAX(id), 0) FROM chat_botturn")[0][0]
+                cpu0 = cpu_seconds(server.proc.pid)
+                b, handed, unanswered = await bot_rate(server, bot_tokens, round_no, args.seconds, texts,
+                                                       order_numbers=args.questions == "stored")
+                b_cpu = (cpu_seconds(server.proc.pid) - cpu0) / args.seconds
+                outcomes = Counter(dict(database.query(
+                    "SELECT outcome, COUNT(*) FROM chat_botturn WHERE id > %s GROUP BY outcome", (first_turn,))))
+                row[label] = b
+                cells.append(f"{label} answered {b:.1f}/s (CPU {b_cpu * 100:.0f}%)  ratio {b / p:.3f}  "
+                             f"turns {dict(outcomes)}  handed off {handed}/{args.sockets}  unanswered {unanswered}")
+            rows.append(row)
+            print("\n    ".join(cells), flush=True)
+        summary = [f"plain {statistics.median(r['plain'] for r in rows):.0f} acked/s"]
+        for label in bots:
+            summary.append(f"{label} {statistics.median(r[label] for r in rows):.1f} answered/s, "
+                           f"ratio {statistics.median(r[label] / r['plain'] for r in rows):.3f}")
         print(f"median over {args.rounds} rounds ({args.db}, {'redis' if args.redis else 'in-memory'} layer, "
-              f"{args.sockets} sockets closed loop, {args.questions} questions): "
-              f"plain {statistics.median(r[0] for r in rows):.0f} acked/s, "
-              f"bot {statistics.median(r[1] for r in rows):.1f} answered/s, "
-              f"ratio {statistics.median(r[2] for r in rows):.3f}")
+              f"{args.sockets} sockets closed loop, {args.questions} questions): " + "; ".join(summary))
     finally:
         plain.kill()
-        bot.kill()
+        for server in bots.values():
+            server.kill()
         database.drop()
 
 

@@ -16,13 +16,16 @@ from channels.db import database_sync_to_async
 
 from . import db, realtime, safety
 from .actions.customer import Incoming, record_customer_message, record_customer_messages, record_refused_message
+from .bot import runner
 from .media import own_media
+from .models import Conversation
 from .protocol.errors import ErrorCode, soft
 from .protocol.frames import storable
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 200
+Status = Conversation.Status
 
 
 # The batch's trip: on the thread pool, not the one shared ORM thread, so a
@@ -56,8 +59,10 @@ class Ingest:
             await self._store(batch)
 
     async def _store(self, batch):
+        # The bot's answers to this batch: decided here right after the commit, or by a runner it wakes.
+        direct = runner.direct_answers()
         try:
-            results, published = await _store_batch(items=[item for item, _ in batch])
+            results, published = await _store_batch(items=[item for item, _ in batch], wake_bot=direct is None)
         except Exception:
             # One bad message must not fail its neighbours: store them one by one.
             log.warning("batch of %d messages failed; storing them singly", len(batch), exc_info=True)
@@ -70,6 +75,8 @@ class Ingest:
         for (_, future), result in zip(batch, results):
             if not future.done():
                 future.set_result(result)
+        if direct is not None:
+            direct.offer([r.message for r in results if r.created and r.message.conversation.status == Status.BOT])
 
     async def _store_one(self, item, future):
         try:

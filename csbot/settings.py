@@ -399,6 +399,9 @@ CSBOT_BOT_LEASE_S = env_float("CSBOT_BOT_LEASE_S", 30.0)
 CSBOT_BOT_POLL_S = env_float("CSBOT_BOT_POLL_S", 2.0)
 # Turns claimed, decided and stored together (one claim, one encoder pass, one transaction).
 CSBOT_BOT_BATCH = env_int("CSBOT_BOT_BATCH", 32)
+# Knowledge-base answers decided by the process that stored the question, right after
+# its commit, without a claim (chat/bot/direct.py); off, every turn waits for a runner's claim.
+CSBOT_BOT_DIRECT = env_bool("CSBOT_BOT_DIRECT", True)
 # How often a process asks the database whether the knowledge base changed.
 CSBOT_BOT_KB_CHECK_S = env_float("CSBOT_BOT_KB_CHECK_S", 3.0)
 CSBOT_STREAM_COALESCE_MS = env_int("CSBOT_STREAM_COALESCE_MS", 50)

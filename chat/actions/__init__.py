@@ -17,7 +17,14 @@ The public names are re-exported here for callers that use several actors.
 """
 
 from .agent import add_private_note, return_to_bot, send_agent_reply, take_over, transfer_conversation
-from .bot import TurnResult, begin_bot_stream, complete_bot_turn, complete_bot_turns, post_bot_reply
+from .bot import (
+    TurnResult,
+    begin_bot_stream,
+    complete_bot_turn,
+    complete_bot_turns,
+    complete_pending_turns,
+    post_bot_reply,
+)
 from .core import (
     ConversationStateError,
     Recorded,
@@ -48,6 +55,7 @@ __all__ = [
     "close_conversation",
     "complete_bot_turn",
     "complete_bot_turns",
+    "complete_pending_turns",
     "latest_conversation",
     "mark_read",
     "open_conversation",

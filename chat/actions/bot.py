@@ -4,10 +4,11 @@ A turn is queued in the transaction that stores the customer's message; the
 bot's runner claims it, may stream the answer, and completes it at most once.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from .. import sql
@@ -117,13 +118,87 @@ def complete_bot_turns(*, worker, results):
     A turn this worker no longer owns (its lease went to another) stores
     nothing. Returns {turn id: the messages stored}.
     """
-    ids = sorted({r.turn.conversation_id for r in results})
-    conversations = {c.pk: c for c in Conversation.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    conversations = _lock_conversations(results)
     rows = BotTurn.objects.select_for_update().filter(
         pk__in=[r.turn.id for r in results], state=BotTurn.State.RUNNING, claimed_by=worker
     ).order_by("pk")
     owned = {t.pk: t for t in rows}
     mine = [r for r in results if r.turn.id in owned and owned[r.turn.id].attempts == r.attempt]
+    return _finish_turns(conversations, owned, mine, results, worker)
+
+
+@dataclass(frozen=True)
+class PendingTurn:
+    """A waiting turn, known by its question; `after` is the last finished turn its decision read (0: none)."""
+
+    conversation_id: int
+    message_id: int
+    after: int
+    id: int | None = None
+    attempt: int = 1  # a pending turn was never claimed: answering it is its first attempt
+
+
+@transaction.atomic
+def complete_pending_turns(*, worker, results):
+    """Finish turns decided without a claim (`chat.bot.direct`), only if they are still the ones to answer.
+
+    Each result's turn is a `PendingTurn`. The compare-and-set is on the
+    turn's state and its conversation's history: a turn is answered here
+    only while it is pending (no runner claimed it meanwhile), is its
+    conversation's newest turn (a newer question supersedes it, as a claim
+    would), the last finished turn is still the one its decision read (what
+    it remembers of the conversation is current), and no other turn of the
+    conversation is running under a live lease (a stream has the
+    conversation: the runner decides that turn once the stream ends). A
+    conversation a person took gets nothing, and its turn ends cancelled, as
+    a claim would end it. Older waiting turns of an answered conversation
+    are cancelled, as a claim cancels them. Handoffs never come here: they
+    take the runner's path.
+
+    Returns ({question id: the messages stored}, [question ids left to the runners],
+    {question id: the id of the turn finished}).
+    """
+    conversations = _lock_conversations(results)
+    now = timezone.now()
+    waiting: dict[int, list] = {}
+    for turn in BotTurn.objects.select_for_update().filter(
+        conversation_id__in=list(conversations), state__in=[BotTurn.State.PENDING, BotTurn.State.RUNNING]
+    ).order_by("pk"):
+        waiting.setdefault(turn.conversation_id, []).append(turn)
+    last = dict(BotTurn.objects.filter(conversation_id__in=list(conversations), state=BotTurn.State.DONE)
+                .values("conversation_id").annotate(last=Max("id")).values_list("conversation_id", "last"))
+    owned, mine, stale, left = {}, [], [], []
+    for r in results:
+        rows = waiting.get(r.turn.conversation_id, [])
+        pending = [t for t in rows if t.state == BotTurn.State.PENDING]
+        if not pending or pending[-1].message_id != r.turn.message_id or rows[-1] is not pending[-1]:
+            continue  # claimed by a runner, finished, or superseded by a newer question
+        if last.get(r.turn.conversation_id, 0) != r.turn.after or any(
+            t.state == BotTurn.State.RUNNING and t.lease_until and t.lease_until >= now for t in rows
+        ):
+            left.append(r.turn.message_id)
+            continue
+        turn = pending[-1]
+        turn.attempts, turn.claimed_by = r.attempt, worker
+        r = replace(r, turn=replace(r.turn, id=turn.pk))
+        owned[turn.pk] = turn
+        mine.append(r)
+        stale.extend(t.pk for t in pending[:-1])
+    if stale:
+        BotTurn.objects.filter(pk__in=stale).update(state=BotTurn.State.CANCELLED, finished_at=now, lease_until=None)
+    stored = _finish_turns(conversations, owned, mine, mine, worker)
+    return ({r.turn.message_id: stored[r.turn.id] for r in mine}, left,
+            {r.turn.message_id: r.turn.id for r in mine})
+
+
+def _lock_conversations(results):
+    """Lock the results' conversations in id order, as message batches lock them, so the two never deadlock."""
+    ids = sorted({r.turn.conversation_id for r in results})
+    return {c.pk: c for c in Conversation.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+
+
+def _finish_turns(conversations, owned, mine, results, worker):
+    """Store the replies of the turns in `mine` (locked rows in `owned`) and finish them; see `complete_bot_turns`."""
     replies = []
     for r in mine:
         conversation = conversations[r.turn.conversation_id]
@@ -153,7 +228,8 @@ def complete_bot_turns(*, worker, results):
         turn.reply = messages[0] if messages else None
         turn.lease_until, turn.finished_at = None, now
         finished.append(turn)
-    sql.update(BotTurn, finished, ["state", "outcome", "article", "suggestions", "reply", "lease_until", "finished_at"])
+    sql.update(BotTurn, finished, ["state", "attempts", "claimed_by", "outcome", "article", "suggestions", "reply",
+                                   "lease_until", "finished_at"])
     return stored
 
 

@@ -78,7 +78,7 @@ def record_customer_message(*, customer, client_msg_id, text, media=None):
     return record_customer_messages(items=[item])[0]
 
 
-def record_customer_messages(*, items):
+def record_customer_messages(*, items, wake_bot=True):
     """Store customer messages in one transaction, exactly as if one by one in order.
 
     Each customer's open conversation is locked first (opened if none is), so
@@ -86,17 +86,20 @@ def record_customer_messages(*, items):
     message racing through two instances store one. On PostgreSQL the usual
     batch is one statement (`batch_statement`); what it cannot do, such as
     opening a conversation, takes the general path below.
+
+    The bot's runners are woken for the turns queued, unless `wake_bot` is
+    False: the caller then answers them itself (`chat.bot.direct`).
     """
     now = timezone.now()
     stored = batch_statement.store(items, now=now, bot_enabled=settings.CSBOT_BOT_ENABLED)
     if stored is None:
-        return _record_customer_messages(items, now)
-    _announce_customer_messages(stored.created, stored.bot_turns, stored.queue_moved)
+        return _record_customer_messages(items, now, wake_bot)
+    _announce_customer_messages(stored.created, stored.bot_turns if wake_bot else [], stored.queue_moved)
     return [Recorded(message=message, created=created) for message, created in stored.results]
 
 
 @transaction.atomic
-def _record_customer_messages(items, now):
+def _record_customer_messages(items, now, wake_bot):
     """The general path: one statement per step, opening conversations where needed."""
     customer_ids = sorted({item.customer_id for item in items})
     client_msg_ids = sorted({item.client_msg_id for item in items})
@@ -123,11 +126,11 @@ def _record_customer_messages(items, now):
         created.append(message)
         results.append(Recorded(message=message, created=True, opened=opened.pop(item.customer_id, None)))
     if created:
-        _store_customer_messages(created, now)
+        _store_customer_messages(created, now, wake_bot)
     return results
 
 
-def _store_customer_messages(messages, now):
+def _store_customer_messages(messages, now, wake_bot):
     """Insert new customer messages, move their conversations on and queue bot turns, in bulk."""
     queue_moved = False
     for message in messages:
@@ -138,7 +141,8 @@ def _store_customer_messages(messages, now):
             queue_moved |= conversation.status == Status.QUEUED
     _insert_messages(messages)
     _save_heads({m.conversation_id: m.conversation for m in messages}.values())
-    _announce_customer_messages(messages, _queue_bot_turns(messages), queue_moved)
+    turns = _queue_bot_turns(messages)
+    _announce_customer_messages(messages, turns if wake_bot else [], queue_moved)
 
 
 def _announce_customer_messages(messages, turns, queue_moved):

@@ -62,27 +62,37 @@ async def _keep_leases(claimed, worker) -> None:
             log.exception("renewing bot leases failed")
 
 
-async def _answer(claimed, *, worker, start_stream) -> None:
-    live = [(turn, context) for turn, context in claimed
-            if context.status == Conversation.Status.BOT and turn.attempt <= MAX_ATTEMPTS]
-    if live:
-        await realtime.publish_many([
-            (realtime.customer_group(context.customer_id),
-             events.typing(conversation_id=turn.conversation_id, frame=TYPING))
-            for turn, context in live
-        ])
-    current = await knowledge.current() if live else None
+async def decide(claimed):
+    """Tell each live turn's customer the bot is typing and decide the live turns together.
+
+    Returns ([Reply, the exception deciding it raised, or None for a turn
+    that is not live (a person has the conversation, or it was tried too
+    often)], in the order of `claimed`; the knowledge used).
+    """
+    alive = [context.status == Conversation.Status.BOT and turn.attempt <= MAX_ATTEMPTS for turn, context in claimed]
+    live = [pair for pair, ok in zip(claimed, alive) if ok]
+    if not live:
+        return [None] * len(claimed), None
+    await realtime.publish_many([
+        (realtime.customer_group(context.customer_id),
+         events.typing(conversation_id=turn.conversation_id, frame=TYPING))
+        for turn, context in live
+    ])
+    current = await knowledge.current()
     llm_configured = bool(settings.CSBOT_LLM_BASE_URL)
     replies = await asyncio.gather(*(
         respond(text=context.text, knowledge=current, embed=batcher.embed, previous=context.previous,
                 misses=context.misses, llm_configured=llm_configured)
         for _, context in live
     ), return_exceptions=True)
-    decided = dict(zip((turn.id for turn, _ in live), replies))
+    decided = iter(replies)
+    return [next(decided) if ok else None for ok in alive], current
 
+
+async def _answer(claimed, *, worker, start_stream) -> None:
+    decided, current = await decide(claimed)
     results, failed = [], []
-    for turn, context in claimed:
-        reply = decided.get(turn.id)
+    for (turn, context), reply in zip(claimed, decided):
         if context.status != Conversation.Status.BOT:
             results.append(TurnResult(turn=turn, attempt=turn.attempt, outcome="cancelled"))
         elif reply is None:  # tried too often: a person takes over
@@ -103,16 +113,22 @@ async def _answer(claimed, *, worker, start_stream) -> None:
 
 
 def _result(turn, context, reply, current, start_stream):
-    decision, language = reply.decision, reply.language
+    decision = reply.decision
     if decision.kind == "llm":
         articles = [a for a in (current.article(i) for i in decision.suggestions) if a is not None]
-        start_stream(turn, context, articles, language)
+        start_stream(turn, context, articles, reply.language)
         return None
     if decision.kind == "handoff":
         return TurnResult(turn=turn, attempt=turn.attempt, outcome="handoff", replies=_texts([decision.text]),
                           handoff_reason=decision.reason)
+    return answered(turn, reply)
+
+
+def answered(turn, reply) -> TurnResult:
+    """The result of a turn the bot answers itself: an article, a list, a greeting, a request to rephrase."""
+    decision = reply.decision
     return TurnResult(turn=turn, attempt=turn.attempt, outcome=decision.kind,
-                      replies=_texts([decision.text or TEXTS["not_understood"][language]]),
+                      replies=_texts([decision.text or TEXTS["not_understood"][reply.language]]),
                       article=decision.article_id or "", suggestions=tuple(decision.suggestions))
 
 
@@ -147,6 +163,11 @@ async def _complete(results, *, worker, asked) -> None:
         except Exception:
             log.exception("bot turn failed", extra={"turn": r.turn.id, "attempt": r.attempt})
             await _release(r.turn, worker)
+    observe_answers(stored, asked)
+
+
+def observe_answers(stored, asked) -> None:
+    """Count the answers stored ({turn id: messages}) in the latency metrics, from when each question was stored."""
     for turn_id, messages in stored.items():
         if messages and asked.get(turn_id):
             metrics.observe_bot_first_delta(asked[turn_id])  # an instant answer is its own first word

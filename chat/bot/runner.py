@@ -24,6 +24,7 @@ from django.conf import settings
 from .. import db, events, realtime
 from . import turns
 from .answering import TurnJob
+from .direct import DirectAnswers
 from .pipeline import answer_batch
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,25 @@ def ensure_started():
     _task = loop.create_task(_runner.run(), name="bot-runner")
 
 
+def direct_answers() -> DirectAnswers | None:
+    """This event loop's direct answerer, or None when new turns must wake the runners instead.
+
+    None when the bot or its direct path is off, when an LLM is configured
+    (its answers stream under a lease), or when no runner runs on this loop.
+    """
+    if not (settings.CSBOT_BOT_ENABLED and settings.CSBOT_BOT_DIRECT) or settings.CSBOT_LLM_BASE_URL:
+        return None
+    task = _task
+    if task is None or task.done() or _runner is None:
+        return None
+    try:
+        if task.get_loop() is not asyncio.get_running_loop():
+            return None
+    except RuntimeError:
+        return None
+    return _runner.direct
+
+
 async def stop():
     """Stop the runner and its turns (tests); a stopped turn's lease lets another process finish it."""
     global _task
@@ -67,6 +87,11 @@ class Runner:
         self.batching: set[int] = set()  # conversations with a turn in a batch in flight
         self.batches = 0
         self.tasks: set[asyncio.Task] = set()
+        self.direct = DirectAnswers(self)
+
+    def running(self) -> set[int]:
+        """Conversations with a turn in this runner's hands: streaming, or in a batch in flight."""
+        return {*self.jobs, *self.batching}
 
     async def run(self) -> None:
         """Claim and start turns whenever woken, and at least every poll interval."""
@@ -87,14 +112,14 @@ class Runner:
             listener.cancel()
             for task in list(self.tasks):
                 task.cancel()
-            await asyncio.gather(listener, *self.tasks, return_exceptions=True)
+            await asyncio.gather(listener, *self.tasks, *self.direct.cancel(), return_exceptions=True)
 
     async def _claim(self) -> None:
         if len(self.jobs) >= MAX_CONCURRENT or self.batches >= MAX_BATCHES:
             return  # a finishing stream or batch wakes the loop again
         claimed = await db.read(
             turns.claim_with_context, worker=self.worker, limit=settings.CSBOT_BOT_BATCH,
-            lease_s=settings.CSBOT_BOT_LEASE_S, busy=[*self.jobs, *self.batching],
+            lease_s=settings.CSBOT_BOT_LEASE_S, busy=[*self.jobs, *self.batching, *self.direct.in_flight],
         )
         if not claimed:
             return

@@ -53,6 +53,7 @@ class TurnContext:
     recent: list[tuple[str, str]] | None  # None: not read yet (a batch reads it only for an LLM answer)
     asked_ms: int = 0  # when the question was stored, for the latency metrics
     previous: Previous | None = None  # the last finished turn: its list, its topic, its question
+    after: int = 0  # that turn's id (0: none), which a completion without a claim checks is still the last
 
 
 def _ready(now):
@@ -113,11 +114,29 @@ def claim_with_context(*, worker, limit, lease_s, busy=()):
     whatever the batch size; their `recent` messages are left out (None),
     since only an LLM answer uses them and it reads them itself.
     """
-    claimed = claim_turns(worker=worker, limit=limit, lease_s=lease_s, busy=busy)
-    if not claimed:
+    return _with_contexts(claim_turns(worker=worker, limit=limit, lease_s=lease_s, busy=busy))
+
+
+def pending_with_context(message_ids):
+    """The waiting turns of these questions with their contexts, read without claiming them (see `chat.bot.direct`).
+
+    Returns [(Claimed, TurnContext)] for the turns still pending; a turn a
+    runner claimed meanwhile is that runner's. `attempt` is the attempt a
+    completion would record. Three statements, no transaction, no lock.
+    """
+    waiting = BotTurn.objects.filter(message_id__in=list(message_ids), state=State.PENDING).order_by("pk")
+    return _with_contexts([
+        Claimed(id=pk, conversation_id=conversation_id, message_id=message_id, attempt=attempts + 1)
+        for pk, conversation_id, message_id, attempts in waiting.values_list("pk", "conversation_id", "message_id",
+                                                                            "attempts")
+    ])
+
+
+def _with_contexts(found):
+    if not found:
         return []
-    messages = Message.objects.select_related("conversation").in_bulk([t.message_id for t in claimed])
-    conversations = {t.conversation_id for t in claimed}
+    messages = Message.objects.select_related("conversation").in_bulk([t.message_id for t in found])
+    conversations = {t.conversation_id for t in found}
     ranked = BotTurn.objects.filter(conversation_id__in=conversations, state=State.DONE).annotate(
         rank=Window(RowNumber(), partition_by=[F("conversation_id")], order_by=F("id").desc())
     )
@@ -126,11 +145,13 @@ def claim_with_context(*, worker, limit, lease_s, busy=()):
         "conversation_id", "id", "outcome", "article", "suggestions", "message__text"
     ):
         histories.setdefault(conversation_id, []).append((pk, row))
-    found = []
-    for turn in claimed:
-        history = [row for pk, row in histories.get(turn.conversation_id, []) if pk < turn.id]
-        found.append((turn, _context(messages[turn.message_id], history, recent=None)))
-    return found
+    found_contexts = []
+    for turn in found:
+        history = [(pk, row) for pk, row in histories.get(turn.conversation_id, []) if pk < turn.id]
+        context = _context(messages[turn.message_id], [row for _, row in history], recent=None,
+                           after=history[0][0] if history else 0)
+        found_contexts.append((turn, context))
+    return found_contexts
 
 
 def recent_messages(turn):
@@ -140,7 +161,7 @@ def recent_messages(turn):
     return [(m.sender, m.text) for m in reversed(earlier.order_by("-seq")[:RECENT_TURNS])]
 
 
-def _context(message, history, *, recent):
+def _context(message, history, *, recent, after=0):
     """A TurnContext from the question (with its conversation) and its finished turns, newest first."""
     conversation = message.conversation
     misses = 0
@@ -153,7 +174,7 @@ def _context(message, history, *, recent):
         previous = Previous(outcome=outcome, article=article, suggestions=tuple(suggestions or ()), question=question)
     return TurnContext(text=message.text, customer_id=conversation.customer_id, status=conversation.status,
                        misses=misses, recent=recent, asked_ms=int(message.created_at.timestamp() * 1000),
-                       previous=previous)
+                       previous=previous, after=after)
 
 
 def renew_lease(turn, *, worker, lease_s):

@@ -1,0 +1,163 @@
+"""Knowledge-base answers decided right after the customer's batch commits, with no claim.
+
+The runner's path costs a wake-up through Redis, a claim (a transaction that
+locks the conversations and marks their turns running under a lease), a read
+of the contexts and the completion. A knowledge-base answer needs no lease:
+it never streams, and it is stored in one transaction. So the process that
+stored the customer's messages answers their turns itself, right after the
+commit: the decision, then one transaction that stores the replies with a
+compare-and-set on each turn's pending state (`actions.complete_pending_turns`).
+
+What a decision reads of the conversation (its last finished turn and the
+bot's misses in a row) is remembered from the answers stored here, so a
+conversation that keeps talking to this process costs no read before its
+answers; a conversation seen for the first time is read once (no lock, no
+write). The completion checks that the conversation's last finished turn is
+still the one remembered; if another process or a stream answered since, the
+turn goes to the runners, which read afresh.
+
+The guarantees stay the runner's. The turn row is committed with the
+question, so a process that dies before answering leaves a pending turn that
+any runner's poll claims. A runner that claims the turn first makes the
+completion here store nothing. A newer question supersedes an older one
+either way. What needs the runner is left pending and the runners are woken,
+as before: a handoff, a conversation whose turn is streaming, a failure. With
+an LLM configured every turn takes the runner's path, since most of its
+answers stream for seconds under a lease.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter, OrderedDict
+
+from django.conf import settings
+
+from .. import db, events, realtime
+from ..actions.bot import PendingTurn, TurnResult, complete_pending_turns
+from . import turns
+from .decision import Decision, next_miss_count
+from .dialogue import Previous
+from .pipeline import answered, decide, observe_answers
+
+log = logging.getLogger(__name__)
+
+MAX_IN_FLIGHT = 1  # batches: while one is answered, the next gathers what comes
+REMEMBERED = 20_000  # conversations whose context is kept (about 300 bytes each)
+
+
+class DirectAnswers:
+    """One per runner: the questions its process stored, answered in batches as they come."""
+
+    def __init__(self, runner) -> None:
+        self.runner = runner
+        self.pending: list = []  # customer messages whose turns wait here
+        self.in_flight: Counter[int] = Counter()  # conversations with a turn being answered here
+        self.tasks: set[asyncio.Task] = set()
+        # conversation id -> (its last finished turn's id, that turn as Previous, misses in a row)
+        self.remembered: OrderedDict[int, tuple[int, Previous, int]] = OrderedDict()
+
+    def offer(self, messages) -> None:
+        """Answer the turns of these just-committed customer messages (in bot conversations)."""
+        if messages:
+            self.pending.extend(messages)
+            self._start()
+
+    def _start(self) -> None:
+        while self.pending and len(self.tasks) < MAX_IN_FLIGHT:
+            size = settings.CSBOT_BOT_BATCH
+            batch, self.pending = self.pending[:size], self.pending[size:]
+            # Marked at once, so this process's runner leaves these turns alone from now on.
+            self.in_flight.update(m.conversation_id for m in batch)
+            task = asyncio.get_running_loop().create_task(self._answer(batch), name="bot-direct")
+            self.tasks.add(task)
+            task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled():
+            self._start()
+
+    async def _answer(self, messages) -> None:
+        newest = {m.conversation_id: m for m in messages}  # only the latest question is answered
+        streaming = self.runner.running()
+        mine = [m for c, m in newest.items() if c not in streaming]
+        left = [c for c in newest if c in streaming]  # the runner nudges the stream, then answers
+        try:
+            left += await self._answer_mine(mine)
+        except Exception:
+            log.exception("answering bot turns directly failed; the runners take them")
+            left = list(newest)
+            for c in newest:
+                self.remembered.pop(c, None)
+        finally:
+            self.in_flight.subtract(m.conversation_id for m in messages)
+            self.in_flight += Counter()  # drop the zeros
+        if left:
+            await realtime.publish_many([(realtime.BOT_TURNS_GROUP, events.bot_turn(conversation_id=c))
+                                         for c in sorted(set(left))])
+
+    async def _answer_mine(self, messages) -> list[int]:
+        """Decide and store what can be; return the conversations left for the runners."""
+        known = [m for m in messages if m.conversation_id in self.remembered]
+        found = [(self._pending(m), self._context(m)) for m in known]
+        unknown = [m.id for m in messages if m.conversation_id not in self.remembered]
+        if unknown:
+            found += [(PendingTurn(conversation_id=turn.conversation_id, message_id=turn.message_id,
+                                   after=context.after), context)
+                      for turn, context in await db.read(turns.pending_with_context, unknown)]
+        decided, _ = await decide(found)
+        results: list[TurnResult] = []
+        left: list[int] = []
+        answering = []  # (turn, context, decision) of the results
+        for (turn, context), reply in zip(found, decided):
+            if isinstance(reply, BaseException):
+                log.error("bot turn failed", exc_info=reply, extra={"message": turn.message_id})
+                left.append(turn.conversation_id)
+            elif reply is None or reply.decision.kind in ("llm", "handoff"):
+                left.append(turn.conversation_id)  # a person has it, or it needs the runner
+            else:
+                results.append(answered(turn, reply))
+                answering.append((turn, context, reply.decision))
+        for turn, _context in found:
+            self.remembered.pop(turn.conversation_id, None)  # kept again below once stored
+        if not results:
+            return left
+        stored, returned, finished = await db.call(complete_pending_turns, worker=self.runner.worker, results=results)
+        observe_answers(stored, {turn.message_id: context.asked_ms for turn, context in found})
+        by_question = {turn.message_id: turn.conversation_id for turn, _context in found}
+        left += [by_question[message_id] for message_id in returned]
+        for (turn, context, decision), result in zip(answering, results):
+            if stored.get(turn.message_id):
+                self._remember(turn.conversation_id, finished[turn.message_id], result, context, decision)
+        return left
+
+    def _pending(self, message) -> PendingTurn:
+        after = self.remembered[message.conversation_id][0]
+        return PendingTurn(conversation_id=message.conversation_id, message_id=message.id, after=after)
+
+    def _context(self, message) -> turns.TurnContext:
+        """What the decision needs, from the message and what this process remembers of its conversation."""
+        after, previous, misses = self.remembered[message.conversation_id]
+        conversation = message.conversation
+        return turns.TurnContext(
+            text=message.text, customer_id=conversation.customer_id, status=conversation.status, misses=misses,
+            recent=None, asked_ms=int(message.created_at.timestamp() * 1000), previous=previous, after=after,
+        )
+
+    def _remember(self, conversation_id, turn_id, result: TurnResult, context, decision: Decision) -> None:
+        """Keep what the next question of this conversation needs: this answer as its previous turn."""
+        previous = Previous(outcome=result.outcome, article=result.article, suggestions=tuple(result.suggestions),
+                            question=context.text)
+        self.remembered[conversation_id] = (turn_id, previous, next_miss_count(decision, context.misses))
+        self.remembered.move_to_end(conversation_id)
+        while len(self.remembered) > REMEMBERED:
+            self.remembered.popitem(last=False)
+
+    def cancel(self) -> list[asyncio.Task]:
+        """Stop answering (the runner stops); what was not answered stays pending for the next runner."""
+        self.pending.clear()
+        for task in self.tasks:
+            task.cancel()
+        return list(self.tasks)
