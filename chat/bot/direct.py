@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 MAX_IN_FLIGHT = 1  # batches: while one is answered, the next gathers what comes
 REMEMBERED = 20_000  # conversations whose context is kept (about 300 bytes each)
+MAX_WAITING = 2_000  # questions waiting here; beyond, they wait in the database for the runners
 
 
 class DirectAnswers:
@@ -60,6 +61,11 @@ class DirectAnswers:
 
     def offer(self, messages) -> None:
         """Answer the turns of these just-committed customer messages (in bot conversations)."""
+        room = max(0, MAX_WAITING - len(self.pending))
+        if len(messages) > room:  # a saturated encoder: the rest wait as rows, not in this process's memory
+            realtime.publish_in_order([(realtime.BOT_TURNS_GROUP, events.bot_turn(conversation_id=c))
+                                       for c in sorted({m.conversation_id for m in messages[room:]})])
+            messages = messages[:room]
         if messages:
             self.pending.extend(messages)
             self._start()

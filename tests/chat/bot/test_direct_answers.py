@@ -217,3 +217,16 @@ async def test_turns_left_when_the_runner_stops_are_answered_by_the_next(bot, de
     assert await turn_states() == [("done", "answer")]
     await asyncio.sleep(0)
     await socket.close()
+
+
+async def test_questions_beyond_what_may_wait_in_memory_wait_for_the_runners(bot, demo_kb, monkeypatch):
+    from chat.bot import direct as direct_module
+
+    monkeypatch.setattr(direct_module, "MAX_WAITING", 0)  # every question overflows
+    claims = _count_claims(monkeypatch)
+    _, socket = await open_socket()
+    await say(socket, "m1", QUESTION)
+    frames = await collect(socket, bot_message, timeout=10)
+    assert "refund" in frames[-1]["text"].lower()
+    assert len(claims) == 1 and await turn_states() == [("done", "answer")]
+    await socket.close()
