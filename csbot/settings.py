@@ -402,6 +402,9 @@ CSBOT_BOT_BATCH = env_int("CSBOT_BOT_BATCH", 32)
 # Knowledge-base answers decided by the process that stored the question, right after
 # its commit, without a claim (chat/bot/direct.py); off, every turn waits for a runner's claim.
 CSBOT_BOT_DIRECT = env_bool("CSBOT_BOT_DIRECT", True)
+# How long a new turn is left to the process that stored it before any runner's poll claims it
+# (a process that died before answering); a turn handed over with a wake-up is claimed at once.
+CSBOT_BOT_DIRECT_GRACE_S = env_float("CSBOT_BOT_DIRECT_GRACE_S", 3.0)
 # How often a process asks the database whether the knowledge base changed.
 CSBOT_BOT_KB_CHECK_S = env_float("CSBOT_BOT_KB_CHECK_S", 3.0)
 CSBOT_STREAM_COALESCE_MS = env_int("CSBOT_STREAM_COALESCE_MS", 50)

@@ -50,13 +50,18 @@ def ensure_started():
     _task = loop.create_task(_runner.run(), name="bot-runner")
 
 
+def direct_answers_on() -> bool:
+    """Whether processes answer knowledge-base turns where they were stored (the settings say so, no LLM)."""
+    return bool(settings.CSBOT_BOT_ENABLED and settings.CSBOT_BOT_DIRECT and not settings.CSBOT_LLM_BASE_URL)
+
+
 def direct_answers() -> DirectAnswers | None:
     """This event loop's direct answerer, or None when new turns must wake the runners instead.
 
     None when the bot or its direct path is off, when an LLM is configured
     (its answers stream under a lease), or when no runner runs on this loop.
     """
-    if not (settings.CSBOT_BOT_ENABLED and settings.CSBOT_BOT_DIRECT) or settings.CSBOT_LLM_BASE_URL:
+    if not direct_answers_on():
         return None
     task = _task
     if task is None or task.done() or _runner is None:
@@ -86,8 +91,16 @@ class Runner:
         self.jobs: dict[int, TurnJob] = {}  # conversation id -> its streaming turn
         self.batching: set[int] = set()  # conversations with a turn in a batch in flight
         self.batches = 0
+        self.woken: set[int] = set()  # conversations whose turns were handed to the runners since the last claim
         self.tasks: set[asyncio.Task] = set()
         self.direct = DirectAnswers(self)
+
+    @staticmethod
+    def _grace() -> float:
+        """How long a new turn is left to the process that stored it, which answers it itself (0: not at all)."""
+        if direct_answers_on():
+            return settings.CSBOT_BOT_DIRECT_GRACE_S
+        return 0.0
 
     def running(self) -> set[int]:
         """Conversations with a turn in this runner's hands: streaming, or in a batch in flight."""
@@ -117,10 +130,14 @@ class Runner:
     async def _claim(self) -> None:
         if len(self.jobs) >= MAX_CONCURRENT or self.batches >= MAX_BATCHES:
             return  # a finishing stream or batch wakes the loop again
+        woken, self.woken = self.woken, set()
+        limit = settings.CSBOT_BOT_BATCH
         claimed = await db.read(
-            turns.claim_with_context, worker=self.worker, limit=settings.CSBOT_BOT_BATCH,
-            lease_s=settings.CSBOT_BOT_LEASE_S, busy=[*self.jobs, *self.batching, *self.direct.in_flight],
+            turns.claim_with_context, worker=self.worker, limit=limit, lease_s=settings.CSBOT_BOT_LEASE_S,
+            busy=[*self.jobs, *self.batching, *self.direct.in_flight], grace_s=self._grace(), woken=woken,
         )
+        if len(claimed) == limit:  # a full batch: the woken conversations it left wait for the next
+            self.woken |= woken - {turn.conversation_id for turn, _ in claimed}
         if not claimed:
             return
         conversations = {turn.conversation_id for turn, _ in claimed}
@@ -182,9 +199,11 @@ class Runner:
 
     async def on_bot_turn(self, event) -> None:
         """Look at the database now; nudge a stream whose customer wrote again mid-answer."""
-        job = self.jobs.get(event.get("conversation_id", -1))
+        conversation_id = event.get("conversation_id", -1)
+        job = self.jobs.get(conversation_id)
         if job is not None:
             job.nudge()
+        self.woken.add(conversation_id)
         self.wake.set()
 
 

@@ -60,14 +60,22 @@ def _ready(now):
     return Q(state=State.PENDING) | Q(state=State.RUNNING, lease_until__lt=now)
 
 
-def claim_turns(*, worker, limit, lease_s, busy=()):
+def claim_turns(*, worker, limit, lease_s, busy=(), grace_s=0.0, woken=()):
     """Claim the newest ready turn of up to `limit` conversations, cancelling the older ones.
 
     Conversations in `busy` already have a turn running in this process.
+    With `grace_s`, a turn queued less than that long ago is left to the
+    process that stored it (`chat.bot.direct`), unless its conversation is
+    among the `woken` ones: that process handed it over.
     """
     now = timezone.now()
+    ready = _ready(now)
+    if grace_s > 0:
+        ready = (Q(state=State.PENDING, created_at__lt=now - timedelta(seconds=grace_s))
+                 | Q(state=State.PENDING, conversation_id__in=list(woken))
+                 | Q(state=State.RUNNING, lease_until__lt=now))
     order = list(
-        BotTurn.objects.filter(_ready(now)).exclude(conversation_id__in=list(busy))
+        BotTurn.objects.filter(ready).exclude(conversation_id__in=list(busy))
         .order_by("id").values_list("conversation_id", flat=True)[: limit * 4]
     )
     wanted = list(dict.fromkeys(order))[:limit]
@@ -107,14 +115,15 @@ def claim_turns(*, worker, limit, lease_s, busy=()):
             for pk, conversation_id, message_id, _, _, attempts in taken]
 
 
-def claim_with_context(*, worker, limit, lease_s, busy=()):
+def claim_with_context(*, worker, limit, lease_s, busy=(), grace_s=0.0, woken=()):
     """Claim like `claim_turns` and read the claimed turns' contexts, in one trip to a database thread.
 
     Returns [(Claimed, TurnContext)]. The contexts take three statements
     whatever the batch size; their `recent` messages are left out (None),
     since only an LLM answer uses them and it reads them itself.
     """
-    return _with_contexts(claim_turns(worker=worker, limit=limit, lease_s=lease_s, busy=busy))
+    return _with_contexts(claim_turns(worker=worker, limit=limit, lease_s=lease_s, busy=busy, grace_s=grace_s,
+                                      woken=woken))
 
 
 def pending_with_context(message_ids):

@@ -6,9 +6,11 @@ end to end.
 """
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from chat import actions, realtime
 from chat.actions import TurnResult
@@ -120,6 +122,17 @@ def test_a_conversation_a_person_took_gets_nothing(customers):
     assert stored[asked[0].id] == [] and len(stored[asked[1].id]) == 1
     assert dict(BotTurn.objects.values_list("conversation_id", "state"))[asked[0].conversation_id] == "cancelled"
     assert bot_texts() == ["the answer"]
+
+
+def test_a_new_turn_is_left_to_the_process_that_stored_it_unless_handed_over(customers):
+    asked = [ask(customer, 1) for customer in customers]
+    claim = dict(worker="w1", limit=10, lease_s=30, grace_s=60)
+    assert turns.claim_with_context(**claim) == []
+    handed = asked[0].conversation_id
+    assert [t.conversation_id for t, _ in turns.claim_with_context(**claim, woken=[handed])] == [handed]
+    # Once the grace is over (the process that stored them died), any runner claims them.
+    BotTurn.objects.filter(state="pending").update(created_at=timezone.now() - timedelta(seconds=61))
+    assert len(turns.claim_with_context(**claim)) == 2
 
 
 def test_a_decision_that_read_an_outdated_conversation_is_left_to_the_runners(customers):
