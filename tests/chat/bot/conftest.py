@@ -81,3 +81,12 @@ def llm(bot, llm_server):
     bot.CSBOT_LLM_MODEL = "fake-normal"
     bot.CSBOT_LLM_TIMEOUT_S = 2.0
     return llm_server
+
+
+@pytest.fixture
+def customers(settings):
+    """Three signed-in customers, the bot on (turns are queued; no runner answers them)."""
+    from tests.chat.helpers import make_customer
+
+    settings.CSBOT_BOT_ENABLED = True
+    return [make_customer(f"batch-{n}")[0] for n in range(3)]

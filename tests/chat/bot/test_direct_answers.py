@@ -13,31 +13,16 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from chat import actions, realtime
-from chat.actions import TurnResult
 from chat.actions.bot import PendingTurn
 from chat.actions.customer import Incoming
 from chat.bot import runner, turns
-from chat.models import BotTurn, Message
-from tests.chat.helpers import make_customer
+from chat.models import BotTurn
 
 from .sockets import QUESTION, bot_message, collect, db, open_socket, say, turn_states
+from .test_turn_batches import answers, bot_texts
+from .test_turn_batches import say as ask
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def customers(settings):
-    settings.CSBOT_BOT_ENABLED = True
-    return [make_customer(f"direct-{n}")[0] for n in range(3)]
-
-
-def ask(customer, n, text="hello?"):
-    return actions.record_customer_message(customer=customer, client_msg_id=f"c{n}", text=text).message
-
-
-def answers(found, text="the answer"):
-    return [TurnResult(turn=turn, attempt=turn.attempt, outcome="answer", replies=(text,), article="a1")
-            for turn, _ in found]
 
 
 def pending(asked):
@@ -50,10 +35,6 @@ def complete(found, text="the answer", worker="here"):
     """Store the answers; return ({question id: messages stored}, [question ids left to the runners])."""
     stored, left, _ = actions.complete_pending_turns(worker=worker, results=answers(found, text))
     return stored, left
-
-
-def bot_texts():
-    return sorted(Message.objects.filter(sender="bot").values_list("text", flat=True))
 
 
 def test_pending_turns_are_read_with_their_contexts_and_left_pending(customers):
@@ -195,6 +176,10 @@ async def test_the_process_that_stored_the_question_answers_it_without_a_claim(b
 async def test_with_the_direct_path_off_the_runner_claims_and_answers(bot, demo_kb, monkeypatch):
     claims = _count_claims(monkeypatch)
     bot.CSBOT_BOT_DIRECT = False
+    await _answered_after_one_claim(claims)
+
+
+async def _answered_after_one_claim(claims):
     _, socket = await open_socket()
     await say(socket, "m1", QUESTION)
     frames = await collect(socket, bot_message, timeout=10)
@@ -236,10 +221,4 @@ async def test_questions_beyond_what_may_wait_in_memory_wait_for_the_runners(bot
     from chat.bot import direct as direct_module
 
     monkeypatch.setattr(direct_module, "MAX_WAITING", 0)  # every question overflows
-    claims = _count_claims(monkeypatch)
-    _, socket = await open_socket()
-    await say(socket, "m1", QUESTION)
-    frames = await collect(socket, bot_message, timeout=10)
-    assert "refund" in frames[-1]["text"].lower()
-    assert len(claims) == 1 and await turn_states() == [("done", "answer")]
-    await socket.close()
+    await _answered_after_one_claim(_count_claims(monkeypatch))

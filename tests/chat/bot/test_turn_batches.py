@@ -7,15 +7,8 @@ from chat import actions
 from chat.actions import TurnResult
 from chat.bot import turns
 from chat.models import BotTurn, Message
-from tests.chat.helpers import make_customer
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def customers(settings):
-    settings.CSBOT_BOT_ENABLED = True
-    return [make_customer(f"batch-{n}")[0] for n in range(3)]
 
 
 def say(customer, n, text="hello?"):
