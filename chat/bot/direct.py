@@ -54,7 +54,7 @@ class DirectAnswers:
     def __init__(self, runner) -> None:
         self.runner = runner
         self.pending: list = []  # customer messages whose turns wait here
-        self.in_flight: Counter[int] = Counter()  # conversations with a turn being answered here
+        self.in_flight: Counter[int] = Counter()  # conversations with a turn waiting or being answered here
         self.tasks: set[asyncio.Task] = set()
         # conversation id -> (its last finished turn's id, that turn as Previous, misses in a row)
         self.remembered: OrderedDict[int, tuple[int, Previous, int]] = OrderedDict()
@@ -67,6 +67,8 @@ class DirectAnswers:
                                        for c in sorted({m.conversation_id for m in messages[room:]})])
             messages = messages[:room]
         if messages:
+            # Marked at once, so this process's runner leaves these turns alone however long they wait here.
+            self.in_flight.update(m.conversation_id for m in messages)
             self.pending.extend(messages)
             self._start()
 
@@ -74,8 +76,6 @@ class DirectAnswers:
         while self.pending and len(self.tasks) < MAX_IN_FLIGHT:
             size = settings.CSBOT_BOT_BATCH
             batch, self.pending = self.pending[:size], self.pending[size:]
-            # Marked at once, so this process's runner leaves these turns alone from now on.
-            self.in_flight.update(m.conversation_id for m in batch)
             task = asyncio.get_running_loop().create_task(self._answer(batch), name="bot-direct")
             self.tasks.add(task)
             task.add_done_callback(self._finished)
@@ -164,6 +164,7 @@ class DirectAnswers:
     def cancel(self) -> list[asyncio.Task]:
         """Stop answering (the runner stops); what was not answered stays pending for the next runner."""
         self.pending.clear()
+        self.in_flight.clear()
         for task in self.tasks:
             task.cancel()
         return list(self.tasks)

@@ -222,3 +222,17 @@ async def test_questions_beyond_what_may_wait_in_memory_wait_for_the_runners(bot
 
     monkeypatch.setattr(direct_module, "MAX_WAITING", 0)  # every question overflows
     await _answered_after_one_claim(_count_claims(monkeypatch))
+
+
+async def test_questions_waiting_here_are_kept_from_this_process_runner(monkeypatch):
+    """However long a question waits for its batch here, this process's runner does not claim it too."""
+    from types import SimpleNamespace
+
+    from chat.bot import direct as direct_module
+
+    monkeypatch.setattr(direct_module, "MAX_IN_FLIGHT", 0)  # no batch starts: the questions wait
+    answers_here = direct_module.DirectAnswers(runner=None)
+    answers_here.offer([SimpleNamespace(conversation_id=c, id=c * 10) for c in (1, 2, 2)])
+    assert answers_here.in_flight == {1: 1, 2: 2} and not answers_here.tasks
+    answers_here.cancel()
+    assert not answers_here.in_flight and not answers_here.pending
