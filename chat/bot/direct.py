@@ -18,9 +18,10 @@ turn goes to the runners, which read afresh.
 
 The guarantees stay the runner's. The turn row is committed with the
 question, so a process that dies before answering leaves a pending turn that
-any runner's poll claims. A runner that claims the turn first makes the
-completion here store nothing. A newer question supersedes an older one
-either way. What needs the runner is left pending and the runners are woken,
+any runner's poll claims once it is CSBOT_BOT_DIRECT_GRACE_S old (the polls
+leave younger ones to the process that stored them). A runner that claims the
+turn first makes the completion here store nothing. A newer question
+supersedes an older one either way. What needs the runner is left pending and the runners are woken,
 as before: a handoff, a conversation whose turn is streaming, a failure. With
 an LLM configured every turn takes the runner's path, since most of its
 answers stream for seconds under a lease.
