@@ -124,7 +124,7 @@ def complete_bot_turns(*, worker, results):
     ).order_by("pk")
     owned = {t.pk: t for t in rows}
     mine = [r for r in results if r.turn.id in owned and owned[r.turn.id].attempts == r.attempt]
-    return _finish_turns(conversations, owned, mine, results, worker)
+    return _finish_turns(conversations, owned, mine, results)
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ def complete_pending_turns(*, worker, results):
         stale.extend(t.pk for t in pending[:-1])
     if stale:
         BotTurn.objects.filter(pk__in=stale).update(state=BotTurn.State.CANCELLED, finished_at=now, lease_until=None)
-    stored = _finish_turns(conversations, owned, mine, mine, worker)
+    stored = _finish_turns(conversations, owned, mine, mine)
     return ({r.turn.message_id: stored[r.turn.id] for r in mine}, left,
             {r.turn.message_id: r.turn.id for r in mine})
 
@@ -197,7 +197,7 @@ def _lock_conversations(results):
     return {c.pk: c for c in Conversation.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
 
 
-def _finish_turns(conversations, owned, mine, results, worker):
+def _finish_turns(conversations, owned, mine, results):
     """Store the replies of the turns in `mine` (locked rows in `owned`) and finish them; see `complete_bot_turns`."""
     replies = []
     for r in mine:
