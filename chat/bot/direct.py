@@ -21,10 +21,10 @@ question, so a process that dies before answering leaves a pending turn that
 any runner's poll claims once it is CSBOT_BOT_DIRECT_GRACE_S old (the polls
 leave younger ones to the process that stored them). A runner that claims the
 turn first makes the completion here store nothing. A newer question
-supersedes an older one either way. What needs the runner is left pending and the runners are woken,
-as before: a handoff, a conversation whose turn is streaming, a failure. With
-an LLM configured every turn takes the runner's path, since most of its
-answers stream for seconds under a lease.
+supersedes an older one either way. What needs the runner is left pending
+and the runners are woken, as before: a handoff, a conversation whose turn
+is streaming, a failure. With an LLM configured every turn takes the
+runner's path, since most of its answers stream for seconds under a lease.
 """
 
 from __future__ import annotations
@@ -64,8 +64,7 @@ class DirectAnswers:
         """Answer the turns of these just-committed customer messages (in bot conversations)."""
         room = max(0, MAX_WAITING - len(self.pending))
         if len(messages) > room:  # a saturated encoder: the rest wait as rows, not in this process's memory
-            realtime.publish_in_order([(realtime.BOT_TURNS_GROUP, events.bot_turn(conversation_id=c))
-                                       for c in sorted({m.conversation_id for m in messages[room:]})])
+            realtime.publish_in_order(_wake_ups(m.conversation_id for m in messages[room:]))
             messages = messages[:room]
         if messages:
             # Marked at once, so this process's runner leaves these turns alone however long they wait here.
@@ -99,16 +98,13 @@ class DirectAnswers:
             for c in newest:
                 self.remembered.pop(c, None)
         finally:
-            self.in_flight.subtract(m.conversation_id for m in messages)
-            self.in_flight += Counter()  # drop the zeros
+            self.in_flight -= Counter(m.conversation_id for m in messages)  # drops the zeros too
         if left:
-            await realtime.publish_many([(realtime.BOT_TURNS_GROUP, events.bot_turn(conversation_id=c))
-                                         for c in sorted(set(left))])
+            await realtime.publish_many(_wake_ups(left))
 
     async def _answer_mine(self, messages) -> list[int]:
         """Decide and store what can be; return the conversations left for the runners."""
-        known = [m for m in messages if m.conversation_id in self.remembered]
-        found = [(self._pending(m), self._context(m)) for m in known]
+        found = [self._recalled(m) for m in messages if m.conversation_id in self.remembered]
         unknown = [m.id for m in messages if m.conversation_id not in self.remembered]
         if unknown:
             found += [(PendingTurn(conversation_id=turn.conversation_id, message_id=turn.message_id,
@@ -140,17 +136,16 @@ class DirectAnswers:
                 self._remember(turn.conversation_id, finished[turn.message_id], result, context, decision)
         return left
 
-    def _pending(self, message) -> PendingTurn:
-        after = self.remembered[message.conversation_id][0]
-        return PendingTurn(conversation_id=message.conversation_id, message_id=message.id, after=after)
-
-    def _context(self, message) -> turns.TurnContext:
-        """What the decision needs, from the message and what this process remembers of its conversation."""
+    def _recalled(self, message) -> tuple[PendingTurn, turns.TurnContext]:
+        """The question's turn and what its decision needs, from what this process remembers of its conversation."""
         after, previous, misses = self.remembered[message.conversation_id]
         conversation = message.conversation
-        return turns.TurnContext(
-            text=message.text, customer_id=conversation.customer_id, status=conversation.status, misses=misses,
-            recent=None, asked_ms=int(message.created_at.timestamp() * 1000), previous=previous, after=after,
+        return (
+            PendingTurn(conversation_id=message.conversation_id, message_id=message.id, after=after),
+            turns.TurnContext(
+                text=message.text, customer_id=conversation.customer_id, status=conversation.status, misses=misses,
+                recent=None, asked_ms=int(message.created_at.timestamp() * 1000), previous=previous, after=after,
+            ),
         )
 
     def _remember(self, conversation_id, turn_id, result: TurnResult, context, decision: Decision) -> None:
@@ -169,3 +164,8 @@ class DirectAnswers:
         for task in self.tasks:
             task.cancel()
         return list(self.tasks)
+
+
+def _wake_ups(conversation_ids):
+    """The events that hand these conversations' turns to the runners (which claim a handed turn at once)."""
+    return [(realtime.BOT_TURNS_GROUP, events.bot_turn(conversation_id=c)) for c in sorted(set(conversation_ids))]
