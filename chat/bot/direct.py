@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter, OrderedDict
+from typing import Any
 
 from django.conf import settings
 
@@ -46,7 +47,7 @@ log = logging.getLogger(__name__)
 
 MAX_IN_FLIGHT = 1  # batches: while one is answered, the next gathers what comes
 REMEMBERED = 20_000  # conversations whose context is kept (about 300 bytes each)
-MAX_WAITING = 2_000  # questions waiting here; beyond, they wait in the database for the runners
+MAX_WAITING = 2_000  # conversations with a question waiting here; beyond, they wait in the database for the runners
 
 
 class DirectAnswers:
@@ -54,28 +55,43 @@ class DirectAnswers:
 
     def __init__(self, runner) -> None:
         self.runner = runner
-        self.pending: list = []  # customer messages whose turns wait here
+        # conversation id -> its newest question waiting here, in the order the conversations came
+        self.waiting: OrderedDict[int, Any] = OrderedDict()
         self.in_flight: Counter[int] = Counter()  # conversations with a turn waiting or being answered here
         self.tasks: set[asyncio.Task] = set()
         # conversation id -> (its last finished turn's id, that turn as Previous, misses in a row)
         self.remembered: OrderedDict[int, tuple[int, Previous, int]] = OrderedDict()
 
     def offer(self, messages) -> None:
-        """Answer the turns of these just-committed customer messages (in bot conversations)."""
-        room = max(0, MAX_WAITING - len(self.pending))
-        if len(messages) > room:  # a saturated encoder: the rest wait as rows, not in this process's memory
-            realtime.publish_in_order(_wake_ups(m.conversation_id for m in messages[room:]))
-            messages = messages[:room]
-        if messages:
-            # Marked at once, so this process's runner leaves these turns alone however long they wait here.
-            self.in_flight.update(m.conversation_id for m in messages)
-            self.pending.extend(messages)
-            self._start()
+        """Answer the turns of these just-committed customer messages (in bot conversations).
+
+        One question waits here per conversation: a newer one takes the place
+        of the one still waiting, whose turn the answer cancels. A queue of
+        every question would, once questions come faster than batches, decide
+        questions already superseded by the time they are stored, and answer
+        almost none.
+        """
+        overflow = []
+        for message in messages:
+            conversation_id = message.conversation_id
+            waiting = self.waiting.get(conversation_id)
+            if waiting is not None:
+                if message.id > waiting.id:
+                    self.waiting[conversation_id] = message
+            elif len(self.waiting) < MAX_WAITING:
+                self.waiting[conversation_id] = message
+                # Marked at once, so this process's runner leaves the turn alone however long it waits here.
+                self.in_flight[conversation_id] += 1
+            else:  # a saturated encoder: the rest wait as rows, not in this process's memory
+                overflow.append(conversation_id)
+        if overflow:
+            realtime.publish_in_order(_wake_ups(overflow))
+        self._start()
 
     def _start(self) -> None:
-        while self.pending and len(self.tasks) < MAX_IN_FLIGHT:
-            size = settings.CSBOT_BOT_BATCH
-            batch, self.pending = self.pending[:size], self.pending[size:]
+        while self.waiting and len(self.tasks) < MAX_IN_FLIGHT:
+            size = min(settings.CSBOT_BOT_BATCH, len(self.waiting))
+            batch = [self.waiting.popitem(last=False)[1] for _ in range(size)]
             task = asyncio.get_running_loop().create_task(self._answer(batch), name="bot-direct")
             self.tasks.add(task)
             task.add_done_callback(self._finished)
@@ -86,7 +102,7 @@ class DirectAnswers:
             self._start()
 
     async def _answer(self, messages) -> None:
-        newest = {m.conversation_id: m for m in messages}  # only the latest question is answered
+        newest = {m.conversation_id: m for m in messages}  # one per conversation already, see `offer`
         streaming = self.runner.running()
         mine = [m for c, m in newest.items() if c not in streaming]
         left = [c for c in newest if c in streaming]  # the runner nudges the stream, then answers
@@ -159,7 +175,7 @@ class DirectAnswers:
 
     def cancel(self) -> list[asyncio.Task]:
         """Stop answering (the runner stops); what was not answered stays pending for the next runner."""
-        self.pending.clear()
+        self.waiting.clear()
         self.in_flight.clear()
         for task in self.tasks:
             task.cancel()

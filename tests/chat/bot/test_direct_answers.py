@@ -232,7 +232,38 @@ async def test_questions_waiting_here_are_kept_from_this_process_runner(monkeypa
 
     monkeypatch.setattr(direct_module, "MAX_IN_FLIGHT", 0)  # no batch starts: the questions wait
     answers_here = direct_module.DirectAnswers(runner=None)
-    answers_here.offer([SimpleNamespace(conversation_id=c, id=c * 10) for c in (1, 2, 2)])
-    assert answers_here.in_flight == {1: 1, 2: 2} and not answers_here.tasks
+    answers_here.offer([SimpleNamespace(conversation_id=c, id=i) for i, c in enumerate((1, 2, 2))])
+    assert answers_here.in_flight == {1: 1, 2: 1} and not answers_here.tasks
     answers_here.cancel()
-    assert not answers_here.in_flight and not answers_here.pending
+    assert not answers_here.in_flight and not answers_here.waiting
+
+
+def test_one_question_per_conversation_waits_and_the_newest_takes_the_place(monkeypatch):
+    """Questions faster than batches must not queue up to be decided after they were superseded."""
+    from types import SimpleNamespace
+
+    from chat.bot import direct as direct_module
+
+    monkeypatch.setattr(direct_module, "MAX_IN_FLIGHT", 0)
+    answers_here = direct_module.DirectAnswers(runner=None)
+    asked = [SimpleNamespace(conversation_id=c, id=i) for i, c in enumerate((1, 2, 1, 3, 1))]
+    answers_here.offer(asked[:3])
+    answers_here.offer(asked[3:])
+    answers_here.offer([asked[0]])  # an older question offered late replaces nothing
+    assert [(c, m.id) for c, m in answers_here.waiting.items()] == [(1, 4), (2, 1), (3, 3)]
+    assert answers_here.in_flight == {1: 1, 2: 1, 3: 1}
+
+
+def test_conversations_beyond_what_may_wait_are_handed_to_the_runners(monkeypatch):
+    from types import SimpleNamespace
+
+    from chat.bot import direct as direct_module
+
+    published = []
+    monkeypatch.setattr(direct_module, "MAX_IN_FLIGHT", 0)
+    monkeypatch.setattr(direct_module, "MAX_WAITING", 2)
+    monkeypatch.setattr(realtime, "publish_in_order", published.extend)
+    answers_here = direct_module.DirectAnswers(runner=None)
+    answers_here.offer([SimpleNamespace(conversation_id=c, id=i) for i, c in enumerate((1, 2, 3, 1, 4))])
+    assert list(answers_here.waiting) == [1, 2]  # 1's newer question still waits in its place
+    assert [event["conversation_id"] for _, event in published] == [3, 4]
