@@ -4,6 +4,9 @@ import dataclasses
 import secrets
 from urllib.parse import urlparse, urlunparse
 
+# A question still without its answer this long after the schedule ends counts as unanswered.
+BOT_ANSWER_WAIT_S = 15.0
+
 TEXTS = ("where is my order?", "how do I get a refund?", "我的快递到哪里了？", "can I change my address?")
 
 
@@ -48,6 +51,8 @@ class Plan:
         self.http_url = http_base(self.url)
         self.agent_http_url = http_base(self.agent_url) if self.agent_url else ""
         self.console_url = ws_base(self.console_url) if self.console_url else ""
+        if self.bot_questions:  # the last questions asked wait for their answers as long as any other
+            self.drain_s = max(self.drain_s, BOT_ANSWER_WAIT_S)
         # An upper bound on the schedule, so every loop is bounded in count as well as time.
         self.max_messages = int(self.rate * self.duration_s) + 1
 

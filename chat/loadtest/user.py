@@ -138,7 +138,8 @@ class SimUser:
                 try:
                     payload = await asyncio.wait_for(self.ws.recv(), 1.0)
                 except TimeoutError:
-                    if time.monotonic() >= end_at and not self.pending and self._replies_done():
+                    if time.monotonic() >= end_at and not self.pending and self._replies_done() \
+                            and not self.questions:
                         return True
                     continue
                 self._note(self.wire.decode(payload))

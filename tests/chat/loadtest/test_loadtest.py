@@ -153,6 +153,8 @@ def test_bot_questions_carry_fresh_order_numbers_in_the_customers_language():
     texts = {plan.text(n, u) for n in range(4) for u in range(2)}
     assert len(texts) == 8  # no two messages alike: no cache of exact texts answers them
     assert any(t.startswith("how do I get a refund order #") for t in texts)
+    # The questions asked last wait for their answers before they count as unanswered.
+    assert plan.drain_s == 15.0 and Plan(url="ws://127.0.0.1:1", users=1, rate=1, duration_s=5).drain_s == 5.0
 
 
 def test_bot_scenario_times_every_answer_and_counts_none_unanswered(tmp_path):
