@@ -41,12 +41,13 @@ from ..actions.bot import PendingTurn, TurnResult, complete_pending_turns
 from . import turns
 from .decision import Decision, next_miss_count
 from .dialogue import Previous
-from .pipeline import answered, decide, observe_answers
+from .pipeline import answered, decide, observe_answers, typing_events
 
 log = logging.getLogger(__name__)
 
 MAX_IN_FLIGHT = 1  # batches: while one is answered, the next gathers what comes
 REMEMBERED = 20_000  # conversations whose context is kept (about 300 bytes each)
+TYPING_AFTER_S = 0.5  # an answer slower than this is preceded by the typing indicator
 MAX_WAITING = 2_000  # conversations with a question waiting here; beyond, they wait in the database for the runners
 
 
@@ -126,9 +127,19 @@ class DirectAnswers:
             found += [(PendingTurn(conversation_id=turn.conversation_id, message_id=turn.message_id,
                                    after=context.after), context)
                       for turn, context in await db.read(turns.pending_with_context, unknown)]
-        decided, _ = await decide(found)
-        results: list[TurnResult] = []
+        # An answer decided and stored within a moment needs no typing indicator before it: that would be one
+        # more event through Redis and one more frame per answer. A slow one (a saturated encoder) shows it.
+        typing = asyncio.get_running_loop().call_later(
+            TYPING_AFTER_S, lambda: realtime.publish_in_order(typing_events(found)))
+        try:
+            return await self._decide_and_store(found)
+        finally:
+            typing.cancel()
+
+    async def _decide_and_store(self, found) -> list[int]:
+        decided, _ = await decide(found, typing=False)
         left: list[int] = []
+        results: list[TurnResult] = []
         answering = []  # (turn, context, decision) of the results
         for (turn, context), reply in zip(found, decided):
             if isinstance(reply, BaseException):

@@ -62,22 +62,30 @@ async def _keep_leases(claimed, worker) -> None:
             log.exception("renewing bot leases failed")
 
 
-async def decide(claimed):
-    """Tell each live turn's customer the bot is typing and decide the live turns together.
+def _alive(turn, context) -> bool:
+    return context.status == Conversation.Status.BOT and turn.attempt <= MAX_ATTEMPTS
+
+
+def typing_events(claimed):
+    """The events that show each live turn's customer the bot is typing."""
+    return [(realtime.customer_group(context.customer_id),
+             events.typing(conversation_id=turn.conversation_id, frame=TYPING))
+            for turn, context in claimed if _alive(turn, context)]
+
+
+async def decide(claimed, *, typing=True):
+    """Decide the live turns together; with `typing`, tell their customers the bot is typing first.
 
     Returns ([Reply, the exception deciding it raised, or None for a turn
     that is not live (a person has the conversation, or it was tried too
     often)], in the order of `claimed`; the knowledge used).
     """
-    alive = [context.status == Conversation.Status.BOT and turn.attempt <= MAX_ATTEMPTS for turn, context in claimed]
+    alive = [_alive(turn, context) for turn, context in claimed]
     live = [pair for pair, ok in zip(claimed, alive) if ok]
     if not live:
         return [None] * len(claimed), None
-    await realtime.publish_many([
-        (realtime.customer_group(context.customer_id),
-         events.typing(conversation_id=turn.conversation_id, frame=TYPING))
-        for turn, context in live
-    ])
+    if typing:
+        await realtime.publish_many(typing_events(live))
     current = await knowledge.current()
     llm_configured = bool(settings.CSBOT_LLM_BASE_URL)
     replies = await asyncio.gather(*(

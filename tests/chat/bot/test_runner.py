@@ -15,8 +15,8 @@ async def test_customer_message_gets_a_knowledge_base_answer(bot, demo_kb):
     await say(socket, "m1", QUESTION)
     frames = await collect(socket, bot_message)
     kinds = [f["type"] for f in frames]
-    assert kinds.index("ack") < kinds.index("typing") < kinds.index("message")
-    assert {"type": "typing", "sender": "bot"} in frames
+    # Decided and stored at once by the process that stored the question: no typing indicator first.
+    assert kinds.index("ack") < kinds.index("message") and "typing" not in kinds
     reply = frames[-1]
     answer = next(a.answer for a in demo_articles() if a.id == "refund-request-en")
     assert (reply["sender"], reply["seq"], reply["text"]) == ("bot", 2, answer)
@@ -76,3 +76,20 @@ async def test_two_customers_are_answered_concurrently(bot, demo_kb):
     for socket in sockets:
         assert (await collect(socket, bot_message))[-1]["sender"] == "bot"
         await socket.close()
+
+
+@pytest.mark.parametrize("path", ["slow direct answer", "runner"])
+async def test_an_answer_that_takes_a_while_is_preceded_by_the_typing_indicator(bot, demo_kb, monkeypatch, path):
+    from chat.bot import direct
+
+    if path == "runner":
+        bot.CSBOT_BOT_DIRECT = False  # the runner's path always says it is typing: an LLM may stream for seconds
+    else:
+        monkeypatch.setattr(direct, "TYPING_AFTER_S", 0.0)  # any decision counts as slow
+    _, socket = await open_socket()
+    await say(socket, "m1", QUESTION)
+    frames = await collect(socket, bot_message)
+    kinds = [f["type"] for f in frames]
+    assert kinds.index("ack") < kinds.index("typing") < kinds.index("message")
+    assert {"type": "typing", "sender": "bot"} in frames
+    await socket.close()
