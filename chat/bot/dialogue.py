@@ -58,8 +58,12 @@ async def respond(
 
     query = without_references(text)  # what is asked, without the order numbers it quotes
     stored = articles.storing(query, language=language)
-    # A question the base stores word for word needs no meaning to be found: words rank it, the encoder rests.
-    ranking = articles.rank(query, None if stored else await embed(query), language=language)
+    if stored is not None:
+        # A question the base stores word for word (a suggested-question chip, a title picked from a list) is
+        # answered with that article: neither the encoder nor the ranking has anything to add.
+        ranking = Ranking(hits=(), score=0.0, margin=0.0, language=language)
+    else:
+        ranking = articles.rank(query, await embed(query), language=language)
     decision = _decide(text, ranking, knowledge, misses, llm_configured, language, stored)
     missed = decision.kind in ("suggest", "llm") or decision.reason == "repeated_miss"
     if missed and previous.question and looks_like_follow_up(text):
