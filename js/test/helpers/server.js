@@ -30,8 +30,8 @@ function freePort() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function waitForPort(port, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  const deadline = performance.now() + timeoutMs; // monotonic: a wall-clock step must not end the wait
+  while (performance.now() < deadline) {
     const ok = await new Promise((resolve) => {
       const s = net.connect(port, '127.0.0.1');
       s.once('connect', () => {
@@ -114,8 +114,8 @@ class DaphneServer {
 
 /** Poll `fn` until it returns truthy, at most `timeoutMs`. */
 async function waitFor(fn, timeoutMs = 10000, label = 'condition') {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  const deadline = performance.now() + timeoutMs; // monotonic: a wall-clock step must not end the wait
+  while (performance.now() < deadline) {
     const v = await fn();
     if (v) return v;
     await sleep(50);
