@@ -137,6 +137,7 @@ class DirectAnswers:
             typing.cancel()
 
     async def _decide_and_store(self, found) -> list[int]:
+        """Decide the (turn, context) pairs and store the answers; return the conversations left for the runners."""
         decided, _ = await decide(found, typing=False)
         left: list[int] = []
         results: list[TurnResult] = []
