@@ -61,7 +61,7 @@ async def respond(
     if stored is not None:
         # A question the base stores word for word (a suggested-question chip, a title picked from a list) is
         # answered with that article: neither the encoder nor the ranking has anything to add.
-        ranking = Ranking(hits=(), score=0.0, margin=0.0, language=language)
+        ranking = Ranking.empty(language)
     else:
         ranking = articles.rank(query, await embed(query), language=language)
     decision = _decide(text, ranking, knowledge, misses, llm_configured, language, stored)

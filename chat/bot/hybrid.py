@@ -84,6 +84,11 @@ class Ranking:
     def top(self) -> Hit | None:
         return self.hits[0] if self.hits else None
 
+    @classmethod
+    def empty(cls, language: str) -> Ranking:
+        """No article ranked: none matched, or none had to be ranked."""
+        return cls(hits=(), score=0.0, margin=0.0, language=language)
+
 
 class HybridIndex:
     """Articles with their lexical index and vectors; immutable, safe to search from any thread."""
@@ -151,7 +156,7 @@ class HybridIndex:
     def rank(self, query: str, vector: np.ndarray | None, *, language: str, k: int = 5) -> Ranking:
         """Return the k best articles in the customer's language (or any, if the KB has none in it)."""
         if not self.articles:
-            return Ranking(hits=(), score=0.0, margin=0.0, language=language)
+            return Ranking.empty(language)
         dense, lexical = self.components(query, vector, language=language)
         return ranking_from_components(dense, lexical, self.articles, language=language, k=k)
 
@@ -181,7 +186,7 @@ def ranking_from_components(
     fused = dense + LEXICAL_WEIGHT * lexical
     finite = np.isfinite(fused)
     if not finite.any():
-        return Ranking(hits=(), score=0.0, margin=0.0, language=language)
+        return Ranking.empty(language)
     take = min(max(k, 2), len(articles))
     order = np.argpartition(-fused, take - 1)[:take] if len(articles) > take else np.arange(len(articles))
     order = [int(i) for i in order[np.argsort(-fused[order], kind="stable")] if np.isfinite(fused[i])]
