@@ -6,7 +6,9 @@ Stores one question for each of TURNS customers, then answers them the way
 the runner did turn by turn (claim, read the context, store the answer and
 finish the turn: three trips to a database thread per turn, plus the claim)
 and the way it does now in batches of CSBOT_BOT_BATCH (one trip to claim and
-read, one transaction to store). The decision and the encoder are left out:
+read, one transaction to store), and as the process that stored the
+questions answers them (`direct`: no claim, one transaction per batch that
+checks each turn is still pending and stores). The decision and the encoder are left out:
 they cost the same either way. Prints, per answered turn, the SQL statements,
 the wall time and the CPU time of the calling thread; medians of ROUNDS
 alternated rounds. Uses the database in DATABASE_URL (a benchmark's own: it
@@ -37,6 +39,7 @@ from django.db import close_old_connections, connection  # noqa: E402
 from chat import actions, realtime  # noqa: E402
 from chat.accounts import sign_in  # noqa: E402
 from chat.actions import Incoming, TurnResult  # noqa: E402
+from chat.actions.bot import PendingTurn  # noqa: E402
 from chat.bot import turns  # noqa: E402
 from chat.models import BotTurn  # noqa: E402
 
@@ -74,6 +77,19 @@ def batched(worker):
     return answered
 
 
+def direct(worker):
+    """The direct path: no claim, the pending turns finished in batches with a compare-and-set."""
+    answered = 0
+    pending = list(BotTurn.objects.filter(state="pending").order_by("pk").values_list("conversation_id", "message_id"))
+    for start in range(0, len(pending), settings.CSBOT_BOT_BATCH):
+        results = [TurnResult(turn=PendingTurn(conversation_id=c, message_id=m, after=0), attempt=1,
+                              outcome="answer", replies=(REPLY,), article="a1")
+                   for c, m in pending[start:start + settings.CSBOT_BOT_BATCH]]
+        stored, _left, _finished = actions.complete_pending_turns(worker=worker, results=results)
+        answered += sum(1 for messages in stored.values() if messages)
+    return answered
+
+
 def measure(path, count):
     # Turns left waiting by earlier load runs would be answered here too.
     BotTurn.objects.filter(state__in=["pending", "running"]).update(state="cancelled")
@@ -100,7 +116,7 @@ def main():
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 256
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     settings.CSBOT_BOT_ENABLED = True
-    figures = {turn_by_turn: [], batched: []}
+    figures = {turn_by_turn: [], batched: [], direct: []}
     for _ in range(rounds):
         for path in figures:
             close_old_connections()

@@ -38,6 +38,14 @@ def placeholders(count, width=1):
     return ", ".join([one] * count)
 
 
+def for_update():
+    """` FOR UPDATE` to end a SELECT that locks its rows, or nothing where the backend has no row locks.
+
+    SQLite has none: its IMMEDIATE transactions hold the whole database.
+    """
+    return " FOR UPDATE" if connection.features.has_select_for_update else ""
+
+
 def vendor():
     """The database backend's name: "postgresql", "sqlite", ..."""
     return connection.vendor

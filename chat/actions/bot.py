@@ -8,7 +8,6 @@ from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from .. import sql
@@ -160,13 +159,7 @@ def complete_pending_turns(*, worker, results):
     """
     conversations = _lock_conversations(results)
     now = timezone.now()
-    waiting: dict[int, list] = {}
-    for turn in BotTurn.objects.select_for_update().filter(
-        conversation_id__in=list(conversations), state__in=[BotTurn.State.PENDING, BotTurn.State.RUNNING]
-    ).order_by("pk"):
-        waiting.setdefault(turn.conversation_id, []).append(turn)
-    last = dict(BotTurn.objects.filter(conversation_id__in=list(conversations), state=BotTurn.State.DONE)
-                .values("conversation_id").annotate(last=Max("id")).values_list("conversation_id", "last"))
+    waiting, last = _open_turns(list(conversations))
     owned, mine, stale, left = {}, [], [], []
     for r in results:
         rows = waiting.get(r.turn.conversation_id, [])
@@ -192,9 +185,46 @@ def complete_pending_turns(*, worker, results):
 
 
 def _lock_conversations(results):
-    """Lock the results' conversations in id order, as message batches lock them, so the two never deadlock."""
+    """Lock the results' conversations in id order, as message batches lock them, so the two never deadlock.
+
+    Plain SQL, as the message batches lock theirs: these run once per batch
+    of answers, where compiling the ORM's queries cost more than running them.
+    """
     ids = sorted({r.turn.conversation_id for r in results})
-    return {c.pk: c for c in Conversation.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    if not ids:
+        return {}
+    found = sql.rows(
+        f"SELECT {sql.columns(Conversation)} FROM {sql.table(Conversation)} WHERE id IN ({sql.placeholders(len(ids))}) "
+        f"ORDER BY id{sql.for_update()}",
+        ids,
+    )
+    return {c.pk: c for c in sql.instances(Conversation, found)}
+
+
+def _open_turns(conversation_ids):
+    """The conversations' pending and running turns, locked, and the id of each one's last finished turn.
+
+    Returns ({conversation id: [turns in id order]}, {conversation id: last done turn id}).
+    One statement: the callers hold the conversations' locks, which every
+    completion takes too, so no turn of theirs finishes between the two reads.
+    """
+    if not conversation_ids:
+        return {}, {}
+    table = sql.table(BotTurn)
+    found = sql.rows(
+        f"SELECT {sql.columns(BotTurn, 't')}, (SELECT MAX(d.id) FROM {table} d "
+        f"WHERE d.conversation_id = t.conversation_id AND d.state = %s) "
+        f"FROM {table} t WHERE t.conversation_id IN ({sql.placeholders(len(conversation_ids))}) "
+        f"AND t.state IN (%s, %s) ORDER BY t.id{sql.for_update()}",
+        [BotTurn.State.DONE, *conversation_ids, BotTurn.State.PENDING, BotTurn.State.RUNNING],
+    )
+    waiting: dict[int, list] = {}
+    last: dict[int, int] = {}
+    for turn, row in zip(sql.instances(BotTurn, [row[:-1] for row in found]), found):
+        waiting.setdefault(turn.conversation_id, []).append(turn)
+        if row[-1] is not None:
+            last[turn.conversation_id] = row[-1]
+    return waiting, last
 
 
 def _finish_turns(conversations, owned, mine, results):

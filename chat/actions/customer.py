@@ -47,11 +47,9 @@ def _lock_open_conversations(customer_ids):
     Returns {customer_id: conversation}.
     """
     table = sql.table(Conversation)
-    # SQLite has no row locks: its IMMEDIATE transactions hold the whole database.
-    for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
     found = sql.rows(
         f"SELECT {sql.columns(Conversation)} FROM {table} WHERE customer_id IN ({sql.placeholders(len(customer_ids))}) "
-        f"AND status <> %s ORDER BY id{for_update}",
+        f"AND status <> %s ORDER BY id{sql.for_update()}",
         [*customer_ids, Status.CLOSED],
     )
     return {c.customer_id: c for c in sql.instances(Conversation, found)}
