@@ -48,7 +48,7 @@ async def respond(
     previous = previous or Previous()
     language = detect_language(text, default=previous.language)
     articles = knowledge.index
-    if handoff_reason(text) is None and previous.outcome == "suggest" and previous.suggestions:
+    if previous.outcome == "suggest" and previous.suggestions and handoff_reason(text) is None:
         offered = [articles.article(a) for a in previous.suggestions]
         titles = [a.title for a in offered if a is not None]
         choice = pick(text, titles) if len(titles) == len(offered) else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -123,18 +124,22 @@ def is_cjk(char: str) -> bool:
     return bool(_CJK_RE.match(char))
 
 
+# Everything but letters, digits (Unicode categories L and N: what str.isalnum() accepts) and the apostrophe.
+_NOT_WORD = re.compile(r"[^\w']|_")
+_SPACES = re.compile(r"\s+")
+
+
+@functools.lru_cache(maxsize=256)
 def normalize(text: str) -> str:
-    """Lowercase, fold full-width forms to half-width and blank out punctuation."""
+    """Lowercase, fold full-width forms to half-width and blank out punctuation.
+
+    Cached: one decision normalises the same question for every intent it
+    checks (a hand-off, a greeting, a pick ...). A few hundred entries are
+    enough for that and bound the memory whatever the texts' length.
+    """
     # NFKC folds full-width Latin letters, digits and punctuation to ASCII.
     text = unicodedata.normalize("NFKC", text).lower()
-    out = []
-    for ch in text:
-        cat = unicodedata.category(ch)
-        if ch == "'" or cat[0] in ("L", "N"):
-            out.append(ch)
-        else:
-            out.append(" ")
-    return re.sub(r"\s+", " ", "".join(out)).strip()
+    return _SPACES.sub(" ", _NOT_WORD.sub(" ", text)).strip()
 
 
 def cjk_ratio(text: str) -> float:

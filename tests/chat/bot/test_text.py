@@ -1,5 +1,7 @@
 """Normalisation and tokenisation of Chinese and English text."""
 
+import unicodedata
+
 import pytest
 
 from chat.bot.text import analyze, normalize, stem, tokenize
@@ -16,6 +18,22 @@ from chat.bot.text import analyze, normalize, stem, tokenize
 )
 def test_normalize_folds_width_case_and_punctuation(raw, expected):
     assert normalize(raw) == expected
+
+
+def test_normalize_keeps_exactly_letters_digits_and_the_apostrophe():
+    # Every character of the Basic Multilingual Plane that NFKC and lowercasing leave alone:
+    # kept when its Unicode category is a letter or a number (or it is the apostrophe), blanked otherwise.
+    kept, blanked = [], []
+    for code in range(0x10000):
+        ch = chr(code)
+        if 0xD800 <= code <= 0xDFFF or ch.isspace():
+            continue
+        if unicodedata.normalize("NFKC", f"a{ch}b").lower() != f"a{ch}b":  # folded, or composed with its neighbour
+            continue
+        (kept if ch == "'" or unicodedata.category(ch)[0] in "LN" else blanked).append(ch)
+    assert all(normalize(f"a{ch}b") == f"a{ch}b" for ch in kept)
+    assert all(normalize(f"a{ch}b") == "a b" for ch in blanked)
+    assert len(kept) > 40_000 and "_" in blanked and "\x00" in blanked
 
 
 @pytest.mark.parametrize(
